@@ -1,0 +1,36 @@
+/* Layer tars: safe unpacking with whiteouts, recording of the tar framing (tar-split) so a
+ * layer can be re-emitted byte for byte, and diffs of a directory back into a layer tar. */
+#ifndef BERTH_ARCHIVE_H
+#define BERTH_ARCHIVE_H
+
+#include <stdint.h>
+#include <berth/host.h>
+#include "common/err.h"
+
+/* Unpack the (possibly gzip/bzip2/xz/zstd-compressed) tar read from tar_fd into dest_dir.
+ * Every entry is created relative to a directory fd with no path component followed through a
+ * symlink, `..` or absolute names are refused, hard links must point inside the layer. Returns the
+ * number of bytes of the uncompressed tar or a negative errno with err filled. When ts is
+ * non-NULL the raw framing is recorded into it (see tarsplit_*); diff_id (72 bytes) receives the
+ * sha256 of the uncompressed tar. Nothing is left behind in dest_dir's parent on failure. */
+int64_t archive_apply_tar(int tar_fd, const char *dest_dir, enum berth_whiteout_mode mode,
+			  struct berth_tarsplit *ts, char *diff_id, berr_t *err);
+
+/* Write an uncompressed tar of the changes in `upper` to out_fd. In OVERLAY mode char devices
+ * 0/0 become `.wh.` files and trusted.overlay.opaque dirs get `.wh..wh..opq`; with lower set,
+ * upper is compared to lower (vfs) and deletions become whiteouts. Returns bytes written. */
+int64_t archive_diff_tar(const char *upper, const char *lower, enum berth_whiteout_mode mode,
+			 int out_fd, struct berth_tarsplit *ts, char *diff_id, berr_t *err);
+
+/* tar-split: the bytes of a tar that are not file content, plus where each file's content lives. */
+struct berth_tarsplit *tarsplit_new(void);
+void tarsplit_free(struct berth_tarsplit *ts);
+/* Persist / reload a recording (atomic write). */
+int tarsplit_save(const struct berth_tarsplit *ts, const char *path, berr_t *err);
+int tarsplit_load(struct berth_tarsplit **out, const char *path, berr_t *err);
+/* Re-emit the original uncompressed tar, reading file contents from layer_dir (a directory
+ * holding the layer's files as of that layer). Returns bytes written; the output hashes to the
+ * layer's diff_id. */
+int64_t tarsplit_assemble(const struct berth_tarsplit *ts, const char *layer_dir, int out_fd, berr_t *err);
+
+#endif

@@ -1,0 +1,300 @@
+/* File-system and string helpers. */
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+int mkdir_p(const char *path, mode_t mode, berr_t *err)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	char *s;
+
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return berr_sys(err, errno, "mkdir %s", p);
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return berr_sys(err, errno, "mkdir %s", p);
+	return 0;
+}
+
+static int remove_at(int parent, const char *name, dev_t dev, berr_t *err)
+{
+	struct stat st;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : berr_sys(err, errno, "stat %s", name);
+	if (S_ISDIR(st.st_mode)) {
+		int fd;
+		DIR *d;
+		struct dirent *de;
+		int r = 0;
+
+		if (st.st_dev != dev)
+			return berr_set(err, EXDEV, "refusing to remove %s: another file system is mounted there", name);
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return berr_sys(err, errno, "open %s", name);
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			return berr_sys(err, errno, "opendir %s", name);
+		}
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			r = remove_at(dirfd(d), de->d_name, dev, err);
+			if (r < 0)
+				break;
+		}
+		closedir(d);
+		if (r < 0)
+			return r;
+		if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return berr_sys(err, errno, "rmdir %s", name);
+		return 0;
+	}
+	if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+		return berr_sys(err, errno, "unlink %s", name);
+	return 0;
+}
+
+int remove_tree(const char *path, berr_t *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : berr_sys(err, errno, "stat %s", path);
+	return remove_at(AT_FDCWD, path, st.st_dev, err);
+}
+
+int read_file(const char *path, char **out, size_t *len, berr_t *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	size_t cap, n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return berr_sys(err, errno, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return berr_sys(err, errno, "stat %s", path);
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			return berr_sys(err, e, "read %s", path);
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	buf[n] = 0;
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= w;
+	}
+	return 0;
+}
+
+int fsync_dir(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, berr_t *err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int fd, r;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return berr_sys(err, errno, "create %s", tmp);
+	r = write_all(fd, data, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return berr_sys(err, -r, "write %s", path);
+	}
+	if (slash) {
+		*slash = 0;
+		fsync_dir(*dir ? dir : "/");
+	}
+	return 0;
+}
+
+int path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+void random_hex_id(char out[65])
+{
+	unsigned char b[32];
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			abort();
+		got += r;
+	}
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[64] = 0;
+}
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void format_rfc3339nano(int64_t ns, char *buf, size_t len)
+{
+	time_t sec = ns / 1000000000;
+	long frac = ns % 1000000000;
+	struct tm tm;
+	char fs[16] = "";
+	size_t n;
+
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	gmtime_r(&sec, &tm);
+	if (frac) {
+		snprintf(fs, sizeof(fs), ".%09ld", frac);
+		n = strlen(fs);
+		while (n > 1 && fs[n - 1] == '0')
+			fs[--n] = 0;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%sZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fs);
+}
+
+int parse_rfc3339(const char *s, int64_t *ns)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	int64_t frac = 0, off = 0;
+	int digits = 0;
+
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 9)
+				frac = frac * 10 + (*p - '0');
+		while (digits < 9) {
+			frac *= 10;
+			digits++;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int hh, mm;
+		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+			return -EINVAL;
+		off = (hh * 3600 + mm * 60) * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else {
+		return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	*ns = ((int64_t)timegm(&tm) - off) * 1000000000 + frac;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* Small file-system and string helpers shared by the core. */
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "common/err.h"
+
+/* mkdir -p with mode for every created component. */
+int mkdir_p(const char *path, mode_t mode, berr_t *err);
+/* rm -rf that never follows symlinks and stays on the same file system. */
+int remove_tree(const char *path, berr_t *err);
+/* Read a whole file (NUL-terminated, length in *len if non-NULL). */
+int read_file(const char *path, char **out, size_t *len, berr_t *err);
+/* Write data to path atomically: temp file in the same dir, fsync, rename, fsync dir. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, berr_t *err);
+/* write(2) until done, retrying on EINTR. */
+int write_all(int fd, const void *buf, size_t len);
+/* fsync a directory by path. */
+int fsync_dir(const char *path);
+/* 1 if path exists (lstat), 0 if not. */
+int path_exists(const char *path);
+/* malloc'd printf. Aborts on OOM (the CLI cannot go on without memory). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xstrdup(const char *s);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+/* 64 random hex characters (a Docker-style id). */
+void random_hex_id(char out[65]);
+/* Wall-clock time in nanoseconds. */
+int64_t now_ns(void);
+/* RFC3339Nano UTC of a unix time in ns, Go style (trailing zeros of the fraction trimmed). */
+void format_rfc3339nano(int64_t ns, char *buf, size_t len);
+/* Parse Go's RFC3339(Nano) into ns; returns 0 on success. */
+int parse_rfc3339(const char *s, int64_t *ns);
+
+#endif

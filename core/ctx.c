@@ -1,0 +1,134 @@
+/* The context: config, locations, and lazily opened store and drivers. */
+#include "ctx.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The tree holding scripts/ and lua/: next to the binary in the build tree (build/..), else the
+ * install prefix's share dir. BERTH_ROOT overrides both (for tests of an installed tree). */
+static char *find_root(const char *exe_dir)
+{
+	const char *env = getenv("BERTH_ROOT");
+	_cleanup_free_ char *probe = NULL;
+
+	if (env && *env)
+		return xstrdup(env);
+	probe = xasprintf("%s/../lua/berth/main.lua", exe_dir);
+	if (access(probe, R_OK) == 0) {
+		char buf[PATH_MAX];
+		_cleanup_free_ char *up = xasprintf("%s/..", exe_dir);
+		return xstrdup(realpath(up, buf) ? buf : up);
+	}
+	return xstrdup(BERTH_PREFIX "/share/berth");
+}
+
+int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_root,
+	     const char *exec_root, berr_t *err)
+{
+	char buf[PATH_MAX];
+	ssize_t n;
+	int r;
+
+	memset(ctx, 0, sizeof(*ctx));
+	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		*strrchr(buf, '/') = 0;
+		ctx->exe_dir = xstrdup(buf);
+	} else {
+		ctx->exe_dir = xstrdup(".");
+	}
+	ctx->root_dir = find_root(ctx->exe_dir);
+	if (!config_file)
+		config_file = getenv("BERTH_CONFIG");
+	r = config_load(&ctx->cfg, config_file, config_file != NULL, err);
+	if (r < 0)
+		return r;
+	if (data_root) {
+		if (data_root[0] != '/')
+			return berr_set(err, EINVAL, "--data-root must be an absolute path");
+		free(ctx->cfg.data_root);
+		ctx->cfg.data_root = xstrdup(data_root);
+	}
+	if (exec_root) {
+		if (exec_root[0] != '/')
+			return berr_set(err, EINVAL, "--exec-root must be an absolute path");
+		free(ctx->cfg.exec_root);
+		ctx->cfg.exec_root = xstrdup(exec_root);
+	}
+	return 0;
+}
+
+void ctx_free(struct berth_ctx *ctx)
+{
+	plugin_set_free(&ctx->plugins);
+	store_close(ctx->store);
+	config_free(&ctx->cfg);
+	free(ctx->root_dir);
+	free(ctx->exe_dir);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+int ctx_store(struct berth_ctx *ctx, struct store **out, berr_t *err)
+{
+	int r;
+
+	if (!ctx->store) {
+		if ((r = mkdir_p(ctx->cfg.data_root, 0711, err)) < 0)
+			return r;
+		if ((r = store_open(&ctx->store, ctx->cfg.data_root, err)) < 0)
+			return r;
+	}
+	*out = ctx->store;
+	return 0;
+}
+
+/* Docker's choice when nothing is configured: a driver that already has data wins, else
+ * overlay2 when the kernel has overlayfs, else vfs. */
+static const char *auto_storage_driver(struct berth_ctx *ctx)
+{
+	static const char *order[] = { "overlay2", "vfs", "devicemapper" };
+	_cleanup_free_ char *fs = NULL;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		_cleanup_free_ char *d = xasprintf("%s/storage/%s", ctx->cfg.data_root, order[i]);
+		if (access(d, F_OK) == 0)
+			return order[i];
+	}
+	if (read_file("/proc/filesystems", &fs, NULL, NULL) == 0 && strstr(fs, "\toverlay\n"))
+		return "overlay2";
+	return "vfs";
+}
+
+int ctx_storage(struct berth_ctx *ctx, const struct berth_storage_ops **ops, const char **name,
+		berr_t *err)
+{
+	const char *drv = ctx->cfg.storage_driver;
+	struct plugin *p;
+	int r;
+
+	if (!drv || !*drv) {
+		drv = auto_storage_driver(ctx);
+		ctx->cfg.storage_driver = xstrdup(drv);
+	}
+	plugin_host(ctx);
+	if ((r = plugin_load(ctx, BERTH_PLUGIN_STORAGE, drv, &p, err)) < 0)
+		return r;
+	if (!p->initialised) {
+		_cleanup_free_ char *home = xasprintf("%s/storage/%s", ctx->cfg.data_root, drv);
+		const struct berth_storage_ops *o = p->desc->vtable;
+		if ((r = mkdir_p(home, 0700, err)) < 0)
+			return r;
+		if ((r = o->init(home, err)) < 0)
+			return berr_wrap(err, "storage driver %s", drv);
+		p->initialised = 1;
+	}
+	*ops = p->desc->vtable;
+	if (name)
+		*name = p->name;
+	return 0;
+}

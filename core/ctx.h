@@ -1,0 +1,28 @@
+/* The one context object passed down through the core: configuration, where berth's parts live,
+ * the store and the drivers, each opened on first use so a command pays only for what it needs. */
+#ifndef BERTH_CTX_H
+#define BERTH_CTX_H
+
+#include "config/config.h"
+#include "store/store.h"
+#include "plugin/loader.h"
+
+struct berth_ctx {
+	struct berth_config cfg;
+	char *root_dir;              /* the tree holding scripts/ and lua/ (build tree or share dir) */
+	char *exe_dir;               /* directory of the running berth binary */
+	struct store *store;         /* NULL until ctx_store() */
+	struct plugin_set plugins;   /* loaded drivers */
+};
+
+/* Fill ctx from the global flags; config_file/data_root/exec_root may be NULL. */
+int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_root,
+	     const char *exec_root, berr_t *err);
+void ctx_free(struct berth_ctx *ctx);
+/* The store, opened (and migrated) on first use. */
+int ctx_store(struct berth_ctx *ctx, struct store **out, berr_t *err);
+/* The configured storage driver, loaded and initialised on first use. */
+int ctx_storage(struct berth_ctx *ctx, const struct berth_storage_ops **ops, const char **name,
+		berr_t *err);
+
+#endif

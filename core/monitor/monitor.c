@@ -1,0 +1,648 @@
+/* berth-monitor: the per-container supervisor (conmon's role). Started (double-forked) by
+ * `berth start/run`, it is the parent of the container's init: it owns the init's stdio (pipes
+ * or a pty), feeds the logging driver, serves attach on exec-root/containers/<id>/attach.sock,
+ * records the exit in the store and applies the restart policy. It keeps the store closed
+ * while the container runs, so a long-lived container holds no sqlite handle.
+ *
+ *   berth-monitor [--config-file F] --data-root D --exec-root E --id ID --status-fd N [--attach]
+ *
+ * On the status fd it writes "ready\n" (the attach socket is listening), then "ok <pid>\n" or
+ * "err <exit code> <message>\n", then closes it. */
+#include "ctx.h"
+#include "container/container.h"
+#include "container/attach.h"
+#include "runtime/runtime.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CLIENTS 16
+#define LINE_MAX_BYTES (16 * 1024)     /* Docker splits longer lines into partial messages */
+
+struct line_buf {
+	char data[LINE_MAX_BYTES];
+	size_t len;
+};
+
+struct monitor {
+	struct berth_ctx ctx;
+	const char *id;
+	int status_fd;
+	int attach_wait;
+	int listen_fd;
+	int clients[MAX_CLIENTS];
+	int sig_fd;
+	/* the running container */
+	pid_t pid;
+	int out_fd, err_fd;          /* read ends (out_fd = pty master with tty) */
+	int in_fd;                   /* write end of stdin, or the pty master, or -1 */
+	int tty;
+	struct line_buf lines[3];
+	/* drivers */
+	const struct berth_logging_ops *log_ops;
+	struct berth_logger *logger;
+	const struct berth_network_ops *net_ops;
+	struct berth_endpoint ep;
+	char *netns_path;
+	int net_joined;
+	int mounted;
+};
+
+static void status(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status(struct monitor *m, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	if (m->status_fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	(void)!write(m->status_fd, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : strlen(buf));
+}
+
+static void status_close(struct monitor *m)
+{
+	if (m->status_fd >= 0)
+		close(m->status_fd);
+	m->status_fd = -1;
+}
+
+/* ---- logging ---- */
+
+static void log_emit(struct monitor *m, int stream, const char *data, size_t len, int partial)
+{
+	struct berth_log_message msg = { .time_ns = now_ns(), .stream = stream, .partial = partial,
+					 .line = data, .len = len };
+	berr_t e = { 0 };
+	if (m->logger)
+		m->log_ops->write(m->logger, &msg, &e);
+}
+
+static void log_feed(struct monitor *m, int stream, const char *data, size_t len)
+{
+	struct line_buf *lb = &m->lines[stream];
+
+	for (size_t i = 0; i < len; i++) {
+		lb->data[lb->len++] = data[i];
+		if (data[i] == '\n' || lb->len == sizeof(lb->data)) {
+			log_emit(m, stream, lb->data, lb->len, data[i] != '\n');
+			lb->len = 0;
+		}
+	}
+}
+
+static void log_flush(struct monitor *m)
+{
+	for (int s = 1; s <= 2; s++)
+		if (m->lines[s].len) {
+			log_emit(m, s, m->lines[s].data, m->lines[s].len, 0);
+			m->lines[s].len = 0;
+		}
+}
+
+static int open_logger(struct monitor *m, struct container *c, berr_t *err)
+{
+	json_t *lc = json_object_get(json_object_get(c->doc, "HostConfig"), "LogConfig");
+	const char *type = json_string_value(json_object_get(lc, "Type"));
+	_cleanup_free_ char *opts = NULL, *dir = container_dir(&m->ctx, c->id);
+	struct plugin *p;
+	int r;
+
+	if (!type || !*type)
+		type = m->ctx.cfg.log_driver && *m->ctx.cfg.log_driver ? m->ctx.cfg.log_driver : "json-file";
+	if (!strcmp(type, "none"))
+		return 0;
+	if ((r = plugin_load(&m->ctx, BERTH_PLUGIN_LOGGING, type, &p, err)) < 0)
+		return r;
+	m->log_ops = p->desc->vtable;
+	opts = json_dumps(json_object_get(lc, "Config") ? json_object_get(lc, "Config") : json_object(), JSON_COMPACT);
+	m->logger = m->log_ops->open(dir, c->id, opts ? opts : "{}", err);
+	if (!m->logger)
+		return berr_wrap(err, "logging driver %s", type);
+	return 0;
+}
+
+/* ---- clients ---- */
+
+static void broadcast(struct monitor *m, int type, const char *data, size_t len)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m->clients[i] >= 0 && attach_send(m->clients[i], type, data, len) < 0) {
+			close(m->clients[i]);
+			m->clients[i] = -1;
+		}
+}
+
+static void accept_client(struct monitor *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m->clients[i] < 0) {
+			m->clients[i] = fd;
+			return;
+		}
+	close(fd);
+}
+
+static void client_input(struct monitor *m, int i)
+{
+	static char buf[ATTACH_MAX_FRAME];
+	int type;
+	long n = attach_recv(m->clients[i], &type, buf, sizeof(buf) - 1);
+
+	if (n < 0) {
+		close(m->clients[i]);
+		m->clients[i] = -1;
+		return;
+	}
+	if (type == ATTACH_STDIN && m->in_fd >= 0)
+		(void)write_all(m->in_fd, buf, (size_t)n);
+	else if (type == ATTACH_STDIN_EOF && m->in_fd >= 0 && !m->tty) {
+		close(m->in_fd);
+		m->in_fd = -1;
+	} else if (type == ATTACH_RESIZE && m->tty) {
+		struct winsize ws = { 0 };
+		buf[n] = 0;
+		if (sscanf(buf, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
+			ioctl(m->out_fd, TIOCSWINSZ, &ws);
+	}
+}
+
+static int open_listener(struct monitor *m, berr_t *err)
+{
+	_cleanup_free_ char *dir = container_run_dir(&m->ctx, m->id);
+	_cleanup_free_ char *path = xasprintf("%s/attach.sock", dir);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r;
+
+	if ((r = mkdir_p(dir, 0700, err)) < 0)
+		return r;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return berr_set(err, ENAMETOOLONG, "attach socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (m->listen_fd < 0 || bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(m->listen_fd, 8) < 0)
+		return berr_sys(err, errno, "attach socket %s", path);
+	return 0;
+}
+
+/* ---- network ---- */
+
+static const char *network_driver(struct monitor *m, const char *mode)
+{
+	if (!mode || !*mode || !strcmp(mode, "default"))
+		return m->ctx.cfg.network_driver && *m->ctx.cfg.network_driver ? m->ctx.cfg.network_driver : "none";
+	if (!strncmp(mode, "container:", 10))
+		return "container";
+	return mode;
+}
+
+static int network_join(struct monitor *m, struct container *c, struct rt_spec *s, berr_t *err)
+{
+	const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
+	const char *drv = network_driver(m, mode);
+	struct plugin *p;
+	int r;
+
+	if ((r = plugin_load(&m->ctx, BERTH_PLUGIN_NETWORK, drv, &p, err)) < 0)
+		return r;
+	m->net_ops = p->desc->vtable;
+	if (!p->initialised) {
+		const char *sd = plugin_host(&m->ctx)->state_dir(drv);
+		if ((r = m->net_ops->init(sd, err)) < 0)
+			return berr_wrap(err, "network driver %s", drv);
+		p->initialised = 1;
+	}
+	memset(&m->ep, 0, sizeof(m->ep));
+	m->ep.network_id = drv;
+	m->ep.endpoint_id = m->id;
+	m->ep.container_id = m->id;
+	m->ep.options_json = "{}";
+	if (s->net == RT_NET_NEW) {
+		/* name the netns by a bind mount so drivers (and nsenter users) can reach it */
+		_cleanup_free_ char *src = xasprintf("/proc/%d/ns/net", (int)m->pid);
+		_cleanup_free_ char *dir = xasprintf("%s/netns", m->ctx.cfg.exec_root);
+		int fd;
+		m->netns_path = container_netns_path(&m->ctx, m->id);
+		if ((r = mkdir_p(dir, 0700, err)) < 0)
+			return r;
+		fd = open(m->netns_path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		if (mount(src, m->netns_path, NULL, MS_BIND, NULL) < 0)
+			return berr_sys(err, errno, "bind netns to %s", m->netns_path);
+		m->ep.netns_path = m->netns_path;
+	} else if (s->net == RT_NET_JOIN) {
+		m->ep.netns_path = s->net_join_path;
+	}
+	if ((r = m->net_ops->join(&m->ep, err)) < 0)
+		return berr_wrap(err, "network driver %s: join", drv);
+	m->net_joined = 1;
+	return 0;
+}
+
+static void network_leave(struct monitor *m)
+{
+	berr_t e = { 0 };
+	if (m->net_joined && m->net_ops->leave)
+		m->net_ops->leave(&m->ep, &e);
+	m->net_joined = 0;
+	if (m->netns_path) {
+		umount2(m->netns_path, MNT_DETACH);
+		unlink(m->netns_path);
+		free(m->netns_path);
+		m->netns_path = NULL;
+	}
+}
+
+/* ---- one run of the container ---- */
+
+static void close_stdio(struct monitor *m)
+{
+	if (m->out_fd >= 0) close(m->out_fd);
+	if (m->err_fd >= 0) close(m->err_fd);
+	if (m->in_fd >= 0 && m->in_fd != m->out_fd) close(m->in_fd);
+	m->out_fd = m->err_fd = m->in_fd = -1;
+}
+
+/* Start the init; returns 0 or <0 with *code (Docker's exit code for the failure). */
+static int start_once(struct monitor *m, struct container *c, int *code, berr_t *err)
+{
+	char rootfs[4096];
+	_cleanup_free_ char *cdir = container_dir(&m->ctx, c->id);
+	_cleanup_free_ char *seccomp = xasprintf("%s/scripts/container/seccomp-default.json", m->ctx.root_dir);
+	struct rt_spec s;
+	struct rt_proc p;
+	int child_stdio[3] = { -1, -1, -1 };
+	int open_stdin = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "OpenStdin"));
+	int r;
+
+	*code = 125;
+	if ((r = container_mount(&m->ctx, c, rootfs, sizeof(rootfs), err)) < 0)
+		return r;
+	m->mounted = 1;
+	if ((r = rt_spec_from_json(&s, c->doc, rootfs, cdir, seccomp, err)) < 0)
+		return r;
+	if (s.net == RT_NET_JOIN) {
+		const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
+		struct container *other;
+		if ((r = container_get(&m->ctx, mode + 10, &other, err)) < 0) {
+			rt_spec_free(&s);
+			return r;
+		}
+		if (strcmp(other->state, "running") && strcmp(other->state, "paused")) {
+			r = berr_set(err, EINVAL, "cannot join network of a non running container: %s", mode + 10);
+			container_free(other);
+			rt_spec_free(&s);
+			return r;
+		}
+		s.net_join_path = xasprintf("/proc/%d/ns/net", (int)other->pid);
+		container_free(other);
+	}
+	m->tty = s.tty;
+	if (s.tty) {
+		int master, slave;
+		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+			rt_spec_free(&s);
+			return berr_sys(err, errno, "open a pty");
+		}
+		fcntl(master, F_SETFD, FD_CLOEXEC);
+		m->out_fd = master;
+		m->in_fd = master;
+		child_stdio[0] = child_stdio[1] = child_stdio[2] = slave;
+	} else {
+		int o[2], e[2], i[2] = { -1, -1 };
+		if (pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 || (open_stdin && pipe2(i, O_CLOEXEC) < 0)) {
+			rt_spec_free(&s);
+			return berr_sys(err, errno, "pipe");
+		}
+		m->out_fd = o[0];
+		m->err_fd = e[0];
+		child_stdio[1] = o[1];
+		child_stdio[2] = e[1];
+		if (open_stdin) {
+			m->in_fd = i[1];
+			child_stdio[0] = i[0];
+		} else {
+			child_stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		}
+	}
+	r = runtime_spawn(&s, child_stdio, &p, err);
+	for (int i = 0; i < 3; i++)
+		if (child_stdio[i] >= 0 && (i == 0 || child_stdio[i] != child_stdio[i - 1]))
+			close(child_stdio[i]);
+	if (r < 0) {
+		rt_spec_free(&s);
+		return r;
+	}
+	m->pid = p.pid;
+	if ((r = cgroup_create(c->id, &s.limits, p.pid, err)) < 0 || (r = network_join(m, c, &s, err)) < 0) {
+		rt_spec_free(&s);
+		kill(p.pid, SIGKILL);
+		close(p.sync_fd);
+		close(p.exec_fd);
+		waitpid(p.pid, NULL, 0);
+		m->pid = 0;
+		return r;
+	}
+	rt_spec_free(&s);
+	status(m, "ready\n");
+	if (m->attach_wait) {
+		/* output must not start before the client that asked for it is listening */
+		struct pollfd pf = { .fd = m->listen_fd, .events = POLLIN };
+		if (poll(&pf, 1, 10000) > 0)
+			accept_client(m);
+		m->attach_wait = 0;
+	}
+	if ((r = runtime_release(&p, code, err)) < 0) {
+		waitpid(p.pid, NULL, 0);
+		m->pid = 0;
+		return r;
+	}
+	return 0;
+}
+
+static void after_exit(struct monitor *m, struct container *c)
+{
+	berr_t e = { 0 };
+
+	close_stdio(m);
+	network_leave(m);
+	cgroup_remove(c->id, &e);
+	if (m->mounted) {
+		container_unmount(&m->ctx, c, &e);
+		m->mounted = 0;
+	}
+}
+
+/* Pump stdio and clients until the init exits; returns its wait status. */
+static int supervise(struct monitor *m)
+{
+	struct pollfd pf[4 + MAX_CLIENTS];
+	char buf[32768];
+	int wstatus = 0, exited = 0;
+
+	for (;;) {
+		int n = 0, idx_out = -1, idx_err = -1, idx_l, idx_sig, cidx[MAX_CLIENTS];
+		pf[n] = (struct pollfd){ .fd = m->sig_fd, .events = POLLIN };
+		idx_sig = n++;
+		pf[n] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+		idx_l = n++;
+		if (m->out_fd >= 0) {
+			pf[n] = (struct pollfd){ .fd = m->out_fd, .events = POLLIN };
+			idx_out = n++;
+		}
+		if (m->err_fd >= 0) {
+			pf[n] = (struct pollfd){ .fd = m->err_fd, .events = POLLIN };
+			idx_err = n++;
+		}
+		for (int i = 0; i < MAX_CLIENTS; i++) {
+			cidx[i] = -1;
+			if (m->clients[i] >= 0) {
+				pf[n] = (struct pollfd){ .fd = m->clients[i], .events = POLLIN };
+				cidx[i] = n++;
+			}
+		}
+		if (exited && idx_out < 0 && idx_err < 0)
+			break;
+		/* after the exit, drain what is left and stop (a pty never gives EOF while open) */
+		if (poll(pf, (nfds_t)n, exited ? 200 : -1) <= 0) {
+			if (exited)
+				break;
+			continue;
+		}
+		if (pf[idx_sig].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD) {
+					pid_t w;
+					int st;
+					while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+						if (w == m->pid) {
+							wstatus = st;
+							exited = 1;
+						}
+				} else if (m->pid > 0 && !exited) {
+					kill(m->pid, (int)si.ssi_signo);   /* forward TERM/INT/HUP */
+				}
+			}
+		}
+		if (pf[idx_l].revents & POLLIN)
+			accept_client(m);
+		for (int s = 1; s <= 2; s++) {
+			int idx = s == 1 ? idx_out : idx_err;
+			int *fd = s == 1 ? &m->out_fd : &m->err_fd;
+			if (idx < 0 || !(pf[idx].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t r = read(*fd, buf, sizeof(buf));
+			if (r > 0) {
+				log_feed(m, s, buf, (size_t)r);
+				broadcast(m, s, buf, (size_t)r);
+			} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+				if (m->in_fd == *fd)
+					m->in_fd = -1;
+				close(*fd);
+				*fd = -1;
+			}
+		}
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (cidx[i] >= 0 && (pf[cidx[i]].revents & (POLLIN | POLLHUP | POLLERR)))
+				client_input(m, i);
+	}
+	log_flush(m);
+	return wstatus;
+}
+
+static int exit_code_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 125;
+}
+
+/* Docker's policies: no, on-failure[:N], always, unless-stopped. */
+static int should_restart(struct container *c, int code, int restarts, int stopped_by_user)
+{
+	json_t *rp = json_object_get(json_object_get(c->doc, "HostConfig"), "RestartPolicy");
+	const char *name = json_string_value(json_object_get(rp, "Name"));
+	int max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+
+	if (stopped_by_user || !name || !*name || !strcmp(name, "no"))
+		return 0;
+	if (!strcmp(name, "always") || !strcmp(name, "unless-stopped"))
+		return 1;
+	if (!strcmp(name, "on-failure"))
+		return code != 0 && (max <= 0 || restarts < max);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, const char **cfg, const char **dr, const char **er,
+		      struct monitor *m)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--attach")) { m->attach_wait = 1; continue; }
+		if (!v) return -1;
+		if (!strcmp(a, "--config-file")) *cfg = v;
+		else if (!strcmp(a, "--data-root")) *dr = v;
+		else if (!strcmp(a, "--exec-root")) *er = v;
+		else if (!strcmp(a, "--id")) m->id = v;
+		else if (!strcmp(a, "--status-fd")) m->status_fd = atoi(v);
+		else return -1;
+		i++;
+	}
+	return m->id ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct monitor mon;
+	struct monitor *m = &mon;
+	const char *cfg = NULL, *dr = NULL, *er = NULL;
+	struct container *c = NULL;
+	berr_t err = { 0 };
+	sigset_t mask;
+	int code = 0, restarts = 0, r;
+	int64_t backoff_ms = 100;
+
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("berth-monitor 0.1.0\n");
+		return 0;
+	}
+	m->status_fd = -1;
+	m->listen_fd = m->out_fd = m->err_fd = m->in_fd = -1;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		m->clients[i] = -1;
+	if (parse_args(argc, argv, &cfg, &dr, &er, m) < 0) {
+		fprintf(stderr, "berth-monitor: started by berth, not by hand\n");
+		return 2;
+	}
+	if (m->status_fd >= 0)
+		fcntl(m->status_fd, F_SETFD, FD_CLOEXEC);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	m->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	if (ctx_init(&m->ctx, cfg, dr, er, &err) < 0 || container_get(&m->ctx, m->id, &c, &err) < 0 ||
+	    open_listener(m, &err) < 0 || open_logger(m, c, &err) < 0 ||
+	    container_set_monitor(&m->ctx, c->id, getpid(), &err) < 0) {
+		status(m, "err 125 %s\n", err.msg);
+		return 125;
+	}
+	for (;;) {
+		int wstatus, oom, stopped;
+		int64_t started = now_ns();
+		_cleanup_free_ char *rundir = container_run_dir(&m->ctx, c->id);
+		_cleanup_free_ char *stopmark = xasprintf("%s/stopping", rundir);
+
+		unlink(stopmark);
+		berr_clear(&err);
+		if ((r = start_once(m, c, &code, &err)) < 0) {
+			after_exit(m, c);
+			container_set_exited(&m->ctx, c->id, code, 0, err.msg, "exited", NULL);
+			status(m, "err %d %s\n", code, err.msg);
+			status_close(m);
+			broadcast(m, ATTACH_EXIT, "", 0);
+			break;
+		}
+		container_set_running(&m->ctx, c->id, m->pid, getpid(), &err);
+		status(m, "ok %d\n", (int)m->pid);
+		status_close(m);
+		/* no sqlite handle while the container runs */
+		store_close(m->ctx.store);
+		m->ctx.store = NULL;
+
+		wstatus = supervise(m);
+		code = exit_code_of(wstatus);
+		oom = cgroup_oom_killed(c->id);
+		stopped = access(stopmark, F_OK) == 0;
+		after_exit(m, c);
+		{
+			char cs[16];
+			snprintf(cs, sizeof(cs), "%d", code);
+			int again = should_restart(c, code, restarts, stopped);
+			container_set_exited(&m->ctx, c->id, code, oom, "", again ? "restarting" : "exited", &err);
+			broadcast(m, ATTACH_EXIT, cs, strlen(cs));
+			if (!again)
+				break;
+		}
+		/* back-off: doubles from 100ms, reset when the container ran for 10s */
+		if (now_ns() - started > 10LL * 1000000000)
+			backoff_ms = 100;
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (m->clients[i] >= 0) {
+				close(m->clients[i]);
+				m->clients[i] = -1;
+			}
+		{
+			struct timespec ts = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
+			nanosleep(&ts, NULL);
+		}
+		if (access(stopmark, F_OK) == 0) {
+			container_set_state(&m->ctx, c->id, "exited", &err);
+			break;
+		}
+		backoff_ms = backoff_ms * 2 > 60000 ? 60000 : backoff_ms * 2;
+		restarts++;
+		{
+			struct store *st;
+			_cleanup_free_ char *sql = xasprintf("UPDATE containers SET restart_count = restart_count + 1 "
+							     "WHERE id = '%s'", c->id);
+			if (ctx_store(&m->ctx, &st, &err) == 0)
+				store_exec(st, sql, NULL);
+		}
+		container_reload(&m->ctx, c, &err);
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m->clients[i] >= 0)
+			close(m->clients[i]);
+	if (m->logger)
+		m->log_ops->close(m->logger);
+	{
+		_cleanup_free_ char *rundir = container_run_dir(&m->ctx, c->id);
+		_cleanup_free_ char *sock = xasprintf("%s/attach.sock", rundir);
+		unlink(sock);
+	}
+	if (json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove"))) {
+		/* --rm: the foreground CLI may be gone (or detached); the monitor removes */
+		int lk = container_lock(&m->ctx, c->id, &err);
+		container_remove(&m->ctx, c, &err);
+		if (lk >= 0)
+			close(lk);
+	}
+	container_free(c);
+	ctx_free(&m->ctx);
+	return 0;
+}

@@ -1,0 +1,227 @@
+/* dlopen loader with ABI checks. */
+#include "plugin/loader.h"
+#include "ctx.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *plugin_kind_name(enum berth_plugin_kind kind)
+{
+	switch (kind) {
+	case BERTH_PLUGIN_STORAGE: return "storage";
+	case BERTH_PLUGIN_NETWORK: return "network";
+	case BERTH_PLUGIN_LOGGING: return "logging";
+	}
+	return "unknown";
+}
+
+/* Size of the minor-0 vtable of a kind and whether its required members are present. */
+static size_t required_size(enum berth_plugin_kind kind)
+{
+	switch (kind) {
+	case BERTH_PLUGIN_STORAGE: return offsetof(struct berth_storage_ops, metadata) + sizeof(void *);
+	case BERTH_PLUGIN_NETWORK: return sizeof(struct berth_network_ops);
+	case BERTH_PLUGIN_LOGGING: return sizeof(struct berth_logging_ops);
+	}
+	return 0;
+}
+
+static const char *missing_member(enum berth_plugin_kind kind, const void *vt)
+{
+#define REQ(type, m) do { if (!((const type *)vt)->m) return #m; } while (0)
+	switch (kind) {
+	case BERTH_PLUGIN_STORAGE:
+		REQ(struct berth_storage_ops, init);
+		REQ(struct berth_storage_ops, create);
+		REQ(struct berth_storage_ops, create_rw);
+		REQ(struct berth_storage_ops, remove);
+		REQ(struct berth_storage_ops, exists);
+		REQ(struct berth_storage_ops, get);
+		REQ(struct berth_storage_ops, put);
+		REQ(struct berth_storage_ops, apply_diff);
+		break;
+	case BERTH_PLUGIN_NETWORK:
+		REQ(struct berth_network_ops, init);
+		REQ(struct berth_network_ops, join);
+		REQ(struct berth_network_ops, leave);
+		break;
+	case BERTH_PLUGIN_LOGGING:
+		REQ(struct berth_logging_ops, capabilities);
+		REQ(struct berth_logging_ops, open);
+		REQ(struct berth_logging_ops, write);
+		REQ(struct berth_logging_ops, close);
+		break;
+	}
+#undef REQ
+	return NULL;
+}
+
+char **plugin_search_dirs(struct berth_ctx *ctx)
+{
+	char **dirs = xcalloc(64, sizeof(char *));
+	int n = 0;
+	const char *env = getenv("BERTH_PLUGIN_PATH");
+	json_t *pd = ctx ? json_object_get(ctx->cfg.root, "plugin-dirs") : NULL, *e;
+	size_t i;
+
+	if (env && *env) {
+		_cleanup_free_ char *copy = xstrdup(env);
+		char *save = NULL;
+		for (char *t = strtok_r(copy, ":", &save); t && n < 40; t = strtok_r(NULL, ":", &save))
+			dirs[n++] = xstrdup(t);
+	}
+	json_array_foreach(pd, i, e)
+		if (n < 60)
+			dirs[n++] = xstrdup(json_string_value(e));
+	if (ctx && ctx->exe_dir)
+		dirs[n++] = xasprintf("%s/plugins", ctx->exe_dir);
+	dirs[n++] = xstrdup(BERTH_PREFIX "/lib/berth/plugins");
+	return dirs;
+}
+
+void plugin_free_dirs(char **dirs)
+{
+	for (char **d = dirs; d && *d; d++)
+		free(*d);
+	free(dirs);
+}
+
+int plugin_open_file(const char *path, enum berth_plugin_kind kind, const char *name,
+		     struct plugin **out, berr_t *err)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	berth_plugin_entry_fn entry;
+	const struct berth_plugin_desc *d;
+	const char *miss;
+	struct plugin *p;
+
+	if (!h)
+		return berr_set(err, ELIBBAD, "plugin %s: %s", path, dlerror());
+	entry = (berth_plugin_entry_fn)dlsym(h, BERTH_PLUGIN_ENTRY_NAME);
+	if (!entry) {
+		dlclose(h);
+		return berr_set(err, ELIBBAD, "plugin %s (%s): no %s symbol; not a berth plugin", name,
+				path, BERTH_PLUGIN_ENTRY_NAME);
+	}
+	d = entry(plugin_host(NULL));
+	if (!d) {
+		dlclose(h);
+		return berr_set(err, ENOTSUP, "plugin %s (%s) cannot run on this host", name, path);
+	}
+	if (d->abi_major != BERTH_ABI_MAJOR) {
+		int r = berr_set(err, ELIBBAD, "plugin %s (%s) was built for berth ABI %u.%u, but this berth "
+				 "has ABI %d.%d; rebuild the plugin against this berth's headers",
+				 name, path, d->abi_major, d->abi_minor, BERTH_ABI_MAJOR, BERTH_ABI_MINOR);
+		dlclose(h);
+		return r;
+	}
+	if (d->kind != (uint32_t)kind || !d->name || strcmp(d->name, name) || !d->vtable) {
+		int r = berr_set(err, ELIBBAD, "plugin %s (%s) is not a %s driver named \"%s\" "
+				 "(it says kind %u, name \"%s\")", name, path, plugin_kind_name(kind), name,
+				 d->kind, d->name ? d->name : "");
+		dlclose(h);
+		return r;
+	}
+	if (d->vtable_size < required_size(kind)) {
+		int r = berr_set(err, ELIBBAD, "plugin %s (%s, ABI %u.%u): %s vtable is %zu bytes, this berth "
+				 "(ABI %d.%d) needs at least %zu", name, path, d->abi_major, d->abi_minor,
+				 plugin_kind_name(kind), d->vtable_size, BERTH_ABI_MAJOR, BERTH_ABI_MINOR,
+				 required_size(kind));
+		dlclose(h);
+		return r;
+	}
+	if ((miss = missing_member(kind, d->vtable))) {
+		int r = berr_set(err, ELIBBAD, "plugin %s (%s, ABI %u.%u) lacks the required member %s "
+				 "(berth ABI %d.%d)", name, path, d->abi_major, d->abi_minor, miss,
+				 BERTH_ABI_MAJOR, BERTH_ABI_MINOR);
+		dlclose(h);
+		return r;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->name = xstrdup(name);
+	p->path = xstrdup(path);
+	p->handle = h;
+	p->desc = d;
+	*out = p;
+	return 0;
+}
+
+static int name_ok(const char *name)
+{
+	if (!*name || strlen(name) > 64)
+		return 0;
+	for (const char *s = name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      (*s >= 'A' && *s <= 'Z') || *s == '.'))
+			return 0;
+	return name[0] != '.';
+}
+
+int plugin_load(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name,
+		struct plugin **out, berr_t *err)
+{
+	char **dirs;
+	int r = 0;
+
+	for (struct plugin *p = ctx->plugins.head; p; p = p->next)
+		if (p->desc->kind == (uint32_t)kind && !strcmp(p->name, name)) {
+			*out = p;
+			return 0;
+		}
+	if (!name_ok(name))
+		return berr_set(err, EINVAL, "invalid %s driver name \"%s\"", plugin_kind_name(kind), name);
+	dirs = plugin_search_dirs(ctx);
+	for (char **d = dirs; *d; d++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s/%s.so", *d, plugin_kind_name(kind), name);
+		struct plugin *p;
+		if (access(path, F_OK) < 0)
+			continue;
+		r = plugin_open_file(path, kind, name, &p, err);
+		if (r == 0) {
+			p->next = ctx->plugins.head;
+			ctx->plugins.head = p;
+			*out = p;
+		}
+		plugin_free_dirs(dirs);
+		return r;
+	}
+	plugin_free_dirs(dirs);
+	return berr_set(err, ENOENT, "no %s driver named \"%s\" (looked in BERTH_PLUGIN_PATH, "
+			"plugin-dirs, %s/plugins and " BERTH_PREFIX "/lib/berth/plugins)",
+			plugin_kind_name(kind), name, ctx->exe_dir ? ctx->exe_dir : "?");
+}
+
+void plugin_close(struct plugin *p)
+{
+	if (!p)
+		return;
+	if (p->initialised && p->desc->kind == BERTH_PLUGIN_STORAGE) {
+		const struct berth_storage_ops *ops = p->desc->vtable;
+		if (ops->cleanup)
+			ops->cleanup();
+	}
+	if (p->initialised && p->desc->kind == BERTH_PLUGIN_NETWORK) {
+		const struct berth_network_ops *ops = p->desc->vtable;
+		if (ops->cleanup)
+			ops->cleanup();
+	}
+	/* Leave the code mapped: a plugin may have registered atexit handlers or threads. */
+	free(p->name);
+	free(p->path);
+	free(p);
+}
+
+void plugin_set_free(struct plugin_set *set)
+{
+	struct plugin *p = set->head, *n;
+
+	for (; p; p = n) {
+		n = p->next;
+		plugin_close(p);
+	}
+	set->head = NULL;
+}

@@ -1,0 +1,41 @@
+/* Finding, loading and checking driver plugins; the core knows no driver by name. */
+#ifndef BERTH_LOADER_H
+#define BERTH_LOADER_H
+
+#include <berth/plugin.h>
+#include <berth/storage.h>
+#include <berth/network.h>
+#include <berth/logging.h>
+#include "common/err.h"
+
+struct berth_ctx;
+
+struct plugin {
+	char *name;
+	char *path;
+	void *handle;                /* dlopen handle */
+	const struct berth_plugin_desc *desc;
+	int initialised;
+	struct plugin *next;
+};
+
+struct plugin_set {
+	struct plugin *head;
+};
+
+/* The directories searched, in order, for <dir>/<kind>/<name>.so (NULL-terminated, malloc'd). */
+char **plugin_search_dirs(struct berth_ctx *ctx);
+void plugin_free_dirs(char **dirs);
+/* Load (once) the plugin `name` of `kind`; checks ABI major, kind, name, size and members. */
+int plugin_load(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name,
+		struct plugin **out, berr_t *err);
+/* Load a plugin from an explicit file (used by plugin_load and tests). */
+int plugin_open_file(const char *path, enum berth_plugin_kind kind, const char *name,
+		     struct plugin **out, berr_t *err);
+void plugin_close(struct plugin *p);
+void plugin_set_free(struct plugin_set *set);
+const char *plugin_kind_name(enum berth_plugin_kind kind);
+/* The host table handed to plugins; bound to ctx for its callbacks. */
+const struct berth_host *plugin_host(struct berth_ctx *ctx);
+
+#endif
