@@ -9,10 +9,11 @@
 
 /* Unpack the (possibly gzip/bzip2/xz/zstd-compressed) tar read from tar_fd into dest_dir.
  * Every entry is created relative to a directory fd with no path component followed through a
- * symlink, `..` or absolute names are refused, hard links must point inside the layer. Returns the
- * number of bytes of the uncompressed tar or a negative errno with err filled. When ts is
- * non-NULL the raw framing is recorded into it (see tarsplit_*); diff_id (72 bytes) receives the
- * sha256 of the uncompressed tar. Nothing is left behind in dest_dir's parent on failure. */
+ * symlink, `..` components are refused (a leading `/` is dropped, as Docker does), hard links must
+ * point inside the layer. Returns the number of bytes of the uncompressed tar or a negative errno
+ * with err filled. When ts is non-NULL the raw framing is recorded into it (see tarsplit_*);
+ * diff_id (72 bytes) receives the sha256 of the uncompressed tar. Nothing is left behind in
+ * dest_dir's parent on failure. */
 int64_t archive_apply_tar(int tar_fd, const char *dest_dir, enum berth_whiteout_mode mode,
 			  struct berth_tarsplit *ts, char *diff_id, berr_t *err);
 

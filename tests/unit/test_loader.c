@@ -6,13 +6,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "plugin/loader.h"
 #include "common/util.h"
 
-static char fixture_dir[PATH_MAX];
+static char fixture_dir[PATH_MAX + 32];
 
 static char *fixture(const char *name)
 {
