@@ -38,6 +38,9 @@ int image_store_hold(struct berth_ctx *ctx, berr_t *err);
  * holder is active, so it never races a command that is creating layers. *removed (may be NULL)
  * gets the number of bytes of layer content reclaimed. */
 int image_gc(struct berth_ctx *ctx, int64_t *reclaimed, berr_t *err);
+/* Undo the layers a failed command created (chains in the order applied), if no image uses them
+ * and no other command is building images right now (else the gc takes them later). */
+int image_layers_rollback(struct berth_ctx *ctx, const char *const *chains, size_t n);
 
 /* ---- images (core/image/store.c) --------------------------------------------------------- */
 
@@ -88,6 +91,9 @@ int image_load(struct berth_ctx *ctx, int in_fd, json_t **out, berr_t *err);
 /* docker save of several names into out_fd: the Docker 1.2 layout (manifest.json, repositories)
  * and an OCI image layout in one deterministic tar. */
 int image_save(struct berth_ctx *ctx, const char *const *names, size_t n, int out_fd, berr_t *err);
+/* image_save into a file, atomically (a temp file beside it, renamed when complete). */
+int image_save_file(struct berth_ctx *ctx, const char *const *names, size_t n, const char *path,
+		    berr_t *err);
 /* docker import: a rootfs tar from in_fd (or fetched from url when url is non-NULL) becomes a
  * one-layer image. changes: array of Dockerfile instructions (CMD, ENTRYPOINT, ENV, EXPOSE,
  * HEALTHCHECK, LABEL, ONBUILD, USER, VOLUME, WORKDIR) or NULL; message and ref may be NULL.

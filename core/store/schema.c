@@ -80,5 +80,13 @@ const char *const STORE_MIGRATIONS[] = {
 	"  registry TEXT NOT NULL,"              /* \"127.0.0.1:5000\", \"docker.io\" */
 	"  repository TEXT NOT NULL,"            /* \"team/app\" */
 	"  PRIMARY KEY (diff_id, registry, repository));",
+	/* volumes (local driver): data in <data-root>/volumes/<name>/_data */
+	"CREATE TABLE volumes ("
+	"  name TEXT PRIMARY KEY,"
+	"  driver TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"            /* ns */
+	"  labels TEXT NOT NULL DEFAULT '{}',"   /* JSON object */
+	"  options TEXT NOT NULL DEFAULT '{}',"  /* JSON object (driver opts) */
+	"  anonymous INTEGER NOT NULL DEFAULT 0);",
 	NULL,
 };
