@@ -67,6 +67,9 @@ lua_Integer bind_opt_int(lua_State *L, int idx, const char *field, lua_Integer d
 	return v;
 }
 
+int luaopen_berth_container(lua_State *L);  /* core/lua/lua_container.c */
+int luaopen_berth_volume(lua_State *L);     /* core/lua/lua_volume.c */
+
 static const struct {
 	const char *name;
 	lua_CFunction open;
@@ -74,8 +77,10 @@ static const struct {
 	{ "json", luaopen_berth_json },
 	{ "config", luaopen_berth_config },
 	{ "system", luaopen_berth_system },
+	{ "container", luaopen_berth_container },
+	{ "volume", luaopen_berth_volume },
 	{ "registry", luaopen_berth_registry },
-	/* image: added with core/lua/lua_image.c */
+	{ "image", luaopen_berth_image },
 };
 
 static int open_berth(lua_State *L)

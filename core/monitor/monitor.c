@@ -11,13 +11,13 @@
 #include "ctx.h"
 #include "container/container.h"
 #include "container/attach.h"
+#include "container/volume.h"
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +135,7 @@ static int open_logger(struct monitor *m, struct container *c, berr_t *err)
 	if ((r = plugin_load(&m->ctx, BERTH_PLUGIN_LOGGING, type, &p, err)) < 0)
 		return r;
 	m->log_ops = p->desc->vtable;
-	opts = json_dumps(json_object_get(lc, "Config") ? json_object_get(lc, "Config") : json_object(), JSON_COMPACT);
+	opts = json_object_get(lc, "Config") ? json_dumps(json_object_get(lc, "Config"), JSON_COMPACT) : NULL;
 	m->logger = m->log_ops->open(dir, c->id, opts ? opts : "{}", err);
 	if (!m->logger)
 		return berr_wrap(err, "logging driver %s", type);
@@ -194,19 +194,24 @@ static int open_listener(struct monitor *m, berr_t *err)
 {
 	_cleanup_free_ char *dir = container_run_dir(&m->ctx, m->id);
 	_cleanup_free_ char *path = xasprintf("%s/attach.sock", dir);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int r;
+	struct sockaddr_un sa;
+	int r, dfd;
 
 	if ((r = mkdir_p(dir, 0700, err)) < 0)
 		return r;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return berr_set(err, ENAMETOOLONG, "attach socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
 	unlink(path);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berr_sys(err, errno, "open %s", dir);
+	attach_sockaddr(&sa, dfd);
 	m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (m->listen_fd < 0 || bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(m->listen_fd, 8) < 0)
-		return berr_sys(err, errno, "attach socket %s", path);
+	    listen(m->listen_fd, 8) < 0) {
+		r = berr_sys(err, errno, "attach socket %s", path);
+		close(dfd);
+		return r;
+	}
+	close(dfd);
 	return 0;
 }
 
@@ -297,7 +302,7 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 	_cleanup_free_ char *seccomp = xasprintf("%s/scripts/container/seccomp-default.json", m->ctx.root_dir);
 	struct rt_spec s;
 	struct rt_proc p;
-	int child_stdio[3] = { -1, -1, -1 };
+	int child_stdio[3] = { -1, -1, -1 }, console[2] = { -1, -1 };
 	int open_stdin = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "OpenStdin"));
 	int r;
 
@@ -324,16 +329,14 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 		container_free(other);
 	}
 	m->tty = s.tty;
+	p.console_fd = -1;
 	if (s.tty) {
-		int master, slave;
-		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
 			rt_spec_free(&s);
-			return berr_sys(err, errno, "open a pty");
+			return berr_sys(err, errno, "console socket");
 		}
-		fcntl(master, F_SETFD, FD_CLOEXEC);
-		m->out_fd = master;
-		m->in_fd = master;
-		child_stdio[0] = child_stdio[1] = child_stdio[2] = slave;
+		p.console_fd = console[1];
+		child_stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	} else {
 		int o[2], e[2], i[2] = { -1, -1 };
 		if (pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 || (open_stdin && pipe2(i, O_CLOEXEC) < 0)) {
@@ -352,6 +355,8 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 		}
 	}
 	r = runtime_spawn(&s, child_stdio, &p, err);
+	if (console[1] >= 0)
+		close(console[1]);
 	for (int i = 0; i < 3; i++)
 		if (child_stdio[i] >= 0 && (i == 0 || child_stdio[i] != child_stdio[i - 1]))
 			close(child_stdio[i]);
@@ -379,9 +384,15 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 		m->attach_wait = 0;
 	}
 	if ((r = runtime_release(&p, code, err)) < 0) {
+		if (console[0] >= 0)
+			close(console[0]);
 		waitpid(p.pid, NULL, 0);
 		m->pid = 0;
 		return r;
+	}
+	if (console[0] >= 0) {
+		m->out_fd = m->in_fd = rt_recv_console(console[0]);
+		close(console[0]);
 	}
 	return 0;
 }
@@ -638,7 +649,8 @@ int main(int argc, char **argv)
 	if (json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove"))) {
 		/* --rm: the foreground CLI may be gone (or detached); the monitor removes */
 		int lk = container_lock(&m->ctx, c->id, &err);
-		container_remove(&m->ctx, c, &err);
+		if (container_remove(&m->ctx, c, &err) == 0)
+			volume_remove_anonymous(&m->ctx, json_object_get(c->doc, "Mounts"));
 		if (lk >= 0)
 			close(lk);
 	}

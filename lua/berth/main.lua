@@ -67,7 +67,7 @@ local function usage()
   local groups, commands = {}, {}
   for _, name in ipairs(list_dir(root .. "/scripts")) do
     local base = name:match("^(.-)%.lua$")
-    if base then
+    if base and base:sub(1, 1) ~= "_" then
       if not base:match("^_") then commands[#commands + 1] = { base, describe(script_path(base)) } end
     elseif not name:match("%.") then
       groups[#groups + 1] = { name, "Manage " .. name .. "s" }

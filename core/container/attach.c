@@ -1,0 +1,58 @@
+/* Framing of the attach protocol. */
+#include "container/attach.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int attach_send(int fd, int type, const void *data, size_t len)
+{
+	unsigned char h[5] = { (unsigned char)type, (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+			       (unsigned char)(len >> 8), (unsigned char)len };
+	if (write_all(fd, h, 5) < 0)
+		return -errno;
+	if (len && write_all(fd, data, len) < 0)
+		return -errno;
+	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+long attach_recv(int fd, int *type, char *buf, size_t cap)
+{
+	unsigned char h[5];
+	size_t len;
+
+	if (read_full(fd, h, 5) < 0)
+		return -1;
+	*type = h[0];
+	len = ((size_t)h[1] << 24) | ((size_t)h[2] << 16) | ((size_t)h[3] << 8) | h[4];
+	if (len > cap)
+		return -1;
+	if (len && read_full(fd, buf, len) < 0)
+		return -1;
+	return (long)len;
+}
+
+void attach_sockaddr(struct sockaddr_un *sa, int dirfd)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/attach.sock", dirfd);
+}

@@ -1,0 +1,585 @@
+/* Container rows, directories and the liveness rule. */
+#include "container/container.h"
+#include "runtime/runtime.h"
+#include "image/image.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COLS "id, name, image_id, created, doc, state, pid, pid_start, monitor_pid, monitor_start, " \
+	     "exit_code, oom, error, started_at, finished_at, restart_count, driver, rw_layer, rootfs"
+
+static char *col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static struct container *from_row(sqlite3_stmt *s)
+{
+	struct container *c = xcalloc(1, sizeof(*c));
+	const char *t;
+
+	snprintf(c->id, sizeof(c->id), "%s", (const char *)sqlite3_column_text(s, 0));
+	c->name = col_str(s, 1);
+	c->image_id = col_str(s, 2);
+	c->created = sqlite3_column_int64(s, 3);
+	c->doc = json_loads((const char *)sqlite3_column_text(s, 4), 0, NULL);
+	if (!c->doc)
+		c->doc = json_object();
+	t = (const char *)sqlite3_column_text(s, 5);
+	snprintf(c->state, sizeof(c->state), "%s", t ? t : "created");
+	c->pid = sqlite3_column_int(s, 6);
+	c->pid_start = (uint64_t)sqlite3_column_int64(s, 7);
+	c->monitor_pid = sqlite3_column_int(s, 8);
+	c->monitor_start = (uint64_t)sqlite3_column_int64(s, 9);
+	c->exit_code = sqlite3_column_int(s, 10);
+	c->oom = sqlite3_column_int(s, 11);
+	c->error = col_str(s, 12);
+	c->started_at = sqlite3_column_int64(s, 13);
+	c->finished_at = sqlite3_column_int64(s, 14);
+	c->restart_count = sqlite3_column_int(s, 15);
+	c->driver = col_str(s, 16);
+	c->rw_layer = col_str(s, 17);
+	c->rootfs = col_str(s, 18);
+	return c;
+}
+
+void container_free(struct container *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->image_id);
+	json_decref(c->doc);
+	free(c->error);
+	free(c->driver);
+	free(c->rw_layer);
+	free(c->rootfs);
+	free(c);
+}
+
+char *container_dir(struct berth_ctx *ctx, const char *id)
+{
+	return xasprintf("%s/containers/%s", ctx->cfg.data_root, id);
+}
+
+char *container_run_dir(struct berth_ctx *ctx, const char *id)
+{
+	return xasprintf("%s/containers/%s", ctx->cfg.exec_root, id);
+}
+
+char *container_netns_path(struct berth_ctx *ctx, const char *id)
+{
+	return xasprintf("%s/netns/%s", ctx->cfg.exec_root, id);
+}
+
+int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err)
+{
+	_cleanup_free_ char *dir = container_dir(ctx, id);
+	_cleanup_free_ char *p = xasprintf("%s/.lock", dir);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return berr_sys(err, errno, "lock container %.12s", id);
+	if (flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+		close(fd);
+		return berr_sys(err, e, "lock container %.12s", id);
+	}
+	return fd;
+}
+
+/* Docker-style generated names: adjective_surname. */
+static void random_name(char *buf, size_t len)
+{
+	static const char *const ADJ[] = { "admiring", "brave", "calm", "clever", "eager", "elated",
+		"focused", "gallant", "happy", "jolly", "keen", "loving", "modest", "nifty", "quirky",
+		"relaxed", "serene", "sharp", "stoic", "tender", "vibrant", "wizardly", "zealous" };
+	static const char *const NAMES[] = { "babbage", "curie", "darwin", "euler", "fermi", "gauss",
+		"hopper", "hypatia", "kepler", "lovelace", "mendel", "newton", "noether", "pasteur",
+		"ritchie", "shannon", "thompson", "turing", "wozniak", "yalow" };
+	char hex[65];
+	random_hex_id(hex);
+	unsigned a = (unsigned)strtoul((char[]){ hex[0], hex[1], hex[2], hex[3], 0 }, NULL, 16);
+	unsigned b = (unsigned)strtoul((char[]){ hex[4], hex[5], hex[6], hex[7], 0 }, NULL, 16);
+	snprintf(buf, len, "%s_%s", ADJ[a % (sizeof(ADJ) / sizeof(ADJ[0]))],
+		 NAMES[b % (sizeof(NAMES) / sizeof(NAMES[0]))]);
+}
+
+static int valid_name(const char *n)
+{
+	if (!*n || !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') || (n[0] >= '0' && n[0] <= '9')))
+		return 0;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9') ||
+		      *n == '_' || *n == '.' || *n == '-'))
+			return 0;
+	return 1;
+}
+
+int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, char id[65], berr_t *err)
+{
+	struct store *st;
+	const struct berth_storage_ops *ops = NULL;
+	const char *drv = NULL;
+	const char *image_id = json_string_value(json_object_get(doc, "Image"));
+	const char *req = json_string_value(json_object_get(doc, "Name"));
+	_cleanup_free_ char *dir = NULL, *rundir = NULL, *text = NULL;
+	char name[256], created[64], parent[65] = "";
+	sqlite3_stmt *s;
+	int64_t now = now_ns();
+	int r, rw_made = 0;
+
+	if ((r = ctx_store(ctx, &st, err)) < 0)
+		return r;
+	if (req && *req == '/')
+		req++;
+	if (req && *req) {
+		if (!valid_name(req))
+			return berr_set(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", req);
+		snprintf(name, sizeof(name), "%s", req);
+	} else {
+		random_name(name, sizeof(name));
+	}
+	random_hex_id(id);
+	format_rfc3339nano(now, created, sizeof(created));
+	json_object_set_new(doc, "Id", json_string(id));
+	json_object_set_new(doc, "Created", json_string(created));
+	json_object_set_new(doc, "Name", json_sprintf("/%s", name));
+	{
+		/* Docker's default hostname is the short id */
+		json_t *cfg = json_object_get(doc, "Config");
+		const char *hn = json_string_value(json_object_get(cfg, "Hostname"));
+		if (json_is_object(cfg) && (!hn || !*hn))
+			json_object_set_new(cfg, "Hostname", json_stringn(id, 12));
+	}
+
+	dir = container_dir(ctx, id);
+	rundir = container_run_dir(ctx, id);
+	if ((r = mkdir_p(dir, 0710, err)) < 0)
+		return r;
+	if (!rootfs) {
+		if (!image_id)
+			return berr_set(err, EINVAL, "no image and no rootfs given");
+		if ((r = image_top_layer(ctx, image_id, parent, err)) < 0)
+			goto fail_dir;
+		if ((r = ctx_storage(ctx, &ops, &drv, err)) < 0)
+			goto fail_dir;
+		if ((r = ops->create_rw(id, parent[0] ? parent : NULL, err)) < 0) {
+			berr_wrap(err, "create the container's rw layer");
+			goto fail_dir;
+		}
+		rw_made = 1;
+		json_object_set_new(doc, "Driver", json_string(drv));
+	}
+	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if ((r = store_prepare(st, &s, "INSERT INTO containers (id, name, image_id, created, doc, driver, rw_layer, rootfs) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err)) < 0)
+		goto fail_rw;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+	if (image_id)
+		sqlite3_bind_text(s, 3, image_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_text(s, 5, text, -1, SQLITE_TRANSIENT);
+	if (drv)
+		sqlite3_bind_text(s, 6, drv, -1, SQLITE_TRANSIENT);
+	if (rw_made)
+		sqlite3_bind_text(s, 7, id, -1, SQLITE_TRANSIENT);
+	if (rootfs)
+		sqlite3_bind_text(s, 8, rootfs, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r == SQLITE_CONSTRAINT) {
+		/* the UNIQUE name decides races between concurrent creates: exactly one wins */
+		sqlite3_stmt *q;
+		char other[65] = "";
+		if (store_prepare(st, &q, "SELECT id FROM containers WHERE name = ?", NULL) == 0) {
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				snprintf(other, sizeof(other), "%s", sqlite3_column_text(q, 0));
+			sqlite3_finalize(q);
+		}
+		r = berr_set(err, EEXIST, "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+			     "You have to remove (or rename) that container to be able to reuse that name.", name, other);
+		goto fail_rw;
+	}
+	if (r != SQLITE_DONE) {
+		r = berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
+		goto fail_rw;
+	}
+	return 0;
+fail_rw:
+	if (rw_made) {
+		berr_t e2 = { 0 };
+		ops->remove(id, &e2);
+	}
+fail_dir:
+	{
+		berr_t e2 = { 0 };
+		remove_tree(dir, &e2);
+	}
+	return r;
+}
+
+int container_get(struct berth_ctx *ctx, const char *ref, struct container **out, berr_t *err)
+{
+	struct store *st;
+	sqlite3_stmt *s;
+	size_t n = strlen(ref);
+	int r, found = 0;
+	_cleanup_free_ char *prefix = xasprintf("%s%%", ref);
+
+	*out = NULL;
+	if ((r = ctx_store(ctx, &st, err)) < 0)
+		return r;
+	if (*ref == '/')
+		ref++;
+	/* exact id or name first, then a unique id prefix (Docker's order) */
+	if ((r = store_prepare(st, &s, "SELECT " COLS " FROM containers WHERE id = ?1 OR name = ?1", err)) < 0)
+		return r;
+	sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*out = from_row(s);
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	if (!found && n > 0 && strspn(ref, "0123456789abcdef") == n) {
+		if ((r = store_prepare(st, &s, "SELECT " COLS " FROM containers WHERE id LIKE ?1 LIMIT 2", err)) < 0)
+			return r;
+		sqlite3_bind_text(s, 1, prefix, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			if (found++) {
+				container_free(*out);
+				*out = NULL;
+				sqlite3_finalize(s);
+				return berr_set(err, EINVAL, "Multiple IDs found with provided prefix: %s", ref);
+			}
+			*out = from_row(s);
+		}
+		sqlite3_finalize(s);
+	}
+	if (!*out)
+		return berr_set(err, ENOENT, "No such container: %s", ref);
+	container_check_alive(ctx, *out);
+	return 0;
+}
+
+int container_reload(struct berth_ctx *ctx, struct container *c, berr_t *err)
+{
+	struct container *n;
+	char id[65];
+	int r;
+
+	snprintf(id, sizeof(id), "%s", c->id);
+	if ((r = container_get(ctx, id, &n, err)) < 0)
+		return r;
+	free(c->name); free(c->image_id); json_decref(c->doc); free(c->error);
+	free(c->driver); free(c->rw_layer); free(c->rootfs);
+	*c = *n;
+	free(n);
+	return 0;
+}
+
+int container_list(struct berth_ctx *ctx, struct container ***out, size_t *n, berr_t *err)
+{
+	struct store *st;
+	sqlite3_stmt *s;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = ctx_store(ctx, &st, err)) < 0)
+		return r;
+	if ((r = store_prepare(st, &s, "SELECT " COLS " FROM containers ORDER BY created DESC", err)) < 0)
+		return r;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		*out = realloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = from_row(s);
+	}
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < *n; i++)
+		container_check_alive(ctx, (*out)[i]);
+	return 0;
+}
+
+void container_list_free(struct container **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		container_free(v[i]);
+	free(v);
+}
+
+int container_monitor_alive(const struct container *c)
+{
+	return c->monitor_pid > 0 && proc_start_time(c->monitor_pid) == c->monitor_start;
+}
+
+int container_init_alive(const struct container *c)
+{
+	return c->pid > 0 && proc_start_time(c->pid) == c->pid_start;
+}
+
+static int exec_update(struct berth_ctx *ctx, const char *sql, const char *id, int64_t a, int64_t b,
+		       int64_t c, int64_t d, const char *text, berr_t *err)
+{
+	struct store *st;
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = ctx_store(ctx, &st, err)) < 0)
+		return r;
+	if ((r = store_prepare(st, &s, sql, err)) < 0)
+		return r;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, a);
+	sqlite3_bind_int64(s, 3, b);
+	sqlite3_bind_int64(s, 4, c);
+	sqlite3_bind_int64(s, 5, d);
+	sqlite3_bind_text(s, 6, text ? text : "", -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
+	return 0;
+}
+
+int container_set_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid_t mon, berr_t *err)
+{
+	char now[32];
+
+	snprintf(now, sizeof(now), "%lld", (long long)now_ns());
+	return exec_update(ctx, "UPDATE containers SET state = 'running', pid = ?2, pid_start = ?3, monitor_pid = ?4, "
+			   "monitor_start = ?5, started_at = CAST(?6 AS INTEGER), exit_code = 0, oom = 0, error = '', "
+			   "finished_at = 0 WHERE id = ?1",
+			   id, pid, (int64_t)proc_start_time(pid), mon, (int64_t)proc_start_time(mon),
+			   now, err) < 0 ? -EIO : 0;
+}
+
+int container_set_exited(struct berth_ctx *ctx, const char *id, int code, int oom, const char *error,
+			 const char *state, berr_t *err)
+{
+	_cleanup_free_ char *sql = xasprintf("UPDATE containers SET state = '%s', pid = 0, pid_start = 0, exit_code = ?2, "
+					     "oom = ?3, finished_at = ?4, error = ?6 WHERE id = ?1",
+					     state && !strcmp(state, "restarting") ? "restarting" : "exited");
+	return exec_update(ctx, sql, id, code, oom, now_ns(), 0, error, err);
+}
+
+int container_set_state(struct berth_ctx *ctx, const char *id, const char *state, berr_t *err)
+{
+	return exec_update(ctx, "UPDATE containers SET state = ?6 WHERE id = ?1", id, 0, 0, 0, 0, state, err);
+}
+
+int container_set_monitor(struct berth_ctx *ctx, const char *id, pid_t mon, berr_t *err)
+{
+	return exec_update(ctx, "UPDATE containers SET monitor_pid = ?2, monitor_start = ?3, "
+			   "restart_count = restart_count + ?4 WHERE id = ?1",
+			   id, mon, (int64_t)proc_start_time(mon), 0, 0, NULL, err);
+}
+
+int container_rename(struct berth_ctx *ctx, const char *id, const char *name, berr_t *err)
+{
+	struct container *c;
+	int r;
+
+	if (*name == '/')
+		name++;
+	if (!valid_name(name))
+		return berr_set(err, EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
+	if ((r = container_get(ctx, id, &c, err)) < 0)
+		return r;
+	json_object_set_new(c->doc, "Name", json_sprintf("/%s", name));
+	{
+		_cleanup_free_ char *text = json_dumps(c->doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		struct store *st = ctx->store;
+		sqlite3_stmt *s;
+		if ((r = store_prepare(st, &s, "UPDATE containers SET name = ?2, doc = ?3 WHERE id = ?1", err)) < 0) {
+			container_free(c);
+			return r;
+		}
+		sqlite3_bind_text(s, 1, c->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+		r = sqlite3_step(s);
+		sqlite3_finalize(s);
+		container_free(c);
+		if (r == SQLITE_CONSTRAINT)
+			return berr_set(err, EEXIST, "Error when allocating new name: Conflict. The container name \"/%s\" is already in use", name);
+		if (r != SQLITE_DONE)
+			return berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
+	}
+	return 0;
+}
+
+int container_mount(struct berth_ctx *ctx, struct container *c, char *path, size_t len, berr_t *err)
+{
+	const struct berth_storage_ops *ops;
+	int r;
+
+	if (c->rootfs) {
+		snprintf(path, len, "%s", c->rootfs);
+		return 0;
+	}
+	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
+		return r;
+	if ((r = ops->get(c->rw_layer, NULL, path, len, err)) < 0)
+		return berr_wrap(err, "mount the container's rootfs");
+	return 0;
+}
+
+int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err)
+{
+	const struct berth_storage_ops *ops;
+	int r;
+
+	if (c->rootfs || !c->rw_layer)
+		return 0;
+	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
+		return r;
+	return ops->put(c->rw_layer, err);
+}
+
+void container_runtime_cleanup(struct berth_ctx *ctx, struct container *c)
+{
+	_cleanup_free_ char *ns = container_netns_path(ctx, c->id);
+	berr_t e = { 0 };
+
+	if (umount2(ns, MNT_DETACH) == 0 || errno == EINVAL)
+		unlink(ns);
+	cgroup_remove(c->id, &e);
+}
+
+void container_check_alive(struct berth_ctx *ctx, struct container *c)
+{
+	berr_t e = { 0 };
+
+	if (strcmp(c->state, "running") && strcmp(c->state, "paused") && strcmp(c->state, "restarting"))
+		return;
+	if (container_monitor_alive(c))
+		return;
+	/* the monitor died without recording an exit: its init died with it (PDEATHSIG) */
+	if (container_init_alive(c))
+		kill(c->pid, SIGKILL);
+	container_set_exited(ctx, c->id, 137, 0, "the container's monitor died", "exited", &e);
+	snprintf(c->state, sizeof(c->state), "exited");
+	c->exit_code = 137;
+	c->pid = 0;
+	c->finished_at = now_ns();
+	free(c->error);
+	c->error = xstrdup("the container's monitor died");
+	container_runtime_cleanup(ctx, c);
+	{
+		/* the monitor's rootfs mount: take it back */
+		berr_t e2 = { 0 };
+		container_unmount(ctx, c, &e2);
+	}
+}
+
+int container_remove(struct berth_ctx *ctx, struct container *c, berr_t *err)
+{
+	_cleanup_free_ char *dir = container_dir(ctx, c->id), *rundir = container_run_dir(ctx, c->id);
+	struct store *st;
+	sqlite3_stmt *s;
+	int r;
+
+	container_runtime_cleanup(ctx, c);
+	if (c->rw_layer) {
+		const struct berth_storage_ops *ops;
+		if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
+			return r;
+		if (ops->exists(c->rw_layer) && (r = ops->remove(c->rw_layer, err)) < 0)
+			return berr_wrap(err, "remove the rw layer of %.12s", c->id);
+	}
+	if ((r = ctx_store(ctx, &st, err)) < 0)
+		return r;
+	if ((r = store_prepare(st, &s, "DELETE FROM containers WHERE id = ?", err)) < 0)
+		return r;
+	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
+	remove_tree(rundir, err);
+	berr_clear(err);
+	if ((r = remove_tree(dir, err)) < 0)
+		return r;
+	return 0;
+}
+
+static json_t *time_or_zero(int64_t ns)
+{
+	char buf[64];
+	if (!ns)
+		return json_string("0001-01-01T00:00:00Z");
+	format_rfc3339nano(ns, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c)
+{
+	json_t *d = json_deep_copy(c->doc), *out = json_object(), *st = json_object();
+	const char *k;
+	json_t *v;
+	int running = !strcmp(c->state, "running") || !strcmp(c->state, "paused");
+	_cleanup_free_ char *dir = container_dir(ctx, c->id);
+
+	json_object_set_new(st, "Status", json_string(c->state));
+	json_object_set_new(st, "Running", json_boolean(running));
+	json_object_set_new(st, "Paused", json_boolean(!strcmp(c->state, "paused")));
+	json_object_set_new(st, "Restarting", json_boolean(!strcmp(c->state, "restarting")));
+	json_object_set_new(st, "OOMKilled", json_boolean(c->oom));
+	json_object_set_new(st, "Dead", json_boolean(!strcmp(c->state, "dead")));
+	json_object_set_new(st, "Pid", json_integer(running ? c->pid : 0));
+	json_object_set_new(st, "ExitCode", json_integer(c->exit_code));
+	json_object_set_new(st, "Error", json_string(c->error ? c->error : ""));
+	json_object_set_new(st, "StartedAt", time_or_zero(c->started_at));
+	json_object_set_new(st, "FinishedAt", time_or_zero(c->finished_at));
+
+	/* Docker's key order: Id, Created, Path, Args, State, Image, ... */
+	json_object_foreach(d, k, v) {
+		if (!strcmp(k, "Image") && !json_object_get(out, "State"))
+			json_object_set_new(out, "State", json_incref(st));
+		json_object_set(out, k, v);
+	}
+	if (!json_object_get(out, "State"))
+		json_object_set_new(out, "State", json_incref(st));
+	json_decref(st);
+	json_object_set_new(out, "ResolvConfPath", json_sprintf("%s/resolv.conf", dir));
+	json_object_set_new(out, "HostnamePath", json_sprintf("%s/hostname", dir));
+	json_object_set_new(out, "HostsPath", json_sprintf("%s/hosts", dir));
+	json_object_set_new(out, "LogPath", json_sprintf("%s/%s-json.log", dir, c->id));
+	json_object_set_new(out, "RestartCount", json_integer(c->restart_count));
+	json_object_set_new(out, "Driver", json_string(c->driver ? c->driver : ""));
+	json_object_set_new(out, "Platform", json_string("linux"));
+	{
+		/* GraphDriver: the storage driver's own description of the rw layer */
+		json_t *gd = json_object(), *data = json_object();
+		const struct berth_storage_ops *ops;
+		char buf[8192];
+		berr_t e = { 0 };
+		json_object_set_new(gd, "Name", json_string(c->driver ? c->driver : ""));
+		if (c->rw_layer && ctx_storage(ctx, &ops, NULL, &e) == 0 && ops->metadata &&
+		    ops->metadata(c->rw_layer, buf, sizeof(buf), &e) == 0) {
+			for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+				char *tab = strchr(line, '\t');
+				if (tab) {
+					*tab = 0;
+					json_object_set_new(data, line, json_string(tab + 1));
+				}
+			}
+		}
+		json_object_set_new(gd, "Data", data);
+		json_object_set_new(out, "GraphDriver", gd);
+	}
+	json_decref(d);
+	return out;
+}

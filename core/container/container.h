@@ -1,0 +1,73 @@
+/* Containers in the store: the document a create wrote, the live state the monitor records,
+ * and the per-container directories (data-root/containers/<id>, exec-root/containers/<id>).
+ * Liveness is never trusted from the row alone: a running state whose monitor (pid + start
+ * time) is gone reads as exited. */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "ctx.h"
+
+struct container {
+	char id[65];
+	char *name;
+	char *image_id;
+	int64_t created;
+	json_t *doc;
+	char state[16];
+	pid_t pid;
+	uint64_t pid_start;
+	pid_t monitor_pid;
+	uint64_t monitor_start;
+	int exit_code;
+	int oom;
+	char *error;
+	int64_t started_at, finished_at;
+	int restart_count;
+	char *driver, *rw_layer, *rootfs;
+};
+
+void container_free(struct container *c);
+/* Create: fills doc.Id/Name/Created, creates the rw layer (unless rootfs) and the dirs, inserts
+ * the row. A taken name fails with EEXIST and Docker's message. */
+int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, char id[65], berr_t *err);
+/* Find by full id, unique id prefix or name; ENOENT "No such container: x". */
+int container_get(struct berth_ctx *ctx, const char *ref, struct container **out, berr_t *err);
+/* All containers, newest first. */
+int container_list(struct berth_ctx *ctx, struct container ***out, size_t *n, berr_t *err);
+void container_list_free(struct container **v, size_t n);
+/* Re-read the row of c. */
+int container_reload(struct berth_ctx *ctx, struct container *c, berr_t *err);
+/* 1 while the monitor of c is alive (pid and start time match). */
+int container_monitor_alive(const struct container *c);
+/* 1 if the init process of c is alive. */
+int container_init_alive(const struct container *c);
+/* Record state transitions (the monitor's side). */
+int container_set_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid_t mon, berr_t *err);
+int container_set_exited(struct berth_ctx *ctx, const char *id, int code, int oom, const char *error,
+			 const char *state, berr_t *err);
+int container_set_state(struct berth_ctx *ctx, const char *id, const char *state, berr_t *err);
+int container_set_monitor(struct berth_ctx *ctx, const char *id, pid_t mon, berr_t *err);
+int container_rename(struct berth_ctx *ctx, const char *id, const char *name, berr_t *err);
+/* Release everything a stopped container holds at run time: cgroups, netns bind, rootfs mount. */
+void container_runtime_cleanup(struct berth_ctx *ctx, struct container *c);
+/* Remove a stopped container: rw layer, dirs, row. */
+int container_remove(struct berth_ctx *ctx, struct container *c, berr_t *err);
+/* data-root/containers/<id> and exec-root/containers/<id> (malloc'd). */
+char *container_dir(struct berth_ctx *ctx, const char *id);
+char *container_run_dir(struct berth_ctx *ctx, const char *id);
+/* exec-root/netns/<id> */
+char *container_netns_path(struct berth_ctx *ctx, const char *id);
+/* The rootfs of c mounted (storage get) or its --rootfs; put undoes get. */
+int container_mount(struct berth_ctx *ctx, struct container *c, char *path, size_t len, berr_t *err);
+int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err);
+/* Exclusive lock over state changes of one container (fd to close). */
+int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err);
+/* The document with a fresh State (Docker's inspect shape), new reference. */
+json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c);
+/* Apply the liveness rule: turn a running row with a dead monitor into exited (and write it). */
+void container_check_alive(struct berth_ctx *ctx, struct container *c);
+
+#endif

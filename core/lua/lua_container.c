@@ -1,0 +1,847 @@
+/* berth.container: create, start (with attach), list, inspect, kill, stop, remove, wait, logs,
+ * exec, pause/unpause, rename, top. Containers are named by id, id prefix or name (strings).
+ * Failures raise; a failure with a Docker exit code (125/126/127) raises a table
+ * {code = N, message = "..."} that the CLI turns into that exit status. */
+#include "lua/bind.h"
+#include "container/container.h"
+#include "container/attach.h"
+#include "runtime/runtime.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Raise a message without luaL_error's "file:line:" prefix: these are user-facing. */
+#define raise_msg(L, ...) (lua_pushfstring((L), __VA_ARGS__), lua_error(L))
+
+static int raise_code(lua_State *L, int code, const char *msg)
+{
+	lua_newtable(L);
+	lua_pushinteger(L, code);
+	lua_setfield(L, -2, "code");
+	lua_pushstring(L, msg);
+	lua_setfield(L, -2, "message");
+	return lua_error(L);
+}
+
+static struct container *get_or_raise(lua_State *L, int idx)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c;
+	berr_t err = { 0 };
+
+	if (container_get(ctx, luaL_checkstring(L, idx), &c, &err) < 0)
+		bind_raise(L, &err);
+	return c;
+}
+
+/* Lua errors unwind past C frames: keep C-owned objects in a to-be-closed-free box. */
+static int box_gc(lua_State *L)
+{
+	struct container **b = lua_touserdata(L, 1);
+	if (*b) {
+		container_free(*b);
+		*b = NULL;
+	}
+	return 0;
+}
+
+/* Like boxed, but leaves the box on the stack so the GC cannot take it mid-call. */
+static struct container *boxed_keep(lua_State *L, int idx)
+{
+	struct container *c = get_or_raise(L, idx);
+	struct container **b = lua_newuserdatauv(L, sizeof(*b), 0);
+	*b = c;
+	if (luaL_newmetatable(L, "berth.container.box")) {
+		lua_pushcfunction(L, box_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	return c;
+}
+
+/* Per-container runtime files: regenerated on demand, so no fsync (write_file_atomic's two
+ * fsyncs per file were a visible part of `run`'s latency). */
+static int write_file(const char *dir, const char *name, const char *data, berr_t *err)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+	_cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return berr_sys(err, errno, "open %s", p);
+	if (write_all(fd, data, strlen(data)) < 0)
+		return berr_sys(err, errno, "write %s", p);
+	return 0;
+}
+
+/* create(doc [, {rootfs = DIR, files = {hosts = .., hostname = .., ["resolv.conf"] = ..}}]) -> id */
+static int l_create(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	json_t *doc = bind_to_json(L, 1);
+	const char *rootfs = bind_opt_string(L, 2, "rootfs", NULL);
+	berr_t err = { 0 };
+	char id[65];
+
+	if (container_create(ctx, doc, rootfs, id, &err) < 0) {
+		json_decref(doc);
+		return bind_raise(L, &err);
+	}
+	{
+		/* hostname is the core's: Config.Hostname, defaulted to the short id by create */
+		char dir[4096], hn[300];
+		const char *h = json_string_value(json_object_get(json_object_get(doc, "Config"), "Hostname"));
+		snprintf(dir, sizeof(dir), "%s/containers/%s", ctx->cfg.data_root, id);
+		snprintf(hn, sizeof(hn), "%s\n", h ? h : "");
+		json_decref(doc);
+		if (write_file(dir, "hostname", hn, &err) < 0)
+			return bind_raise(L, &err);
+	}
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/containers/%s", ctx->cfg.data_root, id);
+		lua_getfield(L, 2, "files");
+		if (lua_istable(L, -1)) {
+			lua_pushnil(L);
+			while (lua_next(L, -2)) {
+				if (lua_type(L, -2) == LUA_TSTRING && lua_isstring(L, -1) &&
+				    !strchr(lua_tostring(L, -2), '/') &&
+				    write_file(dir, lua_tostring(L, -2), lua_tostring(L, -1), &err) < 0)
+					return bind_raise(L, &err);
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+	lua_pushstring(L, id);
+	return 1;
+}
+
+/* create_files(ref, {name = content}): (re)write per-container files (hosts, hostname, ...) */
+static int l_create_files(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	char dir[4096];
+	berr_t err = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s/containers/%s", ctx->cfg.data_root, c->id);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, 2)) {
+		if (lua_type(L, -2) != LUA_TSTRING || !lua_isstring(L, -1) || strchr(lua_tostring(L, -2), '/') ||
+		    lua_tostring(L, -2)[0] == '.')
+			return raise_msg(L, "create_files: bad file entry");
+		if (write_file(dir, lua_tostring(L, -2), lua_tostring(L, -1), &err) < 0)
+			return bind_raise(L, &err);
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+static void push_container(lua_State *L, struct berth_ctx *ctx, struct container *c)
+{
+	json_t *j = container_inspect_json(ctx, c);
+	bind_push_json(L, j);
+	json_decref(j);
+}
+
+/* inspect(ref) -> table (Docker's inspect shape) or nil */
+static int l_inspect(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c;
+	berr_t err = { 0 };
+	int r = container_get(ctx, luaL_checkstring(L, 1), &c, &err);
+
+	if (r == -ENOENT) {
+		lua_pushnil(L);
+		return 1;
+	}
+	if (r < 0)
+		return bind_raise(L, &err);
+	push_container(L, ctx, c);
+	container_free(c);
+	return 1;
+}
+
+/* list() -> array of inspect tables, newest first */
+static int l_list(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container **v;
+	berr_t err = { 0 };
+	size_t n;
+
+	if (container_list(ctx, &v, &n, &err) < 0)
+		return bind_raise(L, &err);
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		push_container(L, ctx, v[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	container_list_free(v, n);
+	return 1;
+}
+
+/* ---- start and attach ---- */
+
+static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t n = 0;
+	while (n + 1 < cap) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+		if (poll(&pf, 1, timeout_ms) <= 0)
+			return -1;
+		r = read(fd, buf + n, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return n ? (buf[n] = 0, (int)n) : -1;
+		if (buf[n] == '\n') {
+			buf[n] = 0;
+			return (int)n;
+		}
+		n++;
+	}
+	buf[n] = 0;
+	return (int)n;
+}
+
+/* Double-fork the monitor so it is nobody's child but init's; returns the status pipe. */
+static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr_t *err)
+{
+	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
+	int p[2], st;
+	pid_t pid;
+
+	if (access(bin, X_OK) < 0) {
+		free(bin);
+		bin = xstrdup(BERTH_PREFIX "/bin/berth-monitor");
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berr_sys(err, errno, "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return berr_sys(err, errno, "fork");
+	if (pid == 0) {
+		char fdbuf[16];
+		const char *argv[16];
+		int n = 0, nul;
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0); dup2(nul, 1);
+		if (nul > 2) close(nul);
+		{
+			/* the monitor outlives us: it must not hold our stderr open; its own
+			 * diagnostics go to a file beside the container's */
+			char lp[4096];
+			int lf;
+			snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
+			lf = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (lf >= 0) {
+				dup2(lf, 2);
+				close(lf);
+			}
+		}
+		fcntl(p[1], F_SETFD, 0);
+		snprintf(fdbuf, sizeof(fdbuf), "%d", p[1]);
+		argv[n++] = bin;
+		if (ctx->cfg.path) { argv[n++] = "--config-file"; argv[n++] = ctx->cfg.path; }
+		argv[n++] = "--data-root"; argv[n++] = ctx->cfg.data_root;
+		argv[n++] = "--exec-root"; argv[n++] = ctx->cfg.exec_root;
+		argv[n++] = "--id"; argv[n++] = id;
+		argv[n++] = "--status-fd"; argv[n++] = fdbuf;
+		if (attach) argv[n++] = "--attach";
+		argv[n] = NULL;
+		{
+			sigset_t all;
+			sigemptyset(&all);
+			sigprocmask(SIG_SETMASK, &all, NULL);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return p[0];
+}
+
+static int connect_attach(struct berth_ctx *ctx, const char *id, berr_t *err)
+{
+	_cleanup_free_ char *dir = container_run_dir(ctx, id);
+	struct sockaddr_un sa;
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (dfd >= 0)
+		attach_sockaddr(&sa, dfd);
+	if (dfd < 0 || fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (fd >= 0) close(fd);
+		if (dfd >= 0) close(dfd);
+		return berr_sys(err, e, "attach to %.12s", id);
+	}
+	close(dfd);
+	return fd;
+}
+
+/* sig-proxy: while attached, INT/TERM/HUP/QUIT go to the container's init, as Docker's CLI does */
+static volatile pid_t proxy_pid;
+
+static void proxy_signal(int sig)
+{
+	if (proxy_pid > 0)
+		kill(proxy_pid, sig);
+}
+
+static void proxy_signals(pid_t pid, struct sigaction old[4])
+{
+	static const int SIGS[4] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = proxy_signal };
+
+	proxy_pid = pid;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 4; i++)
+		sigaction(SIGS[i], pid > 0 ? &sa : &old[i], pid > 0 ? &old[i] : NULL);
+}
+
+static struct termios saved_tio;
+static int tio_saved;
+
+static void send_winsize(int sock)
+{
+	struct winsize ws;
+	char buf[32];
+	if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
+		int n = snprintf(buf, sizeof(buf), "%u %u", ws.ws_row, ws.ws_col);
+		attach_send(sock, ATTACH_RESIZE, buf, (size_t)n);
+	}
+}
+
+/* Pump stdin -> socket and socket -> stdout/stderr until the exit frame; returns the code. */
+static int pump(int sock, int use_stdin, int tty)
+{
+	static char buf[ATTACH_MAX_FRAME + 1];
+	int code = -1, stdin_open = use_stdin;
+
+	if (tty && isatty(0) && tcgetattr(0, &saved_tio) == 0) {
+		struct termios raw = saved_tio;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+		tio_saved = 1;
+	}
+	if (tty)
+		send_winsize(sock);
+	for (;;) {
+		struct pollfd pf[2] = { { .fd = sock, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
+		if (poll(pf, stdin_open ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents) {
+			int type;
+			long n = attach_recv(sock, &type, buf, sizeof(buf) - 1);
+			if (n < 0)
+				break;
+			if (type == ATTACH_STDOUT || type == ATTACH_STDERR)
+				(void)write_all(type == ATTACH_STDOUT || tty ? 1 : 2, buf, (size_t)n);
+			else if (type == ATTACH_EXIT) {
+				buf[n] = 0;
+				code = n ? atoi(buf) : -1;
+				break;
+			}
+		}
+		if (stdin_open && pf[1].revents) {
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n > 0)
+				attach_send(sock, ATTACH_STDIN, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR) {
+				attach_send(sock, ATTACH_STDIN_EOF, NULL, 0);
+				stdin_open = 0;
+			}
+		}
+	}
+	if (tio_saved) {
+		tcsetattr(0, TCSANOW, &saved_tio);
+		tio_saved = 0;
+	}
+	return code;
+}
+
+/* start(ref [, {attach = bool, stdin = bool}]) -> pid (detached) or the exit code (attached) */
+static int l_start(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	int attach = bind_opt_bool(L, 2, "attach", 0), use_stdin = bind_opt_bool(L, 2, "stdin", 0);
+	int tty = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "Tty"));
+	berr_t err = { 0 };
+	char line[2048];
+	int lk, sfd, sock = -1, code;
+
+	if ((lk = container_lock(ctx, c->id, &err)) < 0)
+		return bind_raise(L, &err);
+	if (container_reload(ctx, c, &err) < 0) {
+		close(lk);
+		return bind_raise(L, &err);
+	}
+	if (!strcmp(c->state, "running") || !strcmp(c->state, "paused") || !strcmp(c->state, "restarting")) {
+		close(lk);
+		if (attach)
+			return raise_msg(L, "container %s is already running", c->id);
+		lua_pushinteger(L, c->pid);
+		return 1;
+	}
+	if ((sfd = spawn_monitor(ctx, c->id, attach, &err)) < 0) {
+		close(lk);
+		return bind_raise(L, &err);
+	}
+	if (read_line(sfd, line, sizeof(line), 60000) < 0) {
+		close(sfd);
+		close(lk);
+		return raise_code(L, 125, "the container's monitor failed to start");
+	}
+	if (!strcmp(line, "ready")) {
+		if (attach && (sock = connect_attach(ctx, c->id, &err)) < 0) {
+			close(sfd);
+			close(lk);
+			return bind_raise(L, &err);
+		}
+		if (read_line(sfd, line, sizeof(line), 60000) < 0)
+			snprintf(line, sizeof(line), "err 125 the container's monitor died during start");
+	}
+	close(sfd);
+	close(lk);
+	if (!strncmp(line, "err ", 4)) {
+		char *msg = strchr(line + 4, ' ');
+		if (sock >= 0)
+			close(sock);
+		return raise_code(L, atoi(line + 4), msg ? msg + 1 : "start failed");
+	}
+	if (!attach) {
+		lua_pushinteger(L, atoi(line + 3));
+		return 1;
+	}
+	{
+		struct sigaction old[4];
+		proxy_signals(atoi(line + 3), old);
+		code = pump(sock, use_stdin, tty);
+		proxy_signals(0, old);
+	}
+	close(sock);
+	if (code < 0) {
+		/* the stream ended without a code: read what the monitor recorded */
+		if (container_reload(ctx, c, &err) == 0)
+			code = c->exit_code;
+		else
+			code = 125;
+	}
+	lua_pushinteger(L, code);
+	return 1;
+}
+
+/* attach(ref [, {stdin = bool}]) -> exit code when the container stops */
+static int l_attach(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	int tty = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "Tty"));
+	berr_t err = { 0 };
+	int sock, code;
+
+	if (strcmp(c->state, "running"))
+		return raise_msg(L, "You cannot attach to a stopped container, start it first");
+	if ((sock = connect_attach(ctx, c->id, &err)) < 0)
+		return bind_raise(L, &err);
+	code = pump(sock, bind_opt_bool(L, 2, "stdin", 0), tty);
+	close(sock);
+	if (code < 0 && container_reload(ctx, c, &err) == 0)
+		code = c->exit_code;
+	lua_pushinteger(L, code);
+	return 1;
+}
+
+static int parse_signal(lua_State *L, int idx, int def)
+{
+	static const struct { const char *n; int s; } SIGS[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL }, { "TRAP", SIGTRAP },
+		{ "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+		{ "SEGV", SIGSEGV }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+		{ "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+		{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+	};
+	const char *s;
+
+	if (lua_isnoneornil(L, idx))
+		return def;
+	if (lua_type(L, idx) == LUA_TNUMBER)
+		return (int)lua_tointeger(L, idx);
+	s = luaL_checkstring(L, idx);
+	if (*s >= '0' && *s <= '9')
+		return atoi(s);
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(SIGS) / sizeof(SIGS[0]); i++)
+		if (!strcasecmp(s, SIGS[i].n))
+			return SIGS[i].s;
+	return raise_msg(L, "Invalid signal: %s", lua_tostring(L, idx));
+}
+
+static int running(const struct container *c)
+{
+	return !strcmp(c->state, "running") || !strcmp(c->state, "paused");
+}
+
+/* kill(ref [, signal]) */
+static int l_kill(lua_State *L)
+{
+	struct container *c = boxed_keep(L, 1);
+	int sig = parse_signal(L, 2, SIGKILL);
+
+	if (!running(c) || !container_init_alive(c))
+		return raise_msg(L, "Cannot kill container: %s: Container %s is not running", lua_tostring(L, 1), c->id);
+	if (kill(c->pid, sig) < 0)
+		return raise_msg(L, "Cannot kill container: %s: %s", lua_tostring(L, 1), strerror(errno));
+	return 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* Wait until the row no longer says running/paused/restarting (the monitor recorded the exit). */
+static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_ms)
+{
+	berr_t err = { 0 };
+	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 20) {
+		if (container_reload(ctx, c, &err) < 0)
+			return 1;   /* removed (--rm) */
+		if (strcmp(c->state, "running") && strcmp(c->state, "paused") && strcmp(c->state, "restarting"))
+			return 1;
+		sleep_ms(20);
+	}
+	return 0;
+}
+
+static void mark_stopping(struct berth_ctx *ctx, const char *id)
+{
+	_cleanup_free_ char *dir = container_run_dir(ctx, id);
+	_cleanup_free_ char *p = xasprintf("%s/stopping", dir);
+	int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* stop(ref [, timeout_s [, signal]]): the stop signal, then SIGKILL after the timeout */
+static int l_stop(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	lua_Integer t = luaL_optinteger(L, 2, 10);
+	const char *stopsig = json_string_value(json_object_get(json_object_get(c->doc, "Config"), "StopSignal"));
+	int sig;
+
+	if (lua_isnoneornil(L, 3) && stopsig) {
+		lua_pushstring(L, stopsig);
+		lua_replace(L, 3);
+	}
+	sig = parse_signal(L, 3, SIGTERM);
+	if (!running(c) && strcmp(c->state, "restarting"))
+		return 0;
+	mark_stopping(ctx, c->id);
+	if (!strcmp(c->state, "paused")) {
+		berr_t e = { 0 };
+		cgroup_freeze(c->id, 0, &e);
+	}
+	if (container_init_alive(c))
+		kill(c->pid, sig);
+	if (wait_stopped(ctx, c, (int)(t < 0 ? -1 : t * 1000)))
+		return 0;
+	if (container_init_alive(c))
+		kill(c->pid, SIGKILL);
+	wait_stopped(ctx, c, 10000);
+	return 0;
+}
+
+/* wait(ref) -> exit code once the container is stopped */
+static int l_wait(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+
+	while (!wait_stopped(ctx, c, 1000))
+		;
+	lua_pushinteger(L, c->exit_code);
+	return 1;
+}
+
+/* remove(ref [, {force = bool}]) */
+static int l_remove(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	berr_t err = { 0 };
+	int lk;
+
+	if (running(c) || !strcmp(c->state, "restarting")) {
+		if (!bind_opt_bool(L, 2, "force", 0))
+			return raise_msg(L, "You cannot remove a %s container %s. Stop the container before attempting "
+					  "removal or force remove", c->state, c->id);
+		mark_stopping(ctx, c->id);
+		if (!strcmp(c->state, "paused"))
+			cgroup_freeze(c->id, 0, &err);
+		if (container_init_alive(c))
+			kill(c->pid, SIGKILL);
+		wait_stopped(ctx, c, 10000);
+	}
+	if ((lk = container_lock(ctx, c->id, &err)) < 0)
+		return bind_raise(L, &err);
+	if (container_reload(ctx, c, &err) < 0) {
+		close(lk);
+		return 0;   /* --rm's monitor got there first */
+	}
+	if (container_remove(ctx, c, &err) < 0) {
+		close(lk);
+		return bind_raise(L, &err);
+	}
+	close(lk);
+	return 0;
+}
+
+static int l_pause(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	int freeze = lua_toboolean(L, lua_upvalueindex(1));
+	berr_t err = { 0 };
+
+	if (freeze && strcmp(c->state, "running"))
+		return raise_msg(L, "Container %s is not running", c->id);
+	if (!freeze && strcmp(c->state, "paused"))
+		return raise_msg(L, "Container %s is not paused", c->id);
+	if (cgroup_freeze(c->id, freeze, &err) < 0 ||
+	    container_set_state(ctx, c->id, freeze ? "paused" : "running", &err) < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
+static int l_rename(lua_State *L)
+{
+	berr_t err = { 0 };
+	if (container_rename(bind_ctx(L), luaL_checkstring(L, 1), luaL_checkstring(L, 2), &err) < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
+/* top(ref) -> array of host pids in the container */
+static int l_top(lua_State *L)
+{
+	struct container *c = boxed_keep(L, 1);
+	berr_t err = { 0 };
+	pid_t *pids;
+	size_t n;
+
+	if (!running(c))
+		return raise_msg(L, "Container %s is not running", c->id);
+	if (cgroup_pids(c->id, &pids, &n, &err) < 0)
+		return bind_raise(L, &err);
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		lua_pushinteger(L, pids[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	free(pids);
+	return 1;
+}
+
+/* exec(ref, {cmd = {...}, env = {...}, user =, workdir =, detach =, tty =, privileged =}) -> code */
+static int l_exec(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	char cdir[4096], seccomp[4096];
+	struct rt_spec s;
+	berr_t err = { 0 };
+	json_t *doc, *cfg;
+	int code, r;
+
+	snprintf(cdir, sizeof(cdir), "%s/containers/%s", ctx->cfg.data_root, c->id);
+	snprintf(seccomp, sizeof(seccomp), "%s/scripts/container/seccomp-default.json", ctx->root_dir);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (!running(c) || !container_init_alive(c))
+		return raise_code(L, 1, lua_pushfstring(L, "Container %s is not running", c->id));
+	if (!strcmp(c->state, "paused"))
+		return raise_code(L, 1, lua_pushfstring(L, "Container %s is paused, unpause the container before exec", c->id));
+	/* the container's own settings, with exec's overrides */
+	doc = json_deep_copy(c->doc);
+	cfg = json_object_get(doc, "Config");
+	lua_getfield(L, 2, "cmd");
+	{
+		json_t *cmd = bind_to_json(L, -1);
+		lua_pop(L, 1);
+		if (!json_array_size(cmd)) {
+			json_decref(cmd);
+			json_decref(doc);
+			return raise_msg(L, "No exec command specified");
+		}
+		json_object_set(doc, "Path", json_array_get(cmd, 0));
+		json_array_remove(cmd, 0);
+		json_object_set_new(doc, "Args", cmd);
+	}
+	lua_getfield(L, 2, "env");
+	if (lua_istable(L, -1)) {
+		json_t *extra = bind_to_json(L, -1);
+		json_array_extend(json_object_get(cfg, "Env"), extra);
+		json_decref(extra);
+	}
+	lua_pop(L, 1);
+	if (bind_opt_string(L, 2, "user", NULL))
+		json_object_set_new(cfg, "User", json_string(bind_opt_string(L, 2, "user", NULL)));
+	if (bind_opt_string(L, 2, "workdir", NULL))
+		json_object_set_new(cfg, "WorkingDir", json_string(bind_opt_string(L, 2, "workdir", NULL)));
+	json_object_set_new(cfg, "Tty", json_boolean(bind_opt_bool(L, 2, "tty", 0)));
+	if (bind_opt_bool(L, 2, "privileged", 0))
+		json_object_set_new(json_object_get(doc, "HostConfig"), "Privileged", json_true());
+	r = rt_spec_from_json(&s, doc, "/", cdir, seccomp, &err);
+	json_decref(doc);
+	if (r < 0) {
+		rt_spec_free(&s);
+		return bind_raise(L, &err);
+	}
+	r = runtime_exec(&s, c->pid, bind_opt_bool(L, 2, "detach", 0), &code, &err);
+	rt_spec_free(&s);
+	if (r < 0 && code == 127)
+		code = 126;   /* Docker's exec reports a missing command as "cannot invoke" */
+	if (r < 0)
+		return raise_code(L, code, err.msg);
+	lua_pushinteger(L, code);
+	return 1;
+}
+
+/* ---- logs ---- */
+
+struct log_sink {
+	lua_State *L;
+	int fn;
+};
+
+static int log_to_lua(const struct berth_log_message *msg, void *cookie)
+{
+	struct log_sink *s = cookie;
+	int stop;
+
+	lua_pushvalue(s->L, s->fn);
+	lua_pushinteger(s->L, msg->stream);
+	lua_pushlstring(s->L, msg->line, msg->len);
+	lua_pushinteger(s->L, msg->time_ns);
+	lua_call(s->L, 3, 1);
+	stop = lua_toboolean(s->L, -1);
+	lua_pop(s->L, 1);
+	return stop;
+}
+
+/* logs(ref, {follow, tail, since, until (ns)}, fn(stream, line, time_ns) -> stop?) */
+static int l_logs(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	json_t *lc = json_object_get(json_object_get(c->doc, "HostConfig"), "LogConfig");
+	const char *type = json_string_value(json_object_get(lc, "Type"));
+	char dir[4096], *opts = NULL;
+	struct berth_log_read_opts o = {
+		.follow = bind_opt_bool(L, 2, "follow", 0),
+		.since_ns = bind_opt_int(L, 2, "since", 0),
+		.until_ns = bind_opt_int(L, 2, "until", 0),
+		.tail = bind_opt_int(L, 2, "tail", -1),
+	};
+	struct log_sink sink = { L, 3 };
+	const struct berth_logging_ops *ops;
+	struct plugin *p;
+	berr_t err = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s/containers/%s", ctx->cfg.data_root, c->id);
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	if (!type || !*type)
+		type = ctx->cfg.log_driver && *ctx->cfg.log_driver ? ctx->cfg.log_driver : "json-file";
+	if (plugin_load(ctx, BERTH_PLUGIN_LOGGING, type, &p, &err) < 0)
+		return bind_raise(L, &err);
+	ops = p->desc->vtable;
+	if (!(ops->capabilities() & BERTH_LOG_CAP_READ) || !ops->read)
+		return raise_msg(L, "configured logging driver does not support reading");
+	if (o.follow && !running(c))
+		o.follow = 0;
+	{
+		/* the options string lives in a Lua string so a raising sink cannot leak it */
+		opts = json_object_get(lc, "Config") ? json_dumps(json_object_get(lc, "Config"), JSON_COMPACT) : NULL;
+		lua_pushstring(L, opts ? opts : "{}");
+		free(opts);
+	}
+	if (ops->read(dir, c->id, lua_tostring(L, -1), &o, log_to_lua, &sink, &err) < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
+/* cgroup_file(ref, file) -> path of a cgroup control file of the container (tests, stats) */
+static int l_cgroup_file(lua_State *L)
+{
+	struct container *c = boxed_keep(L, 1);
+	char *p = cgroup_file_path(c->id, luaL_checkstring(L, 2));
+	lua_pushstring(L, p);
+	free(p);
+	return 1;
+}
+
+static const luaL_Reg FUNCS[] = {
+	{ "create", l_create },
+	{ "create_files", l_create_files },
+	{ "start", l_start },
+	{ "attach", l_attach },
+	{ "inspect", l_inspect },
+	{ "list", l_list },
+	{ "kill", l_kill },
+	{ "stop", l_stop },
+	{ "wait", l_wait },
+	{ "remove", l_remove },
+	{ "rename", l_rename },
+	{ "top", l_top },
+	{ "exec", l_exec },
+	{ "logs", l_logs },
+	{ "cgroup_file", l_cgroup_file },
+	{ NULL, NULL },
+};
+
+int luaopen_berth_container(lua_State *L)
+{
+	luaL_newlib(L, FUNCS);
+	lua_pushboolean(L, 1);
+	lua_pushcclosure(L, l_pause, 1);
+	lua_setfield(L, -2, "pause");
+	lua_pushboolean(L, 0);
+	lua_pushcclosure(L, l_pause, 1);
+	lua_setfield(L, -2, "unpause");
+	return 1;
+}

@@ -1,0 +1,18 @@
+/* Building the container's file system inside its mount namespace (used by the init only). */
+#ifndef BERTH_RUNTIME_MOUNTS_H
+#define BERTH_RUNTIME_MOUNTS_H
+
+#include "runtime/runtime.h"
+
+/* O_PATH fd of path inside the root (created as a dir or empty file when missing). */
+int mnt_ensure(int rootfd, const char *path, int is_dir, berr_t *err);
+/* Mount src on dst (inside the root); MS_BIND|MS_RDONLY is done as bind + read-only remount. */
+int mnt_at(int rootfd, const char *src, const char *dst, const char *type, unsigned long flags,
+	   const char *data, int is_dir, berr_t *err);
+/* Private propagation, bind the rootfs, /proc /sys /dev (+devices, pts, shm, mqueue), the
+ * network files, user mounts, masked and read-only paths. Returns the rootfs fd. */
+int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err);
+/* pivot_root into it and drop the old root; read-only remount when asked. */
+int mnt_pivot(const struct rt_spec *s, int rootfd, berr_t *err);
+
+#endif

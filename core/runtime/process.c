@@ -1,0 +1,415 @@
+/* The container's init: cloned into new namespaces, it waits for its parent to place it
+ * (cgroups, network), then builds its file system, drops privileges and execs the command.
+ * Failures travel back as {exit code, message} on a close-on-exec pipe. */
+#include "runtime/runtime.h"
+#include "runtime/mounts.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct exec_report {
+	int exit_code;
+	char msg[1024];
+};
+
+static _Noreturn void child_fail(int fd, int code, const berr_t *err)
+{
+	struct exec_report rep = { .exit_code = code };
+	snprintf(rep.msg, sizeof(rep.msg), "%.1000s", err->msg);
+	(void)!write(fd, &rep, sizeof(rep));
+	_exit(code);
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');   /* comm may hold spaces */
+	if (!p)
+		return 0;
+	/* a zombie is dead for our purposes (its parent may never reap it) */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return 0;
+	/* after ") " come fields 3..; starttime is field 22 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &st) != 1)
+		return 0;
+	return st;
+}
+
+int rt_find_program(const char *argv0, char *const *env, char *out, size_t len)
+{
+	const char *path = DEFAULT_PATH + 5;
+	struct stat st;
+	int denied = 0;
+
+	if (strchr(argv0, '/')) {
+		snprintf(out, len, "%s", argv0);
+		if (stat(argv0, &st) < 0)
+			return -ENOENT;
+		if (S_ISDIR(st.st_mode) || access(argv0, X_OK) < 0)
+			return -EACCES;
+		return 0;
+	}
+	for (char *const *e = env; e && *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	while (path) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+		snprintf(out, len, "%.*s/%s", (int)n, n ? path : ".", argv0);
+		if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			denied = 1;
+		}
+		path = colon ? colon + 1 : NULL;
+	}
+	return denied ? -EACCES : -ENOENT;
+}
+
+/* env + Docker's defaults: PATH when the image has none, HOSTNAME, HOME (and TERM with a tty). */
+static char **build_env(const struct rt_spec *s, const char *home)
+{
+	size_t n = 0;
+	char **env;
+	int has_path = 0, has_home = 0, has_host = 0, has_term = 0;
+
+	while (s->env && s->env[n]) {
+		has_path |= !strncmp(s->env[n], "PATH=", 5);
+		has_home |= !strncmp(s->env[n], "HOME=", 5);
+		has_host |= !strncmp(s->env[n], "HOSTNAME=", 9);
+		has_term |= !strncmp(s->env[n], "TERM=", 5);
+		n++;
+	}
+	env = xcalloc(n + 5, sizeof(char *));
+	n = 0;
+	if (!has_path)
+		env[n++] = xstrdup(DEFAULT_PATH);
+	if (!has_host)
+		env[n++] = xasprintf("HOSTNAME=%s", s->hostname);
+	for (size_t i = 0; s->env && s->env[i]; i++)
+		env[n++] = s->env[i];
+	if (s->tty && !has_term)
+		env[n++] = xstrdup("TERM=xterm");
+	if (!has_home)
+		env[n++] = xasprintf("HOME=%s", home && *home ? home : "/");
+	return env;
+}
+
+struct child_args {
+	struct rt_spec *s;
+	const int *stdio;
+	int sync_r, exec_w, netns_fd, console_fd;
+};
+
+/* The terminal is allocated from the container's own devpts (so tty(1) and /proc/self/fd
+ * resolve inside it); the master goes to the monitor over the console socket (runc's way). */
+static int open_console(int sock, berr_t *err)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'c';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int master, slave;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return berr_sys(err, errno, "open /dev/ptmx");
+	if (unlockpt(master) < 0)
+		return berr_sys(err, errno, "unlockpt");
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return berr_sys(err, errno, "open %s", ptsname(master));
+	{
+		/* /dev/console is the terminal too (runc's way); /dev is our own tmpfs */
+		int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		if (mount(ptsname(master), "/dev/console", NULL, MS_BIND, NULL) < 0)
+			return berr_sys(err, errno, "bind /dev/console");
+	}
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	if (sendmsg(sock, &mh, 0) < 0)
+		return berr_sys(err, errno, "send the console");
+	close(master);
+	close(sock);
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return berr_sys(err, errno, "dup2 console");
+	if (slave > 2)
+		close(slave);
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		return berr_sys(err, errno, "set controlling terminal");
+	return 0;
+}
+
+int rt_recv_console(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static int mkdir_p_quiet(const char *path)
+{
+	berr_t e = { 0 };
+	return mkdir_p(path, 0755, &e);
+}
+
+_Noreturn void rt_exec_final(struct rt_spec *s, int exec_w);
+
+/* --init (Docker's docker-init/tini role): pid 1 stays here, forwarding signals to the command
+ * and reaping every orphan, and exits with the command's status; the child returns and execs. */
+static void run_init(int exec_w)
+{
+	sigset_t all;
+	pid_t child;
+	int st;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	child = fork();
+	if (child < 0)
+		_exit(125);
+	if (child == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		return;
+	}
+	/* only the command reports its exec: our copy of the pipe must not hold it open */
+	close(exec_w);
+	prctl(PR_SET_NAME, "init");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		siginfo_t si;
+		struct timespec ts = { 1, 0 };
+		int sig = sigtimedwait(&all, &si, &ts);
+		pid_t w;
+		if (sig > 0 && sig != SIGCHLD)
+			kill(child, sig);
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == child)
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+}
+
+static _Noreturn void child_main(struct child_args *a)
+{
+	struct rt_spec *s = a->s;
+	berr_t err = { 0 };
+	char go;
+	int rootfd = -1, r;
+
+	/* die with the monitor rather than run unsupervised */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read(a->sync_r, &go, 1) != 1)
+		_exit(125);  /* parent gave up before release */
+	close(a->sync_r);
+
+	for (int i = 0; i < 3; i++)
+		if (a->stdio[i] >= 0 && dup2(a->stdio[i], i) < 0)
+			child_fail(a->exec_w, 125, &(berr_t){ .msg = "dup2 stdio" });
+	setsid();
+	/* the cgroup namespace is taken after the parent moved us, so berth/<id> is its root */
+	if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
+		berr_sys(&err, errno, "cgroup namespace");
+		child_fail(a->exec_w, 125, &err);
+	}
+	if (a->netns_fd >= 0 && setns(a->netns_fd, CLONE_NEWNET) < 0) {
+		berr_sys(&err, errno, "join network namespace");
+		child_fail(a->exec_w, 125, &err);
+	}
+	if ((r = mnt_setup_rootfs(s, &rootfd, &err)) < 0 || (r = mnt_pivot(s, rootfd, &err)) < 0)
+		child_fail(a->exec_w, 125, &err);
+	close(rootfd);
+	if (s->tty && a->console_fd >= 0 && (r = open_console(a->console_fd, &err)) < 0)
+		child_fail(a->exec_w, 125, &err);
+	if (s->net != RT_NET_HOST && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+		berr_sys(&err, errno, "sethostname");
+		child_fail(a->exec_w, 125, &err);
+	}
+	if (s->domainname && s->net != RT_NET_HOST)
+		(void)!setdomainname(s->domainname, strlen(s->domainname));
+
+	for (size_t i = 0; i < s->nrlimits; i++) {
+		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
+		if (setrlimit(s->rlimits[i].resource, &rl) < 0) {
+			berr_sys(&err, errno, "setrlimit %d", s->rlimits[i].resource);
+			child_fail(a->exec_w, 125, &err);
+		}
+	}
+	if (s->cwd) {
+		mkdir_p_quiet(s->cwd);
+		if (chdir(s->cwd) < 0) {
+			berr_sys(&err, errno, "chdir to cwd (\"%s\") set in config.json failed", s->cwd);
+			child_fail(a->exec_w, 125, &err);
+		}
+	}
+	if (s->init)
+		run_init(a->exec_w);
+	rt_exec_final(s, a->exec_w);
+}
+
+_Noreturn void rt_exec_final(struct rt_spec *s, int exec_w)
+{
+	berr_t err = { 0 };
+	char prog[4096];
+	_cleanup_free_ char *home = NULL;
+	int r;
+
+	{
+		uid_t uid; gid_t gid, *groups = NULL; size_t ng = 0;
+		if (rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, &err) < 0)
+			child_fail(exec_w, 125, &err);
+		free(groups);
+	}
+	if (rt_apply_privileges(s, &err) < 0)
+		child_fail(exec_w, 125, &err);
+	{
+		char **env = build_env(s, home);
+		r = rt_find_program(s->argv[0], env, prog, sizeof(prog));
+		if (r == -ENOENT) {
+			if (strchr(s->argv[0], '/'))
+				berr_set(&err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", s->argv[0], s->argv[0]);
+			else
+				berr_set(&err, ENOENT, "exec: \"%s\": executable file not found in $PATH", s->argv[0]);
+			child_fail(exec_w, 127, &err);
+		}
+		if (r == -EACCES) {
+			berr_set(&err, EACCES, "exec: \"%s\": permission denied", s->argv[0]);
+			child_fail(exec_w, 126, &err);
+		}
+		{
+			/* the program starts with the signal state of a fresh process, not the monitor's
+			 * (which blocks SIGCHLD/SIGTERM/... for its signalfd and ignores SIGPIPE) */
+			sigset_t none;
+			sigemptyset(&none);
+			for (int sig = 1; sig < NSIG; sig++)
+				if (sig != SIGKILL && sig != SIGSTOP)
+					signal(sig, SIG_DFL);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+		}
+		execve(prog, s->argv, env);
+		r = errno;
+		berr_sys(&err, r, "exec: \"%s\"", s->argv[0]);
+		child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
+	}
+}
+
+int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err)
+{
+	int sync[2], exec[2];
+	struct child_args a = { .s = s, .stdio = stdio, .netns_fd = -1, .console_fd = p->console_fd };
+	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+	pid_t pid;
+
+	if (s->net == RT_NET_NEW)
+		flags |= CLONE_NEWNET;
+	if (s->net == RT_NET_HOST)
+		flags &= ~(unsigned long)CLONE_NEWUTS;   /* host network shares the host's name, as Docker */
+	if (s->net == RT_NET_JOIN) {
+		a.netns_fd = open(s->net_join_path, O_RDONLY | O_CLOEXEC);
+		if (a.netns_fd < 0)
+			return berr_sys(err, errno, "open %s", s->net_join_path);
+	}
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(exec, O_CLOEXEC) < 0)
+		return berr_sys(err, errno, "pipe");
+	a.sync_r = sync[0];
+	a.exec_w = exec[1];
+	fflush(NULL);
+	/* raw clone: like fork(), but the child starts life inside the new namespaces */
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		int e = errno;
+		close(sync[0]); close(sync[1]); close(exec[0]); close(exec[1]);
+		if (a.netns_fd >= 0)
+			close(a.netns_fd);
+		return berr_sys(err, e, "clone");
+	}
+	if (pid == 0) {
+		close(sync[1]);
+		close(exec[0]);
+		child_main(&a);
+	}
+	close(sync[0]);
+	close(exec[1]);
+	if (a.netns_fd >= 0)
+		close(a.netns_fd);
+	p->pid = pid;
+	p->sync_fd = sync[1];
+	p->exec_fd = exec[0];
+	return 0;
+}
+
+int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err)
+{
+	struct exec_report rep;
+	ssize_t n;
+
+	*exit_code = 0;
+	if (write(p->sync_fd, "g", 1) != 1) {
+		close(p->sync_fd);
+		close(p->exec_fd);
+		*exit_code = 125;
+		return berr_sys(err, errno, "release container init");
+	}
+	close(p->sync_fd);
+	p->sync_fd = -1;
+	do
+		n = read(p->exec_fd, &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	close(p->exec_fd);
+	p->exec_fd = -1;
+	if (n == 0)
+		return 0;   /* close-on-exec fired: the command is running */
+	if (n != (ssize_t)sizeof(rep)) {
+		*exit_code = 125;
+		return berr_set(err, EIO, "container init died during setup");
+	}
+	*exit_code = rep.exit_code;
+	return berr_set(err, rep.exit_code == 127 ? ENOENT : rep.exit_code == 126 ? EACCES : EIO, "%s", rep.msg);
+}

@@ -1,0 +1,132 @@
+/* The container runtime (no runc): a spec built from a container's stored JSON, a clone()d init
+ * that sets up its namespaces, mounts, limits and privileges, and the cgroups around it.
+ * Life of a container process: runtime_spawn (child waits on a pipe) -> the caller places it
+ * (cgroups, network) -> runtime_release (child finishes setup and execs; exec errors come back
+ * through a close-on-exec pipe, so EOF means the program is running). */
+#ifndef BERTH_RUNTIME_H
+#define BERTH_RUNTIME_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "common/err.h"
+
+struct rt_mount {
+	char *source;                /* host path (bind) or fs source name */
+	char *dest;                  /* path inside the container */
+	char *type;                  /* "bind", "tmpfs", ... */
+	char *data;                  /* mount data (tmpfs size=...) or NULL */
+	int readonly;
+};
+
+struct rt_rlimit {
+	int resource;
+	uint64_t soft, hard;
+};
+
+enum rt_net_mode { RT_NET_NEW, RT_NET_HOST, RT_NET_JOIN };
+
+struct rt_limits {
+	int64_t memory;              /* bytes, 0 = none */
+	int64_t memory_swap;         /* memory+swap bytes, 0 = default (2x memory), -1 = unlimited */
+	int64_t nano_cpus;           /* 1e9 = one cpu */
+	int64_t cpu_shares;
+	int64_t pids_limit;          /* 0 = none */
+	char *cpuset_cpus;
+	char *cpuset_mems;
+};
+
+struct rt_spec {
+	char *id;
+	char *rootfs;                /* mounted rootfs on the host */
+	char *hostname;
+	char *domainname;
+	char **argv;                 /* entrypoint + cmd, NULL-terminated */
+	char **env;                  /* "K=V", NULL-terminated */
+	char *cwd;
+	char *user;                  /* "name|uid[:group|gid]" or NULL */
+	int tty;
+	int privileged;
+	int readonly_rootfs;
+	int no_new_privs;
+	int init;                    /* --init: a reaping, signal-forwarding pid 1 runs the command */
+	uint64_t caps;               /* bit n = capability n */
+	json_t *seccomp;             /* Docker-format profile, NULL = unconfined */
+	struct rt_mount *mounts;
+	size_t nmounts;
+	struct rt_rlimit *rlimits;
+	size_t nrlimits;
+	enum rt_net_mode net;
+	char *net_join_path;         /* /proc/<pid>/ns/net of the container whose netns we share */
+	char *ipc_join_path;
+	struct rt_limits limits;
+	char *hosts_path, *hostname_path, *resolv_path;   /* per-container files to bind */
+	int64_t shm_size;
+};
+
+/* Docker's default capability set (REFERENCE §4). */
+uint64_t rt_default_caps(void);
+/* Parse "CAP_X"/"X"/"ALL" (case-insensitive); -1 if unknown. ALL gives 64. */
+int rt_cap_from_name(const char *name);
+
+/* Build a spec from the container document ({Id, Config, HostConfig, ...} as berth stores it),
+ * the mounted rootfs and the container's directory; seccomp_default is the default profile path. */
+int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const char *cdir,
+		      const char *seccomp_default, berr_t *err);
+void rt_spec_free(struct rt_spec *s);
+
+struct rt_proc {
+	int console_fd;              /* in: with tty, the child's end of a socketpair for the pty master */
+	pid_t pid;
+	int sync_fd;                 /* parent writes one byte to release the child */
+	int exec_fd;                 /* child reports setup/exec failure here; EOF = exec'd */
+};
+
+/* Receive the pty master the init sends over the console socket; -1 on failure. */
+int rt_recv_console(int sock);
+/* clone() the container init in new namespaces; it waits before doing anything. stdio[i] are
+ * the fds it gets as 0, 1, 2 (a pty slave for all three with tty). */
+int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err);
+/* Let the child go and wait for its exec. On failure returns <0 with the child's message and
+ * sets *exit_code to Docker's code (125 setup, 126 cannot invoke, 127 not found). */
+int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err);
+
+/* cgroups, v1 (per controller) or v2 (unified), named berth/<id>. */
+int cgroup_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err);
+/* Add a process to every controller of the container's cgroup (exec). */
+int cgroup_join(const char *id, pid_t pid, berr_t *err);
+int cgroup_freeze(const char *id, int freeze, berr_t *err);
+/* Remove the dirs (best effort: kills nothing; returns <0 if one could not be removed). */
+int cgroup_remove(const char *id, berr_t *err);
+/* 1 if the memory controller recorded an OOM kill in the container's cgroup. */
+int cgroup_oom_killed(const char *id);
+/* Path of the dir holding `file` (e.g. "memory.limit_in_bytes" or "memory.max"), malloc'd. */
+char *cgroup_file_path(const char *id, const char *file);
+/* 1 on a pure cgroup v2 host. */
+int cgroup_is_v2(void);
+/* pids in the container's cgroup (malloc'd array, count in *n). */
+int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
+
+/* Apply the security setup to the calling process: bounding set, user, caps, no_new_privs,
+ * seccomp (used by the init and by exec). */
+int rt_apply_privileges(const struct rt_spec *s, berr_t *err);
+/* Load a Docker-format seccomp profile for the given capability set. */
+int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);
+/* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root. */
+int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
+		    char **home, berr_t *err);
+/* Find argv0 in PATH (from env); 0 and the path, or -ENOENT / -EACCES. */
+int rt_find_program(const char *argv0, char *const *env, char *out, size_t len);
+
+/* Finish as the container's process: user, privileges, PATH lookup, execve; failures go to
+ * exec_w as the init's do. Never returns. */
+_Noreturn void rt_exec_final(struct rt_spec *s, int exec_w);
+/* Run s->argv inside the namespaces and cgroup of the running init `target` (berth exec).
+ * stdio is inherited. With detach, returns once the program is running. Returns 0 and the
+ * program's exit code (128+n on signal) in *exit_code, or <0 with *exit_code 125/126/127. */
+int runtime_exec(struct rt_spec *s, pid_t target, int detach, int *exit_code, berr_t *err);
+
+/* start time of a process in clock ticks since boot (field 22 of /proc/pid/stat), 0 if gone. */
+uint64_t proc_start_time(pid_t pid);
+
+#endif

@@ -1,0 +1,319 @@
+/* From a container's stored document (Docker's Config/HostConfig shapes) to a runtime spec. */
+#include "runtime/runtime.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <linux/capability.h>
+
+static const char *const CAP_NAMES[] = {
+	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
+	"SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
+	"IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
+	"SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
+	"LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
+	"WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+};
+#define NCAPS (int)(sizeof(CAP_NAMES) / sizeof(CAP_NAMES[0]))
+
+uint64_t rt_default_caps(void)
+{
+	static const int def[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD,
+				   CAP_NET_RAW, CAP_SETGID, CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP,
+				   CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE };
+	uint64_t m = 0;
+	for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+		m |= 1ULL << def[i];
+	return m;
+}
+
+int rt_cap_from_name(const char *name)
+{
+	if (!strncasecmp(name, "CAP_", 4))
+		name += 4;
+	if (!strcasecmp(name, "ALL"))
+		return 64;
+	for (int i = 0; i < NCAPS; i++)
+		if (!strcasecmp(name, CAP_NAMES[i]))
+			return i;
+	return -1;
+}
+
+/* Highest capability the running kernel knows. */
+static int last_cap(void)
+{
+	_cleanup_free_ char *s = NULL;
+	if (read_file("/proc/sys/kernel/cap_last_cap", &s, NULL, NULL) == 0)
+		return atoi(s);
+	return NCAPS - 1;
+}
+
+static char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+static int64_t jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static char **jstrv(json_t *a, char **prefix)
+{
+	size_t n = json_array_size(a), np = 0, i;
+	char **v;
+
+	while (prefix && prefix[np])
+		np++;
+	v = xcalloc(n + np + 1, sizeof(char *));
+	for (i = 0; i < np; i++)
+		v[i] = prefix[i];
+	for (i = 0; i < n; i++)
+		v[np + i] = xstrdup(json_string_value(json_array_get(a, i)));
+	return v;
+}
+
+static void strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+static const struct { const char *name; int res; } RLIMITS[] = {
+	{ "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU }, { "data", RLIMIT_DATA },
+	{ "fsize", RLIMIT_FSIZE }, { "locks", RLIMIT_LOCKS }, { "memlock", RLIMIT_MEMLOCK },
+	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE }, { "nofile", RLIMIT_NOFILE },
+	{ "nproc", RLIMIT_NPROC }, { "rss", RLIMIT_RSS }, { "rtprio", RLIMIT_RTPRIO },
+	{ "rttime", RLIMIT_RTTIME }, { "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
+	{ "as", RLIMIT_AS },
+};
+
+static void add_mount(struct rt_spec *s, const char *src, const char *dst, const char *type,
+		      const char *data, int ro)
+{
+	struct rt_mount *m;
+
+	s->mounts = realloc(s->mounts, (s->nmounts + 1) * sizeof(*s->mounts));
+	if (!s->mounts)
+		abort();
+	m = &s->mounts[s->nmounts++];
+	m->source = xstrdup(src);
+	m->dest = xstrdup(dst);
+	m->type = xstrdup(type);
+	m->data = data ? xstrdup(data) : NULL;
+	m->readonly = ro;
+}
+
+/* "host:ctr[:opts]" as -v gives it (the Lua side already made host paths absolute). */
+static int parse_bind(struct rt_spec *s, const char *b, berr_t *err)
+{
+	_cleanup_free_ char *copy = xstrdup(b);
+	char *ctr, *opts;
+	int ro = 0;
+
+	ctr = strchr(copy, ':');
+	if (!ctr)
+		return berr_set(err, EINVAL, "invalid bind mount %s", b);
+	*ctr++ = 0;
+	opts = strchr(ctr, ':');
+	if (opts) {
+		*opts++ = 0;
+		ro = strstr(opts, "ro") != NULL && strstr(opts, "rw") == NULL;
+	}
+	if (copy[0] != '/' && (strchr(copy, '/') || copy[0] == '.'))
+		return berr_set(err, EINVAL, "invalid bind mount %s: paths must be absolute", b);
+	if (copy[0] != '/')
+		return 0;   /* a named volume: it comes through Mounts */
+	if (ctr[0] != '/')
+		return berr_set(err, EINVAL, "invalid bind mount %s: paths must be absolute", b);
+	add_mount(s, copy, ctr, "bind", NULL, ro);
+	return 0;
+}
+
+static int parse_security_opts(struct rt_spec *s, json_t *opts, const char *seccomp_default,
+			       berr_t *err)
+{
+	const char *seccomp = seccomp_default;
+	json_error_t jerr;
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(opts, i, e) {
+		const char *o = json_string_value(e);
+		if (!o)
+			continue;
+		if (!strcmp(o, "no-new-privileges") || !strcmp(o, "no-new-privileges=true") ||
+		    !strcmp(o, "no-new-privileges:true"))
+			s->no_new_privs = 1;
+		else if (!strncmp(o, "seccomp=", 8) || !strncmp(o, "seccomp:", 8))
+			seccomp = o + 8;
+		else if (!strncmp(o, "apparmor", 8) || !strncmp(o, "label", 5))
+			continue;  /* no LSM support: accepted and ignored like Docker without one */
+		else if (strncmp(o, "no-new-privileges", 17))
+			return berr_set(err, EINVAL, "invalid --security-opt: %s", o);
+	}
+	if (s->privileged && seccomp == seccomp_default)
+		return 0;  /* --privileged runs unconfined unless a profile is named */
+	if (!seccomp || !strcmp(seccomp, "unconfined"))
+		return 0;
+	s->seccomp = json_load_file(seccomp, 0, &jerr);
+	if (!s->seccomp)
+		return berr_set(err, EINVAL, "seccomp profile %s: %s (line %d, column %d)", seccomp,
+				jerr.text, jerr.line, jerr.column);
+	return 0;
+}
+
+int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const char *cdir,
+		      const char *seccomp_default, berr_t *err)
+{
+	json_t *cfg = json_object_get(doc, "Config"), *hc = json_object_get(doc, "HostConfig"), *e, *v;
+	const char *k, *nm;
+	char *ep_prefix[1] = { NULL };
+	size_t i;
+	int r, lc = last_cap();
+
+	memset(s, 0, sizeof(*s));
+	s->id = jstr(doc, "Id");
+	s->rootfs = xstrdup(rootfs);
+	s->hostname = jstr(cfg, "Hostname");
+	if (!s->hostname)
+		s->hostname = strndup(s->id ? s->id : "berth", 12);
+	s->domainname = jstr(cfg, "Domainname");
+	s->user = jstr(cfg, "User");
+	s->cwd = jstr(cfg, "WorkingDir");
+	s->tty = json_is_true(json_object_get(cfg, "Tty"));
+
+	/* argv = Path + Args as create resolved them (entrypoint + cmd) */
+	if (!json_string_value(json_object_get(doc, "Path")))
+		return berr_set(err, EINVAL, "no command specified");
+	ep_prefix[0] = NULL;
+	s->argv = jstrv(json_object_get(doc, "Args"), NULL);
+	{
+		size_t n = 0;
+		char **nv;
+		while (s->argv[n])
+			n++;
+		nv = xcalloc(n + 2, sizeof(char *));
+		nv[0] = xstrdup(json_string_value(json_object_get(doc, "Path")));
+		memcpy(nv + 1, s->argv, n * sizeof(char *));
+		free(s->argv);
+		s->argv = nv;
+	}
+	s->env = jstrv(json_object_get(cfg, "Env"), NULL);
+
+	s->privileged = json_is_true(json_object_get(hc, "Privileged"));
+	s->readonly_rootfs = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
+	s->init = json_is_true(json_object_get(hc, "Init"));
+	s->caps = rt_default_caps();
+	if (s->privileged) {
+		s->caps = lc >= 63 ? ~0ULL : (1ULL << (lc + 1)) - 1;
+	} else {
+		json_array_foreach(json_object_get(hc, "CapDrop"), i, e) {
+			int c = rt_cap_from_name(json_string_value(e) ? json_string_value(e) : "");
+			if (c < 0)
+				return berr_set(err, EINVAL, "unknown capability: \"%s\"", json_string_value(e));
+			if (c == 64)
+				s->caps = 0;
+			else
+				s->caps &= ~(1ULL << c);
+		}
+		json_array_foreach(json_object_get(hc, "CapAdd"), i, e) {
+			int c = rt_cap_from_name(json_string_value(e) ? json_string_value(e) : "");
+			if (c < 0)
+				return berr_set(err, EINVAL, "unknown capability: \"%s\"", json_string_value(e));
+			s->caps |= c == 64 ? (1ULL << (lc + 1)) - 1 : 1ULL << c;
+		}
+	}
+	if ((r = parse_security_opts(s, json_object_get(hc, "SecurityOpt"), seccomp_default, err)) < 0)
+		return r;
+
+	json_array_foreach(json_object_get(hc, "Binds"), i, e)
+		if ((r = parse_bind(s, json_string_value(e) ? json_string_value(e) : "", err)) < 0)
+			return r;
+	json_object_foreach(json_object_get(hc, "Tmpfs"), k, v) {
+		const char *o = json_string_value(v);
+		_cleanup_free_ char *data = xasprintf("mode=1777%s%s", o && *o ? "," : "", o ? o : "");
+		add_mount(s, "tmpfs", k, "tmpfs", data, 0);
+	}
+	/* named and anonymous volumes resolved by create: [{Type, Source, Destination, RW}] */
+	json_array_foreach(json_object_get(doc, "Mounts"), i, e) {
+		const char *t = json_string_value(json_object_get(e, "Type"));
+		if (t && !strcmp(t, "volume"))
+			add_mount(s, json_string_value(json_object_get(e, "Source")),
+				  json_string_value(json_object_get(e, "Destination")), "bind", NULL,
+				  !json_is_true(json_object_get(e, "RW")));
+	}
+
+	json_array_foreach(json_object_get(hc, "Ulimits"), i, e) {
+		nm = json_string_value(json_object_get(e, "Name"));
+		for (size_t j = 0; nm && j < sizeof(RLIMITS) / sizeof(RLIMITS[0]); j++) {
+			if (strcmp(nm, RLIMITS[j].name))
+				continue;
+			s->rlimits = realloc(s->rlimits, (s->nrlimits + 1) * sizeof(*s->rlimits));
+			s->rlimits[s->nrlimits].resource = RLIMITS[j].res;
+			s->rlimits[s->nrlimits].soft = jint(e, "Soft");
+			s->rlimits[s->nrlimits].hard = jint(e, "Hard");
+			s->nrlimits++;
+		}
+	}
+
+	s->limits.memory = jint(hc, "Memory");
+	s->limits.memory_swap = jint(hc, "MemorySwap");
+	s->limits.nano_cpus = jint(hc, "NanoCpus");
+	s->limits.cpu_shares = jint(hc, "CpuShares");
+	s->limits.pids_limit = jint(hc, "PidsLimit");
+	s->limits.cpuset_cpus = jstr(hc, "CpusetCpus");
+	s->limits.cpuset_mems = jstr(hc, "CpusetMems");
+	s->shm_size = jint(hc, "ShmSize");
+	if (s->shm_size <= 0)
+		s->shm_size = 64 << 20;
+
+	nm = json_string_value(json_object_get(hc, "NetworkMode"));
+	s->net = RT_NET_NEW;
+	if (nm && !strcmp(nm, "host"))
+		s->net = RT_NET_HOST;
+	else if (nm && !strncmp(nm, "container:", 10))
+		s->net = RT_NET_JOIN;  /* the caller fills net_join_path */
+
+	s->hosts_path = xasprintf("%s/hosts", cdir);
+	s->hostname_path = xasprintf("%s/hostname", cdir);
+	s->resolv_path = xasprintf("%s/resolv.conf", cdir);
+	(void)ep_prefix;
+	(void)strv_free;
+	return 0;
+}
+
+void rt_spec_free(struct rt_spec *s)
+{
+	free(s->id);
+	free(s->rootfs);
+	free(s->hostname);
+	free(s->domainname);
+	strv_free(s->argv);
+	strv_free(s->env);
+	free(s->cwd);
+	free(s->user);
+	json_decref(s->seccomp);
+	for (size_t i = 0; i < s->nmounts; i++) {
+		free(s->mounts[i].source);
+		free(s->mounts[i].dest);
+		free(s->mounts[i].type);
+		free(s->mounts[i].data);
+	}
+	free(s->mounts);
+	free(s->rlimits);
+	free(s->net_join_path);
+	free(s->ipc_join_path);
+	free(s->limits.cpuset_cpus);
+	free(s->limits.cpuset_mems);
+	free(s->hosts_path);
+	free(s->hostname_path);
+	free(s->resolv_path);
+	memset(s, 0, sizeof(*s));
+}

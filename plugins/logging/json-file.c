@@ -1,0 +1,431 @@
+/* Logging driver "json-file", Docker's format: one {"log","stream","time"} object per line in
+ * <dir>/<id>-json.log, rotated to .log.1 ... .log.<max-file - 1> when max-size is reached.
+ * Unlike Docker the default is bounded: max-size 10m, max-file 3.
+ * The writer holds a shared flock on the live file; a follower knows the log is closed when it
+ * can take the lock exclusively. `tail` reads backwards from the end instead of scanning. */
+#include <berth/logging.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#define DEFAULT_MAX_SIZE (10LL * 1000 * 1000)
+#define DEFAULT_MAX_FILE 3
+
+static const struct berth_host *host;
+
+struct berth_logger {
+	char *path;
+	int fd;
+	int64_t size;
+	int64_t max_size;            /* -1 = unlimited */
+	int max_file;
+};
+
+static int64_t parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	while (*end == ' ')
+		end++;
+	switch (tolower((unsigned char)*end)) {
+	case 'k': v *= 1000; break;
+	case 'm': v *= 1000 * 1000; break;
+	case 'g': v *= 1000 * 1000 * 1000; break;
+	default: break;
+	}
+	return (int64_t)v;
+}
+
+/* max-size / max-file from the options, with berth's bounded defaults. */
+static void read_options(const char *options_json, int64_t *max_size, int *max_file)
+{
+	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
+	const char *ms = json_string_value(json_object_get(o, "max-size"));
+	const char *mf = json_string_value(json_object_get(o, "max-file"));
+
+	*max_size = DEFAULT_MAX_SIZE;
+	*max_file = DEFAULT_MAX_FILE;
+	if (!ms && host && host->option)
+		ms = host->option("json-file", "max-size");
+	if (!mf && host && host->option)
+		mf = host->option("json-file", "max-file");
+	if (ms)
+		*max_size = !strcmp(ms, "-1") ? -1 : parse_size(ms);
+	if (mf && atoi(mf) > 0)
+		*max_file = atoi(mf);
+	json_decref(o);
+}
+
+static char *log_path(const char *dir, const char *id, int n)
+{
+	char *p;
+	if (n == 0) {
+		if (asprintf(&p, "%s/%s-json.log", dir, id) < 0)
+			return NULL;
+	} else if (asprintf(&p, "%s/%s-json.log.%d", dir, id, n) < 0) {
+		return NULL;
+	}
+	return p;
+}
+
+static int open_live(struct berth_logger *lg, struct berth_error *err)
+{
+	struct stat st;
+
+	lg->fd = open(lg->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (lg->fd < 0)
+		return host->error(err, errno, "open %s: %s", lg->path, strerror(errno));
+	flock(lg->fd, LOCK_SH);
+	lg->size = fstat(lg->fd, &st) == 0 ? st.st_size : 0;
+	return 0;
+}
+
+static struct berth_logger *jf_open(const char *dir, const char *id, const char *options_json,
+				    struct berth_error *err)
+{
+	struct berth_logger *lg = calloc(1, sizeof(*lg));
+
+	if (!lg)
+		return NULL;
+	read_options(options_json, &lg->max_size, &lg->max_file);
+	lg->path = log_path(dir, id, 0);
+	if (!lg->path || open_live(lg, err) < 0) {
+		free(lg->path);
+		free(lg);
+		return NULL;
+	}
+	return lg;
+}
+
+static void format_time(int64_t ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ns / 1000000000);
+	long frac = (long)(ns % 1000000000);
+	struct tm tm;
+	char f[16];
+	size_t n;
+
+	gmtime_r(&s, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac) {
+		int d = 9;
+		snprintf(f, sizeof(f), "%09ld", frac);
+		while (d > 0 && f[d - 1] == '0')
+			f[--d] = 0;
+		n += (size_t)snprintf(buf + n, len - n, ".%s", f);
+	}
+	snprintf(buf + n, len - n, "Z");
+}
+
+static int rotate(struct berth_logger *lg, struct berth_error *err)
+{
+	close(lg->fd);
+	if (lg->max_file <= 1) {
+		if (truncate(lg->path, 0) < 0)
+			return host->error(err, errno, "truncate %s", lg->path);
+	} else {
+		for (int i = lg->max_file - 1; i >= 1; i--) {
+			char *from = NULL, *to = NULL;
+			if (i == 1)
+				from = strdup(lg->path);
+			else if (asprintf(&from, "%s.%d", lg->path, i - 1) < 0)
+				from = NULL;
+			if (asprintf(&to, "%s.%d", lg->path, i) < 0)
+				to = NULL;
+			if (from && to)
+				rename(from, to);
+			free(from);
+			free(to);
+		}
+	}
+	return open_live(lg, err);
+}
+
+static int jf_write(struct berth_logger *lg, const struct berth_log_message *msg, struct berth_error *err)
+{
+	char tbuf[64], *line = malloc(msg->len * 6 + 128), *p = line;
+	size_t n;
+
+	if (!line)
+		return host->error(err, ENOMEM, "out of memory");
+	p += sprintf(p, "{\"log\":\"");
+	for (size_t i = 0; i < msg->len; i++) {
+		unsigned char c = (unsigned char)msg->line[i];
+		switch (c) {
+		case '"': *p++ = '\\'; *p++ = '"'; break;
+		case '\\': *p++ = '\\'; *p++ = '\\'; break;
+		case '\n': *p++ = '\\'; *p++ = 'n'; break;
+		case '\r': *p++ = '\\'; *p++ = 'r'; break;
+		case '\t': *p++ = '\\'; *p++ = 't'; break;
+		case '<': case '>': case '&':   /* Go's encoder escapes these; so do Docker's logs */
+			p += sprintf(p, "\\u%04x", c);
+			break;
+		default:
+			if (c < 0x20)
+				p += sprintf(p, "\\u%04x", c);
+			else
+				*p++ = (char)c;
+		}
+	}
+	format_time(msg->time_ns, tbuf, sizeof(tbuf));
+	p += sprintf(p, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", msg->stream == 2 ? "stderr" : "stdout", tbuf);
+	n = (size_t)(p - line);
+	if (lg->max_size > 0 && lg->size > 0 && lg->size + (int64_t)n > lg->max_size && rotate(lg, err) < 0) {
+		free(line);
+		return -1;
+	}
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(lg->fd, line + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			free(line);
+			return host->error(err, errno, "write %s: %s", lg->path, strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	lg->size += (int64_t)n;
+	free(line);
+	return 0;
+}
+
+static void jf_close(struct berth_logger *lg)
+{
+	if (!lg)
+		return;
+	close(lg->fd);
+	free(lg->path);
+	free(lg);
+}
+
+/* ---- reading ---- */
+
+static int64_t parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	int64_t ns = 0, scale = 100000000;
+
+	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+			 &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	p = strchr(s, '.');
+	if (p)
+		for (p++; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
+			ns += (*p - '0') * scale;
+	return (int64_t)timegm(&tm) * 1000000000 + ns;
+}
+
+/* Parse one line and hand it to the sink if it passes the time window; 1 = stop. */
+static int deliver(const char *line, size_t len, const struct berth_log_read_opts *o, berth_log_sink sink,
+		   void *cookie, int *past_until)
+{
+	json_t *j = json_loadb(line, len, 0, NULL);
+	struct berth_log_message m = { 0 };
+	const char *log, *stream;
+	int r = 0;
+
+	if (!j)
+		return 0;   /* a torn last line of a crashed writer */
+	log = json_string_value(json_object_get(j, "log"));
+	stream = json_string_value(json_object_get(j, "stream"));
+	m.time_ns = parse_time(json_string_value(json_object_get(j, "time")));
+	if (log && (!o->since_ns || m.time_ns >= o->since_ns)) {
+		if (o->until_ns && m.time_ns > o->until_ns) {
+			*past_until = 1;
+		} else {
+			m.stream = stream && !strcmp(stream, "stderr") ? 2 : 1;
+			m.line = log;
+			m.len = json_string_length(json_object_get(j, "log"));
+			m.partial = m.len == 0 || log[m.len - 1] != '\n';
+			r = sink(&m, cookie);
+		}
+	}
+	json_decref(j);
+	return r;
+}
+
+/* Read fd from off to its end line by line, advancing off past each complete line (a partial
+ * last line stays unread until its newline arrives). */
+static int read_lines(int fd, off_t *off, const struct berth_log_read_opts *o, berth_log_sink sink,
+		      void *cookie, int *past_until)
+{
+	size_t cap = 65536;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int stop = 0;
+
+	while (buf && !stop && !*past_until && (n = pread(fd, buf, cap, *off)) > 0) {
+		char *start = buf, *nl;
+		size_t left = (size_t)n;
+		int any = 0;
+		while (!stop && !*past_until && (nl = memchr(start, '\n', left))) {
+			size_t l = (size_t)(nl - start);
+			stop = deliver(start, l, o, sink, cookie, past_until);
+			*off += (off_t)l + 1;
+			left -= l + 1;
+			start = nl + 1;
+			any = 1;
+		}
+		if (!any) {
+			if ((size_t)n < cap)
+				break;          /* an unfinished last line */
+			cap *= 2;           /* a line longer than the buffer */
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+	}
+	free(buf);
+	return stop;
+}
+
+/* Offset in fd where the last `want` complete lines start; *found counts lines seen. */
+static off_t tail_offset(int fd, int64_t want, int64_t *found)
+{
+	char buf[8192];
+	struct stat st;
+	off_t pos, end;
+
+	*found = 0;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	end = pos = st.st_size;
+	/* the file ends with '\n': that newline closes the last line, it does not start one */
+	while (pos > 0) {
+		size_t chunk = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		ssize_t n = pread(fd, buf, chunk, pos - (off_t)chunk);
+		if (n <= 0)
+			break;
+		for (ssize_t i = n - 1; i >= 0; i--) {
+			off_t at = pos - (off_t)chunk + i;
+			if (buf[i] != '\n' || at == end - 1)
+				continue;
+			if (++*found == want)
+				return at + 1;
+		}
+		pos -= (off_t)chunk;
+	}
+	if (end > 0)
+		++*found;   /* the first line of the file */
+	return 0;
+}
+
+static int writer_gone(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), gone;
+	if (fd < 0)
+		return 1;
+	gone = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);
+	return gone;
+}
+
+static int jf_read(const char *dir, const char *id, const char *options_json,
+		   const struct berth_log_read_opts *o, berth_log_sink sink, void *cookie,
+		   struct berth_error *err)
+{
+	int64_t max_size;
+	int max_file, first = 0, past_until = 0, stop = 0;
+	off_t start_off = 0;
+	char *live = log_path(dir, id, 0);
+
+	(void)err;
+	read_options(options_json, &max_size, &max_file);
+	/* oldest rotated file first; with tail, find where the last N lines begin */
+	first = max_file - 1;
+	if (o->tail >= 0) {
+		int64_t need = o->tail;
+		first = 0;
+		start_off = 0;
+		if (need == 0) {
+			first = -1;
+		} else {
+			for (int i = 0; i < max_file; i++) {
+				char *p = log_path(dir, id, i);
+				int fd = open(p, O_RDONLY | O_CLOEXEC);
+				int64_t found;
+				free(p);
+				if (fd < 0)
+					break;
+				start_off = tail_offset(fd, need, &found);
+				close(fd);
+				first = i;
+				if (found >= need)
+					break;
+				need -= found;
+				start_off = 0;
+			}
+		}
+	}
+	for (int i = first; i >= 1 && !stop && !past_until; i--) {
+		char *p = log_path(dir, id, i);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		off_t off = i == first ? start_off : 0;
+		free(p);
+		if (fd < 0)
+			continue;
+		stop = read_lines(fd, &off, o, sink, cookie, &past_until);
+		close(fd);
+	}
+	if (first >= 0 || o->follow) {
+		int fd = open(live, O_RDONLY | O_CLOEXEC);
+		struct stat st, cur;
+		off_t off = first == 0 ? start_off : 0;
+		if (first < 0 && fd >= 0 && fstat(fd, &st) == 0)
+			off = st.st_size;   /* --tail 0 --follow: only what comes next */
+		if (fd >= 0 && !stop && !past_until)
+			stop = read_lines(fd, &off, o, sink, cookie, &past_until);
+		while (o->follow && fd >= 0 && !stop && !past_until && fstat(fd, &st) == 0) {
+			int gone = writer_gone(live);
+			stop = read_lines(fd, &off, o, sink, cookie, &past_until);
+			if (stop || past_until || gone)
+				break;
+			if (stat(live, &cur) == 0 && cur.st_ino != st.st_ino) {
+				/* rotated: finish the old file, continue with the new one */
+				read_lines(fd, &off, o, sink, cookie, &past_until);
+				close(fd);
+				fd = open(live, O_RDONLY | O_CLOEXEC);
+				off = 0;
+				continue;
+			}
+			usleep(100000);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	free(live);
+	return 0;
+}
+
+static uint32_t jf_capabilities(void)
+{
+	return BERTH_LOG_CAP_READ;
+}
+
+static const struct berth_logging_ops OPS = {
+	.capabilities = jf_capabilities, .open = jf_open, .write = jf_write, .read = jf_read,
+	.close = jf_close,
+};
+
+static const struct berth_plugin_desc DESC = {
+	BERTH_ABI_MAJOR, BERTH_ABI_MINOR, BERTH_PLUGIN_LOGGING, "json-file", sizeof(OPS), &OPS,
+};
+
+const struct berth_plugin_desc *berth_plugin_entry(const struct berth_host *h)
+{
+	host = h;
+	return &DESC;
+}

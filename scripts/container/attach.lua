@@ -1,0 +1,13 @@
+-- Attach local standard input, output, and error streams to a running container
+local berth = require "berth"
+local cli = require "berth.cli"
+
+local spec = { name = BERTH_COMMAND or "berth attach", usage = "[OPTIONS] CONTAINER",
+  short = "Attach local standard input, output, and error streams to a running container", min_args = 1, max_args = 1,
+  flags = { { nil, "no-stdin", "bool", "Do not attach STDIN" }, { nil, "sig-proxy", "bool", "Proxy all received signals to the process", default = true },
+    { nil, "detach-keys", "string", "Override the key sequence for detaching a container" } } }
+local opts, args = cli.check({ ... }, spec)
+if opts.help then io.stdout:write(cli.help(spec)) return 0 end
+local c = berth.container.inspect(args[1])
+if not c then error({ code = 1, message = "Error: No such container: " .. args[1] }, 0) end
+return berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin })

@@ -1,0 +1,42 @@
+-- Fetch the logs of a container
+local berth = require "berth"
+local cli = require "berth.cli"
+local units = require "berth.units"
+
+local spec = { name = BERTH_COMMAND or "berth logs", usage = "[OPTIONS] CONTAINER", short = "Fetch the logs of a container",
+  min_args = 1, max_args = 1, flags = {
+    { nil, "details", "bool", "Show extra details provided to logs" },
+    { "f", "follow", "bool", "Follow log output" },
+    { nil, "since", "string", "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)" },
+    { "n", "tail", "string", "Number of lines to show from the end of the logs", default = "all" },
+    { "t", "timestamps", "bool", "Show timestamps" },
+    { nil, "until", "string", "Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)" },
+  } }
+local opts, args = cli.check({ ... }, spec)
+if opts.help then io.stdout:write(cli.help(spec)) return 0 end
+
+local function to_ns(v, flag)
+  if v == "" then return 0 end
+  local t, err = units.parse_time(v)
+  if not t then error({ code = 1, message = "invalid value for \"" .. flag .. "\": " .. tostring(err) }, 0) end
+  return math.floor(t * 1e9)
+end
+local tail = -1
+if opts.tail ~= "all" and opts.tail ~= "" then
+  tail = math.tointeger(tonumber(opts.tail))
+  if not tail or tail < 0 then tail = -1 end
+end
+if not berth.container.inspect(args[1]) then
+  error({ code = 1, message = "Error: No such container: " .. args[1] }, 0)
+end
+local out, err = io.stdout, io.stderr
+berth.container.logs(args[1], { follow = opts.follow, tail = tail, since = to_ns(opts.since, "since"),
+  ["until"] = to_ns(opts["until"], "until") }, function(stream, line, t)
+  local f = stream == 2 and err or out
+  if opts.timestamps then
+    f:write(units.rfc3339nano(t // 1000000000, t % 1000000000), " ")
+  end
+  f:write(line)
+  if opts.follow then f:flush() end
+end)
+return 0

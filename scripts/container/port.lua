@@ -1,0 +1,13 @@
+-- List port mappings or a specific mapping for the container
+local berth = require "berth"
+local cli = require "berth.cli"
+
+local spec = { name = BERTH_COMMAND or "berth port", usage = "CONTAINER [PRIVATE_PORT[/PROTO]]",
+  short = "List port mappings or a specific mapping for the container", min_args = 1, max_args = 2, flags = {} }
+local opts, args = cli.check({ ... }, spec)
+if opts.help then io.stdout:write(cli.help(spec)) return 0 end
+local c = berth.container.inspect(args[1])
+if not c then error({ code = 1, message = "Error: No such container: " .. args[1] }, 0) end
+-- no published ports without a bridge network driver: nothing to list
+if args[2] then error({ code = 1, message = "Error: No public port '" .. args[2] .. "' published for " .. args[1] }, 0) end
+return 0

@@ -1,0 +1,24 @@
+-- Create and run a new container from an image
+local berth = require "berth"
+local cli = require "berth.cli"
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
+local common = dofile(here .. "/_common.lua")
+
+local flags = { { "d", "detach", "bool", "Run container in background and print container ID" } }
+for _, f in ipairs(common.CREATE_FLAGS) do flags[#flags + 1] = f end
+local spec = { name = BERTH_COMMAND or "berth run", usage = "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  short = "Create and run a new container from an image", flags = flags, interspersed = false, min_args = 1 }
+
+local opts, positional, changed = cli.check({ ... }, spec)
+if opts.help then io.stdout:write(cli.help(spec)) return 0 end
+if opts.detach and opts.rm and false then return 125 end
+
+local doc, rootfs = common.build(opts, changed, positional)
+local id = common.create(doc, rootfs)
+if opts.detach then
+  berth.container.start(id, { attach = false })
+  io.stdout:write(id, "\n")
+  return 0
+end
+local code = berth.container.start(id, { attach = true, stdin = opts.interactive })
+return code
