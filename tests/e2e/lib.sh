@@ -82,10 +82,11 @@ start_dockerd() {
 	command -v dockerd >/dev/null 2>&1 || return 1
 	command -v docker >/dev/null 2>&1 || return 1
 	mkdir -p "$d"
-	ip link show berthdk0 >/dev/null 2>&1 || ip link add berthdk0 type bridge 2>/dev/null || return 1
-	at_exit "ip link del berthdk0"
+	local br="bdk$$"   # a bridge of its own: a test dockerd must never touch the host's docker0
+	ip link add "$br" type bridge 2>/dev/null || return 1
+	at_exit "ip link del $br"
 	dockerd --data-root "$d/root" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
-		--pidfile "$d/docker.pid" --bridge berthdk0 --iptables=false --ip-masq=false \
+		--pidfile "$d/docker.pid" --bridge "$br" --iptables=false --ip-masq=false \
 		--storage-driver overlay2 >"$d/log" 2>&1 &
 	local pid=$!
 	at_exit "kill $pid; sleep 1; kill -9 $pid"
