@@ -13,7 +13,7 @@ id=$(import_busybox bb:test 2>&1)
 expect_match "import prints the full image id" '^sha256:[0-9a-f]{64}$' "$id"
 out=$($B images)
 expect_match "images has Docker's header" '^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE' "$(echo "$out" | head -1)"
-expect_match "images lists the imported image" "^bb +test +${id:7:12} +(Less than a second|[0-9]+ seconds) ago +[0-9.]+[kM]B" "$(echo "$out" | sed -n 2p)"
+expect_match "images lists the imported image" "^bb +test +${id:7:12} +(Less than a second|[0-9]+ seconds?) ago +[0-9.]+[kM]B" "$(echo "$out" | sed -n 2p)"
 expect_eq "inspect -f .Id" "$id" "$($B inspect -f '{{.Id}}' bb:test)"
 expect_eq "inspect -f json .Config.Env" '["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]' "$($B inspect -f '{{json .Config.Env}}' bb:test)"
 expect_eq "inspect -f .RootFS.Type" "layers" "$($B image inspect -f '{{.RootFS.Type}}' bb:test)"
