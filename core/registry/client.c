@@ -239,11 +239,16 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 		free(r->www_authenticate); free(r->link);
 		r->content_type = r->location = r->docker_digest = r->www_authenticate = r->link = NULL;
 		r->len = 0;
+		r->retry_after = 0;
 		return len;
 	}
 	k = strcspn(buf, ":");
 	if (k >= len)
 		return len;
+	if (k == 11 && !strncasecmp(buf, "retry-after", k)) {
+		r->retry_after = strtol(buf + k + 1, NULL, 10);
+		return len;
+	}
 	if (k == 12 && !strncasecmp(buf, "content-type", k))
 		slot = &r->content_type;
 	else if (k == 8 && !strncasecmp(buf, "location", k))
@@ -465,25 +470,45 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, con
 	_cleanup_free_ char *url = NULL;
 	CURL *esc = curl_easy_init();
 	char *svc = curl_easy_escape(esc, ch->service, 0);
-	char *scp = curl_easy_escape(esc, scope ? scope : "", 0);
 	json_t *j;
 	const char *tok;
 	json_int_t expires;
 	struct reg_token *t;
 	int r;
 
-	url = xasprintf("%s%sservice=%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?", svc,
-			scope && *scope ? "&scope=" : "", scope && *scope ? scp : "");
+	url = xasprintf("%s%sservice=%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?", svc);
 	curl_free(svc);
-	curl_free(scp);
+	/* several scopes (space-separated) become repeated scope parameters, as Docker sends them */
+	for (const char *s = scope ? scope : ""; *s;) {
+		size_t n = strcspn(s, " ");
+		if (n) {
+			char *one = curl_easy_escape(esc, s, (int)n);
+			char *longer = xasprintf("%s&scope=%s", url, one);
+			curl_free(one);
+			free(url);
+			url = longer;
+		}
+		s += n + (s[n] == ' ');
+	}
 	curl_easy_cleanup(esc);
 	r = perform(c, "GET", url, NULL, basic_header(c), NULL, &resp, err);
 	if (r < 0)
 		return berr_wrap(err, "get token");
-	if (resp.status == 401) {
+	if (resp.status == 401 || resp.status == 403) {
+		/* the issuer's own words, as Docker shows them: {"details": ...} or {"errors": [...]} */
+		json_t *e = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+		const char *details = json_string_value(json_object_get(e, "details"));
+		char text[600];
+		if (details && *details)
+			snprintf(text, sizeof(text), "unauthorized: %s", details);
+		else if (json_is_array(json_object_get(e, "errors")))
+			reg_error_text(&resp, text, sizeof(text));
+		else
+			snprintf(text, sizeof(text), "%s", c->user ? "unauthorized: incorrect username or password"
+								   : "unauthorized: authentication required");
+		json_decref(e);
 		reg_response_free(&resp);
-		return berr_set(err, EACCES, c->user ? "unauthorized: incorrect username or password"
-					       : "unauthorized: authentication required");
+		return berr_set(err, EACCES, "%s", text);
 	}
 	if (resp.status != 200) {
 		long st = resp.status;
@@ -525,9 +550,30 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, con
 	return 0;
 }
 
+static int request_once(struct reg_client *c, const char *method, const char *path, const char *scope,
+			struct curl_slist *headers, const struct reg_body *body, struct reg_response *resp,
+			berr_t *err);
+
 int reg_request(struct reg_client *c, const char *method, const char *path, const char *scope,
 		struct curl_slist *headers, const struct reg_body *body, struct reg_response *resp,
 		berr_t *err)
+{
+	/* 429 Too Many Requests: wait as Retry-After says (bounded to a minute, 2 s without one)
+	 * and ask again, at most twice; then the caller reports the registry's "toomanyrequests" */
+	for (int attempt = 1;; attempt++) {
+		int r = request_once(c, method, path, scope, headers, body, resp, err);
+		long wait;
+		if (r < 0 || resp->status != 429 || attempt == 3)
+			return r;
+		wait = resp->retry_after > 0 ? resp->retry_after : 2;
+		reg_response_free(resp);
+		sleep(wait > 60 ? 60 : (unsigned)wait);
+	}
+}
+
+static int request_once(struct reg_client *c, const char *method, const char *path, const char *scope,
+			struct curl_slist *headers, const struct reg_body *body, struct reg_response *resp,
+			berr_t *err)
 {
 	_cleanup_free_ char *url = NULL;
 	struct reg_challenge ch;
@@ -580,6 +626,22 @@ void reg_error_text(const struct reg_response *r, char *buf, size_t len)
 	size_t i, n = 0;
 
 	buf[0] = '\0';
+	/* a Bearer challenge's RFC 6750 error says more than the body (Docker reads it first) */
+	if ((r->status == 401 || r->status == 403) && r->www_authenticate) {
+		struct reg_challenge ch;
+		if (reg_parse_challenge(r->www_authenticate, &ch) == 0 && !strcmp(ch.scheme, "Bearer")) {
+			if (!strcmp(ch.error, "insufficient_scope")) {
+				snprintf(buf, len, "denied: requested access to the resource is denied");
+				json_decref(j);
+				return;
+			}
+			if (!strcmp(ch.error, "invalid_token")) {
+				snprintf(buf, len, "unauthorized: authentication required");
+				json_decref(j);
+				return;
+			}
+		}
+	}
 	json_array_foreach(errs, i, e) {
 		const char *code = json_string_value(json_object_get(e, "code"));
 		const char *msg = json_string_value(json_object_get(e, "message"));

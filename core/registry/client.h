@@ -64,6 +64,7 @@ struct reg_response {
 	char *www_authenticate;
 	char *link;
 	char *final_url;
+	long retry_after;            /* seconds from Retry-After (0 if absent or a date) */
 };
 void reg_response_free(struct reg_response *r);
 

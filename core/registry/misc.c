@@ -32,6 +32,11 @@ int registry_login(struct berth_ctx *ctx, const char *server, const char *user, 
 		return r;
 	reg_client_set_credentials(c, user, pass);
 	r = reg_request(c, "GET", "/v2/", NULL, NULL, NULL, &resp, err);
+	if (r == -EACCES) {         /* the token issuer refused: Docker reports it as the GET's error */
+		char cause[sizeof(err->msg)];
+		snprintf(cause, sizeof(cause), "%s", err->msg);
+		r = berr_set(err, EACCES, "Get \"%s/v2/\": %s", c->base, cause);
+	}
 	if (r == 0) {
 		if (resp.status != 200)
 			r = berr_set(err, EACCES, "login attempt to %s/v2/ failed with status: %ld %s", c->base,

@@ -11,7 +11,10 @@
 #include "common/util.h"
 #include "common/cleanup.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,9 +96,13 @@ static int get_manifest(struct pull *p, const char *what, char **body, size_t *l
 			snprintf(name, sizeof(name), "%s%s%s", fam, what[0] == 's' && !strncmp(what, "sha256:", 7) ? "@" : ":", what);
 			return berr_set(err, ENOENT, "manifest for %s not found: %s", name, text);
 		}
-		if (st == 401 || st == 403)
+		if (st == 401 || st == 403) {
+			char repo[800], fam[800];
+			ref_repo(&p->ref, repo, sizeof(repo));
+			ref_familiar_repo(repo, fam, sizeof(fam));
 			return berr_set(err, EACCES, "pull access denied for %s, repository does not exist or may require 'docker login': %s",
-					p->ref.path, text);
+					fam, text);
+		}
 		return berr_set(err, EPROTO, "%s", text);
 	}
 	sha256_digest(resp.body ? resp.body : "", resp.len, digest);
@@ -145,7 +152,9 @@ static int get_small_blob(struct pull *p, const struct reg_descriptor *d, char *
 	return 0;
 }
 
-enum layer_state { L_EXISTS, L_WAITING, L_RUNNING, L_DOWNLOADED, L_APPLIED };
+/* ---- layers: download (curl multi, main thread) || apply (one worker thread, in order) ------ */
+
+enum layer_state { L_EXISTS, L_WAITING, L_RUNNING, L_RETRY, L_DOWNLOADED, L_APPLYING, L_APPLIED };
 
 struct layer {
 	struct pull *p;
@@ -153,15 +162,47 @@ struct layer {
 	char diff_id[DIGEST_LEN + 1];
 	char chain[DIGEST_LEN + 1];
 	char id[13];
-	enum layer_state state;
+	enum layer_state state;     /* L_DOWNLOADED..L_APPLIED change under the applier's mutex */
+	enum layer_state shown;     /* the last state reported to on_progress (main thread only) */
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct blob_writer w;
 	int writing;
 	int64_t got, last_emit;
+	int response_seen;          /* the current response's first body bytes were judged */
+	int attempts;               /* transfers started */
+	long retry_after;           /* seconds, from a 429/503 answer's Retry-After (0 = none) */
+	int64_t not_before;         /* L_RETRY: when to start again (ns) */
+	int64_t retry_shown;        /* seconds last shown in "Retrying in N seconds" */
 	berr_t err;
 	int failed;
+	int created;                /* this pull applied the layer (rolled back if the pull fails) */
 };
+
+/* The worker that applies downloaded layers in order while others still download. It has its
+ * own store connection (sqlite handles are single-threaded here) and never calls on_progress:
+ * the main thread reports its state changes. */
+struct applier {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct berth_ctx ctx;       /* shallow copy of the pull's context with its own store */
+	struct layer *ls;
+	size_t n;
+	int stop;                   /* main thread gives up: apply nothing more */
+	int done;                   /* worker finished (all applied, stopped or failed) */
+	int r;
+	berr_t err;
+};
+
+static size_t layer_header(char *buf, size_t size, size_t n, void *arg)
+{
+	struct layer *l = arg;
+	size_t len = size * n;
+
+	if (len > 12 && !strncasecmp(buf, "retry-after:", 12))
+		l->retry_after = strtol(buf + 12, NULL, 10);   /* an HTTP date gives 0: default delay */
+	return len;
+}
 
 static size_t layer_write(char *buf, size_t size, size_t n, void *arg)
 {
@@ -171,8 +212,22 @@ static size_t layer_write(char *buf, size_t size, size_t n, void *arg)
 	int64_t now;
 
 	curl_easy_getinfo(l->h, CURLINFO_RESPONSE_CODE, &code);
-	if (code != 200)
+	if (code != 200 && code != 206)
 		return len;             /* an error body: judged when the transfer ends */
+	if (!l->response_seen) {
+		l->response_seen = 1;
+		/* asked to resume but sent the whole blob: start the file over */
+		if (code == 200 && l->got > 0) {
+			blob_writer_abort(&l->w);
+			l->writing = 0;
+			l->got = 0;
+			if (blob_writer_open(l->p->st, &l->w, &l->err) < 0) {
+				l->failed = 1;
+				return 0;
+			}
+			l->writing = 1;
+		}
+	}
 	if (l->got + (int64_t)len > l->d->size) {
 		berr_set(&l->err, EBADMSG, "filesystem layer verification failed for digest %s: more data than its size %lld",
 			 l->d->digest, (long long)l->d->size);
@@ -192,28 +247,43 @@ static size_t layer_write(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* Start (or resume, with Range, after a failed attempt) the layer's download. */
 static int layer_start(struct layer *l, CURLM *multi, berr_t *err)
 {
 	_cleanup_free_ char *url = NULL;
 	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", l->p->ref.path, l->d->digest);
 	int r;
 
-	if ((r = blob_writer_open(l->p->st, &l->w, err)) < 0)
-		return r;
-	l->writing = 1;
+	if (!l->writing) {
+		if ((r = blob_writer_open(l->p->st, &l->w, err)) < 0)
+			return r;
+		l->writing = 1;
+		l->got = 0;
+	}
 	l->h = curl_easy_init();
 	url = reg_url(l->p->c, path);
 	l->hdrs = reg_setup_easy(l->p->c, l->h, l->p->scope);
+	if (l->got > 0) {
+		char range[64];
+		snprintf(range, sizeof(range), "%lld-", (long long)l->got);
+		curl_easy_setopt(l->h, CURLOPT_RANGE, range);
+	}
 	curl_easy_setopt(l->h, CURLOPT_URL, url);
 	curl_easy_setopt(l->h, CURLOPT_WRITEFUNCTION, layer_write);
 	curl_easy_setopt(l->h, CURLOPT_WRITEDATA, l);
+	curl_easy_setopt(l->h, CURLOPT_HEADERFUNCTION, layer_header);
+	curl_easy_setopt(l->h, CURLOPT_HEADERDATA, l);
 	curl_easy_setopt(l->h, CURLOPT_PRIVATE, l);
+	l->response_seen = 0;
+	l->retry_after = 0;
+	l->attempts++;
 	curl_multi_add_handle(multi, l->h);
 	l->state = L_RUNNING;
 	return 0;
 }
 
-static void layer_stop(struct layer *l, CURLM *multi)
+/* End the transfer; keep_file keeps the partial blob for a resumed attempt. */
+static void layer_stop(struct layer *l, CURLM *multi, int keep_file)
 {
 	if (l->h) {
 		curl_multi_remove_handle(multi, l->h);
@@ -222,13 +292,31 @@ static void layer_stop(struct layer *l, CURLM *multi)
 	}
 	curl_slist_free_all(l->hdrs);
 	l->hdrs = NULL;
-	if (l->writing) {
+	if (l->writing && !keep_file) {
 		blob_writer_abort(&l->w);
 		l->writing = 0;
 	}
 }
 
-/* A transfer ended: check status, size and digest, commit the blob. */
+static int max_attempts(struct berth_ctx *ctx)
+{
+	json_t *v = ctx->cfg.root ? json_object_get(ctx->cfg.root, "max-download-attempts") : NULL;
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 5;
+
+	return n < 1 ? 1 : n > 100 ? 100 : (int)n;
+}
+
+/* Failures worth another attempt: the network, and the server asking us to come back later. */
+static int retryable(CURLcode cc, long code)
+{
+	if (cc != CURLE_OK)
+		return cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR ||
+		       cc == CURLE_GOT_NOTHING || cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_COULDNT_CONNECT ||
+		       cc == CURLE_HTTP2 || cc == CURLE_HTTP2_STREAM || cc == CURLE_SSL_CONNECT_ERROR;
+	return code == 408 || code == 429 || code >= 500;
+}
+
+/* A transfer ended: retry it, or check status, size and digest and commit the blob. */
 static int layer_finish(struct layer *l, CURLM *multi, CURLcode cc, berr_t *err)
 {
 	long code = 0;
@@ -238,17 +326,32 @@ static int layer_finish(struct layer *l, CURLM *multi, CURLcode cc, berr_t *err)
 	curl_easy_getinfo(l->h, CURLINFO_RESPONSE_CODE, &code);
 	if (l->failed) {
 		*err = l->err;
-		layer_stop(l, multi);
+		layer_stop(l, multi, 0);
 		return -err->code;
+	}
+	if ((cc != CURLE_OK || (code != 200 && code != 206)) && retryable(cc, code) &&
+	    l->attempts < max_attempts(l->p->ctx)) {
+		/* Docker waits 5 s times the attempt number; a server's Retry-After (429/503) wins,
+		 * bounded to a minute. The partial file stays: the next attempt asks for the rest. */
+		int64_t delay = (int64_t)5 * l->attempts;
+		if ((code == 429 || code == 503) && l->retry_after > 0)
+			delay = l->retry_after > 60 ? 60 : l->retry_after;
+		layer_stop(l, multi, 1);
+		l->state = L_RETRY;
+		l->not_before = now_ns() + delay * 1000000000LL;
+		l->retry_shown = 0;
+		return 0;
 	}
 	if (cc != CURLE_OK) {
 		r = berr_set(err, EIO, "download %s: %s", l->d->digest, curl_easy_strerror(cc));
-		layer_stop(l, multi);
+		layer_stop(l, multi, 0);
 		return r;
 	}
-	if (code != 200) {
-		r = berr_set(err, EPROTO, "download %s: HTTP status %ld", l->d->digest, code);
-		layer_stop(l, multi);
+	if (code != 200 && code != 206) {
+		r = code == 429 ? berr_set(err, EAGAIN, "toomanyrequests: download %s: HTTP status 429 after %d attempts",
+					   l->d->digest, l->attempts)
+				: berr_set(err, EPROTO, "download %s: HTTP status %ld", l->d->digest, code);
+		layer_stop(l, multi, 0);
 		return r;
 	}
 	emit(l->p->o, l->id, "Verifying Checksum", 0, 0);
@@ -257,16 +360,16 @@ static int layer_finish(struct layer *l, CURLM *multi, CURLcode cc, berr_t *err)
 	if (r == 0 && l->got != l->d->size)
 		r = berr_set(err, EBADMSG, "size mismatch");
 	if (r < 0) {
-		layer_stop(l, multi);
+		layer_stop(l, multi, 0);
 		return berr_set(err, EBADMSG, "filesystem layer verification failed for digest %s", l->d->digest);
 	}
-	layer_stop(l, multi);
+	layer_stop(l, multi, 0);
 	l->state = L_DOWNLOADED;
 	emit(l->p->o, l->id, "Download complete", 0, 0);
 	return 0;
 }
 
-static int layer_apply(struct layer *l, const char *parent, berr_t *err)
+static int layer_apply(struct applier *a, struct layer *l, const char *parent, berr_t *err)
 {
 	_cleanup_free_ char *path = blob_path(l->p->st, l->d->digest);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -275,15 +378,54 @@ static int layer_apply(struct layer *l, const char *parent, berr_t *err)
 
 	if (fd < 0)
 		return berr_sys(err, errno, "open layer blob %s", l->d->digest);
-	emit(l->p->o, l->id, "Extracting", 0, 0);
-	r = image_layer_apply(l->p->ctx, parent, fd, l->diff_id, chain, diff, err);
+	r = image_layer_apply(&a->ctx, parent, fd, l->diff_id, chain, diff, err);
 	if (r < 0)
 		return berr_wrap(err, "failed to register layer");
 	if (strcmp(chain, l->chain))
 		return berr_set(err, EBADMSG, "layer %s: chain %s differs from the expected %s", l->id, chain, l->chain);
-	l->state = L_APPLIED;
-	emit(l->p->o, l->id, "Pull complete", 0, 0);
+	l->created = 1;
+	/* remember the compressed blob for this diff_id (push can reuse it) */
+	if (strstr(l->d->media_type, "gzip"))
+		blobmap_remember(&a->ctx, l->diff_id, l->d->digest, l->d->size, l->p->ref.domain, l->p->ref.path);
 	return 0;
+}
+
+static void *applier_run(void *arg)
+{
+	struct applier *a = arg;
+	const char *parent = NULL;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct layer *l = &a->ls[i];
+		pthread_mutex_lock(&a->mu);
+		while (!a->stop && l->state != L_EXISTS && l->state != L_DOWNLOADED)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->stop) {
+			pthread_mutex_unlock(&a->mu);
+			break;
+		}
+		if (l->state == L_DOWNLOADED)
+			l->state = L_APPLYING;
+		pthread_mutex_unlock(&a->mu);
+		if (l->state == L_APPLYING) {
+			berr_t err = { 0 };
+			int r = layer_apply(a, l, parent, &err);
+			pthread_mutex_lock(&a->mu);
+			if (r < 0) {
+				a->r = r;
+				a->err = err;
+				pthread_mutex_unlock(&a->mu);
+				break;
+			}
+			l->state = L_APPLIED;
+			pthread_mutex_unlock(&a->mu);
+		}
+		parent = l->chain;
+	}
+	pthread_mutex_lock(&a->mu);
+	a->done = 1;
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
 }
 
 static int max_downloads(struct berth_ctx *ctx)
@@ -294,15 +436,39 @@ static int max_downloads(struct berth_ctx *ctx)
 	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-/* Download what is missing (in parallel) and apply every layer in order. */
-static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *diff_ids, berr_t *err)
+/* Report what the applier did since the last look, in layer order (main thread). */
+static void report_applied(struct applier *a)
 {
-	size_t n = m->nlayers, next = 0, applied = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		struct layer *l = &a->ls[i];
+		enum layer_state s;
+		pthread_mutex_lock(&a->mu);
+		s = l->state;
+		pthread_mutex_unlock(&a->mu);
+		if (s == l->shown || (s != L_APPLYING && s != L_APPLIED))
+			continue;
+		if (l->shown != L_APPLYING)
+			emit(l->p->o, l->id, "Extracting", 0, 0);
+		if (s == L_APPLIED)
+			emit(l->p->o, l->id, "Pull complete", 0, 0);
+		l->shown = s;
+	}
+}
+
+/* Download what is missing (in parallel, with retries) while a worker applies every layer in
+ * order as soon as it and its parents are ready. */
+static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *diff_ids, json_t *created,
+			berr_t *err)
+{
+	size_t n = m->nlayers, next = 0;
 	struct layer *ls = xcalloc(n ? n : 1, sizeof(*ls));
 	CURLM *multi = curl_multi_init();
-	int running = 0, r = 0, limit = max_downloads(p->ctx), prefix = 1;
-	char parent[DIGEST_LEN + 1] = "";
+	int running = 0, r = 0, limit = max_downloads(p->ctx), prefix = 1, started = 0;
+	struct applier a = { .ls = ls, .n = n };
+	pthread_t worker;
 
+	pthread_mutex_init(&a.mu, NULL);
+	pthread_cond_init(&a.cv, NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct layer *l = &ls[i];
 		l->p = p;
@@ -313,7 +479,7 @@ static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *di
 		snprintf(l->id, sizeof(l->id), "%.12s", l->d->digest + 7);
 		/* a layer whose chain is here is skipped; so is everything below it */
 		if (prefix && image_layer_exists(p->ctx, l->chain)) {
-			l->state = L_EXISTS;
+			l->state = l->shown = L_EXISTS;
 			emit(p->o, l->id, "Already exists", 0, 0);
 		} else {
 			prefix = 0;
@@ -322,15 +488,43 @@ static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *di
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (ls[i].state == L_DOWNLOADED)
+		if (ls[i].state == L_DOWNLOADED) {
+			ls[i].shown = L_DOWNLOADED;
 			emit(p->o, ls[i].id, "Download complete", 0, 0);
+		}
 	if (n && ls[n - 1].state != L_EXISTS)
 		if ((r = reg_authorize(p->c, p->scope, err)) < 0)
 			goto out;
-	while (applied < n) {
+	/* the worker's own context: same configuration and drivers (image_layer_exists above has
+	 * loaded the storage driver into p->ctx, so the copy shares it), its own store connection */
+	a.ctx = *p->ctx;
+	a.ctx.store = NULL;
+	a.ctx.store_close = NULL;
+	if ((r = pthread_create(&worker, NULL, applier_run, &a)) != 0) {
+		r = berr_sys(err, r, "start the layer applier");
+		goto out;
+	}
+	started = 1;
+	for (;;) {
 		CURLMsg *msg;
-		int left;
+		int left, done;
+		int64_t now = now_ns();
 
+		report_applied(&a);
+		pthread_mutex_lock(&a.mu);
+		done = a.done;
+		pthread_mutex_unlock(&a.mu);
+		if (done)
+			break;
+		/* start new downloads and due retries, up to the limit */
+		for (size_t i = 0; i < n && running < limit; i++) {
+			struct layer *l = &ls[i];
+			if (l->state == L_RETRY && now >= l->not_before) {
+				if ((r = layer_start(l, multi, err)) < 0)
+					goto out;
+				running++;
+			}
+		}
 		while (running < limit && next < n) {
 			if (ls[next].state == L_WAITING) {
 				if ((r = layer_start(&ls[next], multi, err)) < 0)
@@ -339,25 +533,17 @@ static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *di
 			}
 			next++;
 		}
-		/* apply, in order, whatever is ready */
-		while (applied < n && (ls[applied].state == L_EXISTS || ls[applied].state == L_DOWNLOADED)) {
-			struct layer *l = &ls[applied];
-			if (l->state == L_DOWNLOADED) {
-				if ((r = layer_apply(l, parent[0] ? parent : NULL, err)) < 0)
-					goto out;
-				/* remember the compressed blob for this diff_id (push can reuse it) */
-				if (strstr(l->d->media_type, "gzip"))
-					blobmap_remember(p->ctx, l->diff_id, l->d->digest, l->d->size,
-							 p->ref.domain, p->ref.path);
+		for (size_t i = 0; i < n; i++) {
+			struct layer *l = &ls[i];
+			if (l->state != L_RETRY)
+				continue;
+			int64_t secs = (l->not_before - now + 999999999) / 1000000000;
+			if (secs > 0 && secs != l->retry_shown) {
+				char text[64];
+				l->retry_shown = secs;
+				snprintf(text, sizeof(text), "Retrying in %lld second%s", (long long)secs, secs == 1 ? "" : "s");
+				emit(p->o, l->id, text, 0, 0);
 			}
-			snprintf(parent, sizeof(parent), "%s", l->chain);
-			applied++;
-		}
-		if (applied == n)
-			break;
-		if (running == 0 && next >= n) {
-			r = berr_set(err, EIO, "internal error: layer %zu never became ready", applied);
-			goto out;
 		}
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &left))) {
@@ -367,14 +553,37 @@ static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *di
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&l);
 			if ((r = layer_finish(l, multi, msg->data.result, err)) < 0)
 				goto out;
+			if (l->state == L_DOWNLOADED) {
+				pthread_mutex_lock(&a.mu);
+				pthread_cond_signal(&a.cv);
+				pthread_mutex_unlock(&a.mu);
+			}
 		}
-		if (running)
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
+		curl_multi_poll(multi, NULL, 0, running ? 100 : 20, NULL);
+	}
+	report_applied(&a);
+	if (a.r < 0) {
+		*err = a.err;
+		r = a.r;
 	}
 out:
-	for (size_t i = 0; i < n; i++)
-		layer_stop(&ls[i], multi);
+	if (started) {
+		pthread_mutex_lock(&a.mu);
+		a.stop = 1;
+		pthread_cond_broadcast(&a.cv);
+		pthread_mutex_unlock(&a.mu);
+		pthread_join(worker, NULL);
+		if (a.ctx.store && a.ctx.store_close)
+			a.ctx.store_close(a.ctx.store);
+	}
+	for (size_t i = 0; i < n; i++) {
+		layer_stop(&ls[i], multi, 0);
+		if (ls[i].created)
+			json_array_append_new(created, json_string(ls[i].chain));
+	}
 	curl_multi_cleanup(multi);
+	pthread_mutex_destroy(&a.mu);
+	pthread_cond_destroy(&a.cv);
 	free(ls);
 	return r;
 }
@@ -392,7 +601,8 @@ static int pull_one(struct pull *p, char id[DIGEST_LEN + 1], berr_t *err)
 	size_t len, clen;
 	json_t *cfg, *diff_ids;
 	berr_t ignore;
-	int r;
+	json_t *created = NULL;         /* chains this pull applied */
+	int r, hold = -1;
 
 	ref_canonical(&p->ref, canonical, sizeof(canonical));
 	ref_repo(&p->ref, repo, sizeof(repo));
@@ -433,13 +643,21 @@ static int pull_one(struct pull *p, char id[DIGEST_LEN + 1], berr_t *err)
 			r = berr_set(err, EPROTO, "image config %s: invalid diff_id", m.config.digest);
 			goto out;
 		}
-	r = fetch_layers(p, &m, diff_ids, err);
+	/* the gc must not take the layers applied here before the image row names them */
+	created = json_array();
+	if ((hold = image_store_hold(p->ctx, err)) < 0) {
+		json_decref(cfg);
+		r = hold;
+		goto out;
+	}
+	r = fetch_layers(p, &m, diff_ids, created, err);
 	json_decref(cfg);
 	if (r < 0)
 		goto out;
 	if ((r = image_add_config(p->ctx, config, clen, id, err)) < 0)
 		goto out;
-	if (p->ref.tag[0] && (r = image_tag(p->ctx, id, canonical, err)) < 0)
+	/* a pull sets the tag without a LastTagTime, as Docker's reference store does */
+	if (p->ref.tag[0] && (r = image_tag_ex(p->ctx, id, canonical, NULL, err)) < 0)
 		goto out;
 	snprintf(ref_at, sizeof(ref_at), "%s@%s", repo, top_digest);
 	if ((r = image_add_repo_digest(p->ctx, id, ref_at, err)) < 0)
@@ -451,6 +669,18 @@ static int pull_one(struct pull *p, char id[DIGEST_LEN + 1], berr_t *err)
 		emitf(p->o, "Status: Downloaded newer image for %s%s", name, "");
 out:
 	reg_manifest_free(&m);
+	if (hold >= 0)
+		close(hold);
+	if (r < 0 && json_array_size(created)) {
+		/* layers this pull applied that no image uses go now (unless others are building) */
+		size_t nc = json_array_size(created);
+		const char **chains = xcalloc(nc, sizeof(char *));
+		for (size_t i = 0; i < nc; i++)
+			chains[i] = json_string_value(json_array_get(created, i));
+		image_layers_rollback(p->ctx, chains, nc);
+		free(chains);
+	}
+	json_decref(created);
 	return r;
 }
 

@@ -53,7 +53,11 @@ static int blob_present(struct push *p, const char *digest, berr_t *err)
 	if (resp.status != 200 && resp.status != 404) {
 		char text[512];
 		reg_error_text(&resp, text, sizeof(text));
-		r = berr_set(err, EPROTO, "check blob %s: %s", digest, text);
+		/* refused access is the whole story, as Docker prints it */
+		if (resp.status == 401 || resp.status == 403)
+			r = berr_set(err, EACCES, "%s", text);
+		else
+			r = berr_set(err, EPROTO, "check blob %s: %s", digest, text);
 	}
 	reg_response_free(&resp);
 	return r;
@@ -63,10 +67,12 @@ static int blob_present(struct push *p, const char *digest, berr_t *err)
 static int blob_mount(struct push *p, const char *digest, const char *from, berr_t *err)
 {
 	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", p->ref.path, digest, from);
+	/* a token must grant pull on the source too (space-separated scopes, as the token spec's) */
+	_cleanup_free_ char *scope = xasprintf("%s repository:%s:pull", p->scope, from);
 	struct reg_response resp;
 	int r;
 
-	if ((r = reg_request(p->c, "POST", path, p->scope, NULL, NULL, &resp, err)) < 0)
+	if ((r = reg_request(p->c, "POST", path, scope, NULL, NULL, &resp, err)) < 0)
 		return r;
 	r = resp.status == 201;
 	if (resp.status == 202 && resp.location) {

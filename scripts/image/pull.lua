@@ -1,7 +1,6 @@
 -- Download an image from a registry
 local berth = require "berth"
 local cli = require "berth.cli"
-local units = require "berth.units"
 
 local spec = {
   name = "berth pull", usage = "[OPTIONS] NAME[:TAG|@DIGEST]", short = "Download an image from a registry",
@@ -20,57 +19,9 @@ local opts, args, detail = cli.parse({ ... }, spec)
 if not opts then error({ code = detail.status, message = args }) end
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 
--- Docker's jsonmessage rendering: on a terminal each layer keeps one line, redrawn in place with
--- cursor movements; otherwise one line per status change and no progress bars.
-local tty = berth.system.isatty(1)
-local function columns()
-  local c = tonumber(os.getenv("COLUMNS") or "")
-  if c then return c end
-  local p = io.popen("stty size 2>/dev/null </dev/tty")
-  local out = p and p:read("l") or ""
-  if p then p:close() end
-  return tonumber(out:match("%d+ (%d+)")) or 80
-end
-local width = tty and columns() or 80
-
-local function progress_text(ev)
-  if not ev.total then return "" end
-  local bar = ""
-  if width > 110 then
-    -- jsonmessage: percentage/2 cells of '=', a '>' head, spaces to 50
-    local n = math.floor(math.floor(ev.current / ev.total * 100) / 2)
-    if n > 50 then n = 50 end
-    bar = "[" .. string.rep("=", n) .. ">" .. string.rep(" ", 50 - n) .. "] "
-  end
-  local cur = units.human_size(ev.current, 4)
-  return bar .. string.format("%8s/%s", cur, units.human_size(ev.total, 4))
-end
-
-local lines, order, last_status = {}, {}, {}
+local show = require("berth.progress").renderer(io.stdout, 1)
 local function render(ev)
-  if opts.quiet then return end
-  if not ev.id then
-    io.stdout:write(ev.status, "\n")
-    io.stdout:flush()
-    return
-  end
-  local text = ev.id .. ": " .. ev.status .. (tty and ev.total and " " .. progress_text(ev) or "")
-  if not tty then
-    if ev.total or last_status[ev.id] == ev.status then return end
-    last_status[ev.id] = ev.status
-    io.stdout:write(text, "\n")
-    return
-  end
-  local idx = lines[ev.id]
-  if not idx then
-    order[#order + 1] = ev.id
-    lines[ev.id] = #order
-    io.stdout:write(text, "\n")
-  else
-    local up = #order - idx + 1
-    io.stdout:write(string.format("\27[%dA\r\27[2K%s\r\27[%dB", up, text, up))
-  end
-  io.stdout:flush()
+  if not opts.quiet then show(ev) end
 end
 
 local name = args[1]
@@ -80,11 +31,7 @@ end
 local ok, id, canonical = pcall(berth.registry.pull, name, {
   platform = opts.platform ~= "" and opts.platform or nil,
   all_tags = opts["all-tags"],
-  on_progress = function(ev)
-    -- a new tag's "Pulling from" starts a fresh block of layer lines
-    if not ev.id and ev.status:find(": Pulling from ", 1, true) then lines, order, last_status = {}, {}, {} end
-    render(ev)
-  end,
+  on_progress = render,
 })
 if not ok then
   io.stdout:flush()
