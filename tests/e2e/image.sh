@@ -28,6 +28,20 @@ err=$($B inspect no-such-image 2>&1); rc=$?
 expect_eq "inspect of a missing object exits 1" 1 "$rc"
 expect_match "inspect of a missing object says so" 'No such object: no-such-image' "$err"
 
+# --- import from a URL (libcurl), served on loopback --------------------------------------------
+mkdir -p "$E2E_TMP/www"
+tar -C "$E2E_TMP/bbroot" -czf "$E2E_TMP/www/rootfs.tgz" .
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(cd "$E2E_TMP/www" && exec python3 -m http.server --bind 127.0.0.1 "$port" >/dev/null 2>&1 </dev/null) & web=$!
+at_exit "kill $web"
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
+uid=$($B import -m "from the web" "http://127.0.0.1:$port/rootfs.tgz" url/bb:1 2>&1)
+expect_match "import from an http URL" '^sha256:[0-9a-f]{64}$' "$uid"
+expect_eq "import -m sets the history comment" "from the web" "$($B inspect -f '{{.Comment}}' url/bb:1)"
+err=$($B import "http://127.0.0.1:$port/missing.tar" 2>&1); rc=$?
+expect_eq "import of a missing URL fails with exit 1" 1 "$rc"
+$B rmi url/bb:1 >/dev/null
+
 # --- save / load round trip inside berth ---------------------------------------------------------
 check "save -o" $B save -o "$E2E_TMP/bb.tar" bb:test example.com/team/bb:v1
 check "saved tar has manifest.json, index.json and oci-layout" sh -c "tar -tf $E2E_TMP/bb.tar | grep -qx manifest.json && tar -tf $E2E_TMP/bb.tar | grep -qx index.json && tar -tf $E2E_TMP/bb.tar | grep -qx oci-layout"
@@ -93,13 +107,14 @@ new_instance crash '"storage-driver": "vfs"'
 mkdir -p "$E2E_TMP/bigroot"; make_busybox_rootfs "$E2E_TMP/bigroot"
 head -c 60000000 /dev/urandom >"$E2E_TMP/bigroot/blob"
 tar -C "$E2E_TMP/bigroot" -cf "$E2E_TMP/big.tar" .
-$B import "$E2E_TMP/big.tar" big:1 >/dev/null & pid=$!
-sleep 0.3; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+# the tar arrives in two halves with a pause between, so the kill lands mid-layer every time
+{ head -c 30000000 "$E2E_TMP/big.tar"; sleep 3; tail -c +30000001 "$E2E_TMP/big.tar"; } | $B import - big:1 >/dev/null 2>&1 & pid=$!
+sleep 1.5; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 expect_eq "SIGKILL during import leaves no image" "" "$($B images -q)"
 check "the store still works after the kill" $B import "$E2E_TMP/big.tar" big:1
-($B load -i "$E2E_TMP/bb.tar" >/dev/null 2>&1; echo $? >"$E2E_TMP/c1") &
-($B load -i "$E2E_TMP/bb.tar" >/dev/null 2>&1; echo $? >"$E2E_TMP/c2") &
-wait
+($B load -i "$E2E_TMP/bb.tar" >/dev/null 2>&1; echo $? >"$E2E_TMP/c1") & l1=$!
+($B load -i "$E2E_TMP/bb.tar" >/dev/null 2>&1; echo $? >"$E2E_TMP/c2") & l2=$!
+wait $l1 $l2
 expect_eq "two concurrent loads both succeed" "0 0" "$(cat "$E2E_TMP/c1") $(cat "$E2E_TMP/c2")"
 expect_eq "concurrent loads make one image" "$id" "$($B inspect -f '{{.Id}}' bb:test)"
 check "integrity check of berth.db" sh -c "sqlite3 $INSTANCE_DIR/root/berth.db 'PRAGMA integrity_check' | grep -qx ok"
