@@ -173,6 +173,29 @@ void reg_client_free(struct reg_client *c)
 	free(c);
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct reg_client *reg_client_dup(const struct reg_client *c)
+{
+	struct reg_client *d = xmalloc(sizeof(*d));
+
+	*d = *c;
+	d->user = dup_or_null(c->user);
+	d->pass = dup_or_null(c->pass);
+	d->ca_pem = dup_or_null(c->ca_pem);
+	d->client_cert = dup_or_null(c->client_cert);
+	d->client_key = dup_or_null(c->client_key);
+	d->basic_header = dup_or_null(c->basic_header);
+	for (int i = 0; i < c->ntokens; i++) {
+		d->tokens[i].scope = dup_or_null(c->tokens[i].scope);
+		d->tokens[i].header = dup_or_null(c->tokens[i].header);
+	}
+	return d;
+}
+
 void reg_client_set_credentials(struct reg_client *c, const char *user, const char *pass)
 {
 	free(c->user);
@@ -299,6 +322,13 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 	size_t want = size * n;
 	ssize_t got;
 
+	if (b->read) {
+		got = b->read(b->read_arg, buf, want);
+		if (got < 0)
+			return CURL_READFUNC_ABORT;
+		x->sent += got;
+		return got;
+	}
 	if ((int64_t)want > (int64_t)b->len - x->sent)
 		want = b->len - x->sent;
 	if (want == 0)
@@ -397,11 +427,13 @@ static int perform(struct reg_client *c, const char *method, const char *url,
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(method, "GET")) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	} else if (body && body->fd >= 0) {
+	} else if (body && (body->fd >= 0 || body->read)) {
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(h, CURLOPT_READDATA, &x);
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len);
+		/* no size: curl sends the stream with Transfer-Encoding: chunked */
+		if (!body->read)
+			curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len);
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	} else {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -602,6 +634,8 @@ static int request_once(struct reg_client *c, const char *method, const char *pa
 	} else {
 		return 0;
 	}
+	if (body && body->read)
+		return 0;                   /* a stream cannot be sent twice: the caller reports the 401 */
 	reg_response_free(resp);
 	return perform(c, method, url, headers, cached_auth(c, scope), body, resp, err);
 }

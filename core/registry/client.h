@@ -5,6 +5,7 @@
 #define BERTH_REGISTRY_CLIENT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <curl/curl.h>
 #include "ctx.h"
 
@@ -78,6 +79,10 @@ struct reg_body {
 	/* upload progress: called with bytes sent so far */
 	void (*progress)(void *arg, int64_t sent);
 	void *arg;
+	/* or (fd < 0, data NULL) a stream of unknown length, sent chunked: read returns > 0 bytes,
+	 * 0 at the end, < 0 to abort. A streamed request is not repeated after a 401. */
+	ssize_t (*read)(void *arg, void *buf, size_t len);
+	void *read_arg;
 };
 
 /* Create a client for a registry host (docker.io maps to registry-1.docker.io). cred_key is the
@@ -87,6 +92,9 @@ int reg_client_open(struct berth_ctx *ctx, const char *host, const char *cred_ke
 /* A client with an explicit base URL (a mirror). */
 int reg_client_open_url(struct berth_ctx *ctx, const char *url, struct reg_client **out, berr_t *err);
 void reg_client_free(struct reg_client *c);
+/* An independent copy (endpoint, credentials, cached tokens) for another thread: a client is not
+ * to be shared between threads. */
+struct reg_client *reg_client_dup(const struct reg_client *c);
 /* Use these credentials instead of the stored ones (login). */
 void reg_client_set_credentials(struct reg_client *c, const char *user, const char *pass);
 /* GET /v2/ choosing https or (insecure hosts) http; fills c->base and c->challenge. */
