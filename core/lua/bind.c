@@ -91,6 +91,12 @@ static int open_berth(lua_State *L)
 		lua_setfield(L, -3, MODULES[i].name);
 		lua_pop(L, 1);
 	}
+	/* the high-level half written in Lua (lua/berth/api.lua) extends the same table */
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "berth.api");
+	lua_call(L, 1, 1);
+	lua_pushvalue(L, -2);
+	lua_call(L, 1, 0);
 	return 1;
 }
 

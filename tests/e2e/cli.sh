@@ -41,6 +41,18 @@ L
 	err=$($B script "$E2E_TMP/fail.lua" 2>&1); rc=$?
 	expect_eq "a failing script prints one error line" "berth: boom" "$err"
 	expect_eq "a failing script exits 125" 125 "$rc"
+	# the workflow DESIGN.md promises: run a container from a script, wait, read its logs, clean up
+	cat >"$E2E_TMP/nightly.lua" <<'L'
+local berth = require "berth"
+local img = berth.image.find("cli/bb:1")
+local c = berth.container.run{ image = img, cmd = { "sh", "-c", "echo selftest ok; exit 3" }, network = "none" }
+local code = c:wait()
+local logs = c:logs{ tail = 20 }
+c:remove()
+print(code, (logs:gsub("\n", "")), #berth.image.list{ reference = "cli/bb" }, berth.system.df().Images.TotalCount)
+L
+	expect_eq "a script runs a container object: wait, logs, remove" "3	selftest ok	1	1" "$($B script "$E2E_TMP/nightly.lua" 2>&1)"
+	expect_eq "the script's container is gone" "" "$($B ps -aq)"
 else
 	skip "flag syntax and berth script" "no /bin/busybox"
 fi
