@@ -66,25 +66,12 @@ int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_ro
 void ctx_free(struct berth_ctx *ctx)
 {
 	plugin_set_free(&ctx->plugins);
-	store_close(ctx->store);
+	if (ctx->store && ctx->store_close)
+		ctx->store_close(ctx->store);   /* only set where the store is linked (not the monitor) */
 	config_free(&ctx->cfg);
 	free(ctx->root_dir);
 	free(ctx->exe_dir);
 	memset(ctx, 0, sizeof(*ctx));
-}
-
-int ctx_store(struct berth_ctx *ctx, struct store **out, berr_t *err)
-{
-	int r;
-
-	if (!ctx->store) {
-		if ((r = mkdir_p(ctx->cfg.data_root, 0711, err)) < 0)
-			return r;
-		if ((r = store_open(&ctx->store, ctx->cfg.data_root, err)) < 0)
-			return r;
-	}
-	*out = ctx->store;
-	return 0;
 }
 
 /* Docker's choice when nothing is configured: a driver that already has data wins, else

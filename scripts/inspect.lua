@@ -1,4 +1,4 @@
--- Return low-level information on berth objects (containers, images)
+-- Return low-level information on berth objects (containers, images, volumes, networks)
 local berth = require "berth"
 local cli = require "berth.cli"
 local template = require "berth.template"
@@ -21,7 +21,7 @@ template.register_null(berth.json.null)
 -- The kinds of object, tried in this order as Docker does. Each lookup returns nil when absent.
 -- Volumes and networks join this list when their modules exist.
 local KINDS = {
-  { name = "container", find = function(n) return berth.container and berth.container.inspect(n) end },
+  { name = "container", find = function(n, o) return berth.container and berth.container.inspect(n, { size = o.size }) end },
   { name = "image", find = function(n) return berth.image.find(n) end },
   { name = "volume", find = function(n) return berth.volume and berth.volume.inspect and berth.volume.inspect(n) end },
   { name = "network", find = function(n) return berth.network and berth.network.inspect and berth.network.inspect(n) end },
@@ -53,7 +53,7 @@ local found, errs = berth.json.array({}), {}
 for _, name in ipairs(args) do
   local obj, failure
   for _, k in ipairs(kinds) do
-    local ok, res = pcall(k.find, name)
+    local ok, res = pcall(k.find, name, opts)
     if ok and res then obj = res break end
     -- an invalid reference format is not "absent" for images, but another kind may match
     if not ok and not failure then failure = tostring(res) end

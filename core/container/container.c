@@ -1,10 +1,12 @@
-/* Container rows, directories and the liveness rule. */
+/* Container rows in the store, folding the monitors' live records into them, and the liveness rule. */
 #include "container/container.h"
 #include "runtime/runtime.h"
 #include "image/image.h"
+#include "container/volume.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -51,35 +53,6 @@ static struct container *from_row(sqlite3_stmt *s)
 	c->rw_layer = col_str(s, 17);
 	c->rootfs = col_str(s, 18);
 	return c;
-}
-
-void container_free(struct container *c)
-{
-	if (!c)
-		return;
-	free(c->name);
-	free(c->image_id);
-	json_decref(c->doc);
-	free(c->error);
-	free(c->driver);
-	free(c->rw_layer);
-	free(c->rootfs);
-	free(c);
-}
-
-char *container_dir(struct berth_ctx *ctx, const char *id)
-{
-	return xasprintf("%s/containers/%s", ctx->cfg.data_root, id);
-}
-
-char *container_run_dir(struct berth_ctx *ctx, const char *id)
-{
-	return xasprintf("%s/containers/%s", ctx->cfg.exec_root, id);
-}
-
-char *container_netns_path(struct berth_ctx *ctx, const char *id)
-{
-	return xasprintf("%s/netns/%s", ctx->cfg.exec_root, id);
 }
 
 int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err)
@@ -231,6 +204,122 @@ fail_dir:
 	return r;
 }
 
+/* The columns a live record may carry (see container_live_write), and whether they are text. */
+static const struct { const char *col; int text; } LIVE_COLS[] = {
+	{ "state", 1 }, { "pid", 0 }, { "pid_start", 0 }, { "monitor_pid", 0 }, { "monitor_start", 0 },
+	{ "exit_code", 0 }, { "oom", 0 }, { "error", 1 }, { "started_at", 0 }, { "finished_at", 0 },
+	{ "restart_count", 0 },
+};
+
+static void live_apply_to(struct container *c, const char *col, json_t *v)
+{
+	int64_t n = json_integer_value(v);
+
+	if (!strcmp(col, "state")) snprintf(c->state, sizeof(c->state), "%s", json_string_value(v) ?: "exited");
+	else if (!strcmp(col, "pid")) c->pid = (pid_t)n;
+	else if (!strcmp(col, "pid_start")) c->pid_start = (uint64_t)n;
+	else if (!strcmp(col, "monitor_pid")) c->monitor_pid = (pid_t)n;
+	else if (!strcmp(col, "monitor_start")) c->monitor_start = (uint64_t)n;
+	else if (!strcmp(col, "exit_code")) c->exit_code = (int)n;
+	else if (!strcmp(col, "oom")) c->oom = (int)n;
+	else if (!strcmp(col, "error")) { free(c->error); c->error = xstrdup(json_string_value(v) ?: ""); }
+	else if (!strcmp(col, "started_at")) c->started_at = n;
+	else if (!strcmp(col, "finished_at")) c->finished_at = n;
+	else if (!strcmp(col, "restart_count")) c->restart_count = (int)n;
+}
+
+int container_fold_live(struct berth_ctx *ctx, struct container *c)
+{
+	struct store *st;
+	sqlite3_stmt *s;
+	char sql[1024] = "UPDATE containers SET ";
+	int lk, n = 0, remove;
+	json_t *rec = container_live_take(ctx, c->id, &lk);
+	berr_t e = { 0 };
+
+	if (!rec)
+		return 0;
+	for (size_t i = 0; i < sizeof(LIVE_COLS) / sizeof(LIVE_COLS[0]); i++)
+		if (json_object_get(rec, LIVE_COLS[i].col)) {
+			size_t l = strlen(sql);
+			snprintf(sql + l, sizeof(sql) - l, "%s%s = ?%d", n ? ", " : "", LIVE_COLS[i].col, n + 2);
+			n++;
+		}
+	if (n && ctx_store(ctx, &st, &e) == 0) {
+		size_t l = strlen(sql);
+		snprintf(sql + l, sizeof(sql) - l, " WHERE id = ?1");
+		if (store_prepare(st, &s, sql, &e) == 0) {
+			int k = 2;
+			sqlite3_bind_text(s, 1, c->id, -1, SQLITE_TRANSIENT);
+			for (size_t i = 0; i < sizeof(LIVE_COLS) / sizeof(LIVE_COLS[0]); i++) {
+				json_t *v = json_object_get(rec, LIVE_COLS[i].col);
+				if (!v)
+					continue;
+				if (LIVE_COLS[i].text)
+					sqlite3_bind_text(s, k++, json_string_value(v) ?: "", -1, SQLITE_TRANSIENT);
+				else
+					sqlite3_bind_int64(s, k++, json_integer_value(v));
+				live_apply_to(c, LIVE_COLS[i].col, v);
+			}
+			if (sqlite3_step(s) != SQLITE_DONE) {
+				/* leave the record for the next reader rather than lose it */
+				sqlite3_finalize(s);
+				close(lk);
+				json_decref(rec);
+				return 0;
+			}
+			sqlite3_finalize(s);
+		}
+	}
+	remove = json_is_true(json_object_get(rec, "remove")) && !strcmp(c->state, "exited");
+	container_live_done(ctx, c->id, lk);
+	json_decref(rec);
+	if (!remove)
+		return 0;
+	/* --rm: the monitor wrote its last record and is on its way out; let it finish */
+	for (int i = 0; i < 200 && container_monitor_alive(c); i++)
+		usleep(10000);
+	if (container_remove(ctx, c, &e) < 0)
+		return 0;
+	volume_remove_anonymous(ctx, json_object_get(c->doc, "Mounts"));
+	return 1;
+}
+
+void container_fold_all(struct berth_ctx *ctx)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", ctx->cfg.data_root);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *live = NULL;
+		struct container *c;
+		berr_t e = { 0 };
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		live = xasprintf("%s/%s/live.json", dir, de->d_name);
+		if (access(live, F_OK) < 0)
+			continue;
+		if (container_get(ctx, de->d_name, &c, &e) == 0)   /* folds it */
+			container_free(c);
+	}
+	closedir(d);
+}
+
+/* Fold the monitor's record, then apply the liveness rule; 1 if c is gone (--rm). */
+static int settle(struct berth_ctx *ctx, struct container *c)
+{
+	if (container_fold_live(ctx, c))
+		return 1;
+	if ((!strcmp(c->state, "running") || !strcmp(c->state, "paused") || !strcmp(c->state, "restarting")) &&
+	    !container_monitor_alive(c) && container_fold_live(ctx, c))
+		return 1;   /* it exited (and wrote its record) between the first fold and the check */
+	container_check_alive(ctx, c);
+	return 0;
+}
+
 int container_get(struct berth_ctx *ctx, const char *ref, struct container **out, berr_t *err)
 {
 	struct store *st;
@@ -268,9 +357,12 @@ int container_get(struct berth_ctx *ctx, const char *ref, struct container **out
 		}
 		sqlite3_finalize(s);
 	}
+	if (*out && settle(ctx, *out)) {
+		container_free(*out);
+		*out = NULL;
+	}
 	if (!*out)
 		return berr_set(err, ENOENT, "No such container: %s", ref);
-	container_check_alive(ctx, *out);
 	return 0;
 }
 
@@ -307,8 +399,15 @@ int container_list(struct berth_ctx *ctx, struct container ***out, size_t *n, be
 		(*out)[(*n)++] = from_row(s);
 	}
 	sqlite3_finalize(s);
-	for (size_t i = 0; i < *n; i++)
-		container_check_alive(ctx, (*out)[i]);
+	for (size_t i = 0; i < *n;) {
+		if (settle(ctx, (*out)[i])) {
+			container_free((*out)[i]);
+			memmove(&(*out)[i], &(*out)[i + 1], (*n - i - 1) * sizeof(**out));
+			(*n)--;
+		} else {
+			i++;
+		}
+	}
 	return 0;
 }
 
@@ -317,16 +416,6 @@ void container_list_free(struct container **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		container_free(v[i]);
 	free(v);
-}
-
-int container_monitor_alive(const struct container *c)
-{
-	return c->monitor_pid > 0 && proc_start_time(c->monitor_pid) == c->monitor_start;
-}
-
-int container_init_alive(const struct container *c)
-{
-	return c->pid > 0 && proc_start_time(c->pid) == c->pid_start;
 }
 
 static int exec_update(struct berth_ctx *ctx, const char *sql, const char *id, int64_t a, int64_t b,
@@ -418,34 +507,6 @@ int container_rename(struct berth_ctx *ctx, const char *id, const char *name, be
 			return berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
 	}
 	return 0;
-}
-
-int container_mount(struct berth_ctx *ctx, struct container *c, char *path, size_t len, berr_t *err)
-{
-	const struct berth_storage_ops *ops;
-	int r;
-
-	if (c->rootfs) {
-		snprintf(path, len, "%s", c->rootfs);
-		return 0;
-	}
-	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
-		return r;
-	if ((r = ops->get(c->rw_layer, NULL, path, len, err)) < 0)
-		return berr_wrap(err, "mount the container's rootfs");
-	return 0;
-}
-
-int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err)
-{
-	const struct berth_storage_ops *ops;
-	int r;
-
-	if (c->rootfs || !c->rw_layer)
-		return 0;
-	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
-		return r;
-	return ops->put(c->rw_layer, err);
 }
 
 void container_runtime_cleanup(struct berth_ctx *ctx, struct container *c)

@@ -67,6 +67,26 @@ int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err);
 int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err);
 /* The document with a fresh State (Docker's inspect shape), new reference. */
 json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c);
+/* berth writes data-root/containers/<id>/monitor.json (the document and the fields the monitor
+ * needs; join_id: the container whose netns --network container:NAME joins) before it starts a
+ * monitor; the monitor reads it instead of the store. */
+int container_write_monitor_config(struct berth_ctx *ctx, const struct container *c, const char *join_id,
+				   berr_t *err);
+int container_read_monitor_config(struct berth_ctx *ctx, const char *id, struct container **out, berr_t *err);
+/* The monitor's live state: a JSON object whose keys are store columns (state, pid, pid_start,
+ * monitor_pid, monitor_start, exit_code, oom, error, started_at, finished_at, restart_count)
+ * plus "remove" (true: --rm, remove the container). The monitor writes the whole record each
+ * time (live.json, atomically); every berth reading containers folds it into the store. */
+int container_live_write(struct berth_ctx *ctx, const char *id, json_t *rec, berr_t *err);
+/* NULL when there is no record; else the record, with *lock_fd held until container_live_done
+ * (which removes the file). */
+json_t *container_live_take(struct berth_ctx *ctx, const char *id, int *lock_fd);
+void container_live_done(struct berth_ctx *ctx, const char *id, int lock_fd);
+/* Fold a pending live record of c into the store and into c; returns 1 if c was removed (--rm). */
+int container_fold_live(struct berth_ctx *ctx, struct container *c);
+/* Fold every pending live record (run when a berth first opens the store, so that what reads
+ * the store directly, e.g. volume users and name conflicts, sees monitors' exits and --rm). */
+void container_fold_all(struct berth_ctx *ctx);
 /* Apply the liveness rule: turn a running row with a dead monitor into exited (and write it). */
 void container_check_alive(struct berth_ctx *ctx, struct container *c);
 

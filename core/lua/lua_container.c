@@ -6,6 +6,7 @@
 #include "container/container.h"
 #include "container/attach.h"
 #include "runtime/runtime.h"
+#include "image/image.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
@@ -160,13 +161,39 @@ static void push_container(lua_State *L, struct berth_ctx *ctx, struct container
 	json_decref(j);
 }
 
-/* inspect(ref) -> table (Docker's inspect shape) or nil */
+/* Docker's SizeRw (the rw layer's own changes) and SizeRootFs (image + SizeRw). */
+static void add_sizes(struct berth_ctx *ctx, struct container *c, json_t *j)
+{
+	const struct berth_storage_ops *ops;
+	char parent[65] = "";
+	int64_t rw = 0, img = 0;
+	berr_t e = { 0 };
+
+	if (c->rw_layer && ctx_storage(ctx, &ops, NULL, &e) == 0) {
+		if (c->image_id)
+			image_top_layer(ctx, c->image_id, parent, &e);
+		rw = ops->diff_size(c->rw_layer, parent[0] ? parent : NULL, &e);
+		if (rw < 0)
+			rw = 0;
+	}
+	if (c->image_id) {
+		json_t *ij = NULL;
+		if (image_inspect(ctx, c->image_id, &ij, &e) == 0)
+			img = json_integer_value(json_object_get(ij, "Size"));
+		json_decref(ij);
+	}
+	json_object_set_new(j, "SizeRw", json_integer(rw));
+	json_object_set_new(j, "SizeRootFs", json_integer(rw + img));
+}
+
+/* inspect(ref [, {size=bool}]) -> table (Docker's inspect shape) or nil */
 static int l_inspect(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
 	struct container *c;
 	berr_t err = { 0 };
 	int r = container_get(ctx, luaL_checkstring(L, 1), &c, &err);
+	json_t *j;
 
 	if (r == -ENOENT) {
 		lua_pushnil(L);
@@ -174,7 +201,11 @@ static int l_inspect(lua_State *L)
 	}
 	if (r < 0)
 		return bind_raise(L, &err);
-	push_container(L, ctx, c);
+	j = container_inspect_json(ctx, c);
+	if (lua_istable(L, 2) && lua_getfield(L, 2, "size") && lua_toboolean(L, -1))
+		add_sizes(ctx, c, j);
+	bind_push_json(L, j);
+	json_decref(j);
 	container_free(c);
 	return 1;
 }
@@ -412,6 +443,21 @@ static int l_start(lua_State *L)
 			return raise_msg(L, "container %s is already running", c->id);
 		lua_pushinteger(L, c->pid);
 		return 1;
+	}
+	{
+		const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
+		struct container *other = NULL;
+		int r;
+		if (mode && !strncmp(mode, "container:", 10) && container_get(ctx, mode + 10, &other, &err) < 0) {
+			close(lk);
+			return bind_raise(L, &err);
+		}
+		r = container_write_monitor_config(ctx, c, other ? other->id : NULL, &err);
+		container_free(other);
+		if (r < 0) {
+			close(lk);
+			return bind_raise(L, &err);
+		}
 	}
 	if ((sfd = spawn_monitor(ctx, c->id, attach, &err)) < 0) {
 		close(lk);

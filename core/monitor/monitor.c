@@ -1,8 +1,10 @@
 /* berth-monitor: the per-container supervisor (conmon's role). Started (double-forked) by
  * `berth start/run`, it is the parent of the container's init: it owns the init's stdio (pipes
  * or a pty), feeds the logging driver, serves attach on exec-root/containers/<id>/attach.sock,
- * records the exit in the store and applies the restart policy. It keeps the store closed
- * while the container runs, so a long-lived container holds no sqlite handle.
+ * records the exit and applies the restart policy. It never opens the store (it links neither
+ * sqlite nor Lua, curl or libarchive, to stay small): it reads data-root/containers/<id>/
+ * monitor.json, written by berth at start, and records the live state in live.json beside it,
+ * which the next berth reading the container folds into the store (container_fold_live).
  *
  *   berth-monitor [--config-file F] --data-root D --exec-root E --id ID --status-fd N [--attach]
  *
@@ -11,7 +13,6 @@
 #include "ctx.h"
 #include "container/container.h"
 #include "container/attach.h"
-#include "container/volume.h"
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -63,7 +64,82 @@ struct monitor {
 	char *netns_path;
 	int net_joined;
 	int mounted;
+	json_t *live;                /* the record kept in live.json, rewritten whole on each change */
 };
+
+/* ---- the live record ---- */
+
+static void live_set(struct monitor *m, const char *col, json_t *v)
+{
+	json_object_set_new(m->live, col, v);
+}
+
+static void live_flush(struct monitor *m)
+{
+	berr_t e = { 0 };
+	if (container_live_write(&m->ctx, m->id, m->live, &e) < 0)
+		fprintf(stderr, "berth-monitor: %s\n", e.msg);
+}
+
+static void live_running(struct monitor *m, int restart_count)
+{
+	live_set(m, "state", json_string("running"));
+	live_set(m, "pid", json_integer(m->pid));
+	live_set(m, "pid_start", json_integer((json_int_t)proc_start_time(m->pid)));
+	live_set(m, "started_at", json_integer(now_ns()));
+	live_set(m, "finished_at", json_integer(0));
+	live_set(m, "exit_code", json_integer(0));
+	live_set(m, "oom", json_integer(0));
+	live_set(m, "error", json_string(""));
+	live_set(m, "restart_count", json_integer(restart_count));
+	live_flush(m);
+}
+
+static void live_exited(struct monitor *m, const char *state, int code, int oom, const char *error)
+{
+	live_set(m, "state", json_string(state));
+	live_set(m, "pid", json_integer(0));
+	live_set(m, "pid_start", json_integer(0));
+	live_set(m, "exit_code", json_integer(code));
+	live_set(m, "oom", json_integer(oom));
+	live_set(m, "finished_at", json_integer(now_ns()));
+	live_set(m, "error", json_string(error ? error : ""));
+	live_flush(m);
+}
+
+/* exec-root/containers/<id>/init.pid: "pid start-time" of the running init, for containers
+ * that join this one's netns (their monitors cannot ask the store). */
+static void write_init_pid(struct monitor *m, pid_t pid)
+{
+	_cleanup_free_ char *dir = container_run_dir(&m->ctx, m->id);
+	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
+	FILE *f;
+
+	if (!pid) {
+		unlink(p);
+		return;
+	}
+	if ((f = fopen(p, "we"))) {
+		fprintf(f, "%d %llu\n", (int)pid, (unsigned long long)proc_start_time(pid));
+		fclose(f);
+	}
+}
+
+static pid_t read_init_pid(struct monitor *m, const char *id)
+{
+	_cleanup_free_ char *dir = container_run_dir(&m->ctx, id);
+	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
+	FILE *f = fopen(p, "re");
+	int pid = 0;
+	unsigned long long start = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d %llu", &pid, &start) != 2)
+		pid = 0;
+	fclose(f);
+	return pid > 0 && proc_start_time(pid) == start ? pid : 0;
+}
 
 static void status(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void status(struct monitor *m, const char *fmt, ...)
@@ -135,7 +211,14 @@ static int open_logger(struct monitor *m, struct container *c, berr_t *err)
 	if ((r = plugin_load(&m->ctx, BERTH_PLUGIN_LOGGING, type, &p, err)) < 0)
 		return r;
 	m->log_ops = p->desc->vtable;
-	opts = json_object_get(lc, "Config") ? json_dumps(json_object_get(lc, "Config"), JSON_COMPACT) : NULL;
+	{
+		/* Docker: the daemon's log-opts apply to containers of the daemon's log-driver that set none */
+		json_t *o = json_object_get(lc, "Config");
+		const char *dflt = m->ctx.cfg.log_driver && *m->ctx.cfg.log_driver ? m->ctx.cfg.log_driver : "json-file";
+		if (json_object_size(o) == 0 && !strcmp(type, dflt))
+			o = json_object_get(m->ctx.cfg.root, "log-opts");
+		opts = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	}
 	m->logger = m->log_ops->open(dir, c->id, opts ? opts : "{}", err);
 	if (!m->logger)
 		return berr_wrap(err, "logging driver %s", type);
@@ -313,20 +396,16 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 	if ((r = rt_spec_from_json(&s, c->doc, rootfs, cdir, seccomp, err)) < 0)
 		return r;
 	if (s.net == RT_NET_JOIN) {
+		/* berth resolved the name to an id when it wrote monitor.json */
 		const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
-		struct container *other;
-		if ((r = container_get(&m->ctx, mode + 10, &other, err)) < 0) {
-			rt_spec_free(&s);
-			return r;
-		}
-		if (strcmp(other->state, "running") && strcmp(other->state, "paused")) {
+		const char *other = json_string_value(json_object_get(c->doc, "NetworkContainerId"));
+		pid_t opid = read_init_pid(m, other ? other : mode + 10);
+		if (!opid) {
 			r = berr_set(err, EINVAL, "cannot join network of a non running container: %s", mode + 10);
-			container_free(other);
 			rt_spec_free(&s);
 			return r;
 		}
-		s.net_join_path = xasprintf("/proc/%d/ns/net", (int)other->pid);
-		container_free(other);
+		s.net_join_path = xasprintf("/proc/%d/ns/net", (int)opid);
 	}
 	m->tty = s.tty;
 	p.console_fd = -1;
@@ -566,12 +645,21 @@ int main(int argc, char **argv)
 	m->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-	if (ctx_init(&m->ctx, cfg, dr, er, &err) < 0 || container_get(&m->ctx, m->id, &c, &err) < 0 ||
-	    open_listener(m, &err) < 0 || open_logger(m, c, &err) < 0 ||
-	    container_set_monitor(&m->ctx, c->id, getpid(), &err) < 0) {
+	m->live = json_object();
+	if (ctx_init(&m->ctx, cfg, dr, er, &err) < 0 ||
+	    container_read_monitor_config(&m->ctx, m->id, &c, &err) < 0 ||
+	    open_listener(m, &err) < 0 || open_logger(m, c, &err) < 0) {
 		status(m, "err 125 %s\n", err.msg);
 		return 125;
 	}
+	restarts = c->restart_count;
+	live_set(m, "monitor_pid", json_integer(getpid()));
+	live_set(m, "monitor_start", json_integer((json_int_t)proc_start_time(getpid())));
+	/* --rm: the foreground CLI may be gone (or detached); the first berth that folds the exited
+	 * record removes the container (container_fold_live), the foreground run right away */
+	if (json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove")))
+		live_set(m, "remove", json_true());
+	live_flush(m);
 	for (;;) {
 		int wstatus, oom, stopped;
 		int64_t started = now_ns();
@@ -582,29 +670,28 @@ int main(int argc, char **argv)
 		berr_clear(&err);
 		if ((r = start_once(m, c, &code, &err)) < 0) {
 			after_exit(m, c);
-			container_set_exited(&m->ctx, c->id, code, 0, err.msg, "exited", NULL);
+			live_exited(m, "exited", code, 0, err.msg);
 			status(m, "err %d %s\n", code, err.msg);
 			status_close(m);
 			broadcast(m, ATTACH_EXIT, "", 0);
 			break;
 		}
-		container_set_running(&m->ctx, c->id, m->pid, getpid(), &err);
+		live_running(m, restarts);
+		write_init_pid(m, m->pid);
 		status(m, "ok %d\n", (int)m->pid);
 		status_close(m);
-		/* no sqlite handle while the container runs */
-		store_close(m->ctx.store);
-		m->ctx.store = NULL;
 
 		wstatus = supervise(m);
 		code = exit_code_of(wstatus);
 		oom = cgroup_oom_killed(c->id);
 		stopped = access(stopmark, F_OK) == 0;
+		write_init_pid(m, 0);
 		after_exit(m, c);
 		{
 			char cs[16];
 			snprintf(cs, sizeof(cs), "%d", code);
-			int again = should_restart(c, code, restarts, stopped);
-			container_set_exited(&m->ctx, c->id, code, oom, "", again ? "restarting" : "exited", &err);
+			int again = should_restart(c, code, restarts - c->restart_count, stopped);
+			live_exited(m, again ? "restarting" : "exited", code, oom, "");
 			broadcast(m, ATTACH_EXIT, cs, strlen(cs));
 			if (!again)
 				break;
@@ -622,19 +709,21 @@ int main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 		if (access(stopmark, F_OK) == 0) {
-			container_set_state(&m->ctx, c->id, "exited", &err);
+			live_set(m, "state", json_string("exited"));
+			live_flush(m);
 			break;
 		}
 		backoff_ms = backoff_ms * 2 > 60000 ? 60000 : backoff_ms * 2;
 		restarts++;
 		{
-			struct store *st;
-			_cleanup_free_ char *sql = xasprintf("UPDATE containers SET restart_count = restart_count + 1 "
-							     "WHERE id = '%s'", c->id);
-			if (ctx_store(&m->ctx, &st, &err) == 0)
-				store_exec(st, sql, NULL);
+			/* berth update may have changed the policy or limits: take its latest document */
+			struct container *n;
+			if (container_read_monitor_config(&m->ctx, m->id, &n, &err) == 0) {
+				n->restart_count = c->restart_count;
+				container_free(c);
+				c = n;
+			}
 		}
-		container_reload(&m->ctx, c, &err);
 	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m->clients[i] >= 0)
@@ -646,14 +735,7 @@ int main(int argc, char **argv)
 		_cleanup_free_ char *sock = xasprintf("%s/attach.sock", rundir);
 		unlink(sock);
 	}
-	if (json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove"))) {
-		/* --rm: the foreground CLI may be gone (or detached); the monitor removes */
-		int lk = container_lock(&m->ctx, c->id, &err);
-		if (container_remove(&m->ctx, c, &err) == 0)
-			volume_remove_anonymous(&m->ctx, json_object_get(c->doc, "Mounts"));
-		if (lk >= 0)
-			close(lk);
-	}
+	json_decref(m->live);
 	container_free(c);
 	ctx_free(&m->ctx);
 	return 0;

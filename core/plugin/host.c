@@ -3,7 +3,7 @@
  * the process's one context when the first plugin is loaded. */
 #include "plugin/loader.h"
 #include "ctx.h"
-#include "archive/archive.h"
+#include "plugin/host_services.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
@@ -61,63 +61,6 @@ static const char *host_state_dir(const char *driver)
 	return buf;
 }
 
-static int host_kv_set(const char *driver, const char *key, const char *value, struct berth_error *err)
-{
-	struct store *st;
-	sqlite3_stmt *s;
-	int r;
-
-	if (!host_ctx)
-		return berr_set(err, EINVAL, "no store");
-	if ((r = ctx_store(host_ctx, &st, err)) < 0)
-		return r;
-	if ((r = store_prepare(st, &s, "INSERT OR REPLACE INTO plugin_kv(driver,key,value) VALUES(?,?,?)", err)) < 0)
-		return r;
-	sqlite3_bind_text(s, 1, driver, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
-	r = sqlite3_step(s) == SQLITE_DONE ? 0 : berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
-	return r;
-}
-
-static char *host_kv_get(const char *driver, const char *key)
-{
-	struct store *st;
-	sqlite3_stmt *s;
-	char *v = NULL;
-
-	if (!host_ctx || ctx_store(host_ctx, &st, NULL) < 0)
-		return NULL;
-	if (store_prepare(st, &s, "SELECT value FROM plugin_kv WHERE driver=? AND key=?", NULL) < 0)
-		return NULL;
-	sqlite3_bind_text(s, 1, driver, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return v;
-}
-
-static int host_kv_del(const char *driver, const char *key, struct berth_error *err)
-{
-	struct store *st;
-	sqlite3_stmt *s;
-	int r;
-
-	if (!host_ctx)
-		return berr_set(err, EINVAL, "no store");
-	if ((r = ctx_store(host_ctx, &st, err)) < 0)
-		return r;
-	if ((r = store_prepare(st, &s, "DELETE FROM plugin_kv WHERE driver=? AND key=?", err)) < 0)
-		return r;
-	sqlite3_bind_text(s, 1, driver, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	r = sqlite3_step(s) == SQLITE_DONE ? 0 : berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
-	return r;
-}
-
 static int host_netns_enter(const char *path, struct berth_error *err)
 {
 	_cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
@@ -157,11 +100,16 @@ static const struct berth_host HOST = {
 	.kv_set = host_kv_set,
 	.kv_get = host_kv_get,
 	.kv_del = host_kv_del,
-	.apply_tar = archive_apply_tar,
-	.diff_tar = archive_diff_tar,
+	.apply_tar = host_apply_tar,
+	.diff_tar = host_diff_tar,
 	.netns_enter = host_netns_enter,
 	.netns_leave = host_netns_leave,
 };
+
+struct berth_ctx *plugin_host_ctx(void)
+{
+	return host_ctx;
+}
 
 const struct berth_host *plugin_host(struct berth_ctx *ctx)
 {

@@ -91,7 +91,7 @@ local function group_usage(group)
   local lines = { "", "Usage:  berth " .. group .. " COMMAND", "", "Manage " .. group .. "s", "", "Commands:" }
   for _, name in ipairs(list_dir(root .. "/scripts/" .. group)) do
     local base = name:match("^(.-)%.lua$")
-    if base then
+    if base and base:sub(1, 1) ~= "_" then
       lines[#lines + 1] = string.format("  %-11s %s", base, describe(root .. "/scripts/" .. group .. "/" .. name))
     end
   end

@@ -140,7 +140,7 @@ local function kv_list_to_map(list, what)
 end
 
 -- The image's inspect table; pulls it first when it is not here (Docker's run/create), with
--- Docker's "Unable to find image" line on stderr. Pull rendering is left to `berth pull`.
+-- Docker's "Unable to find image" line and the pull's progress on stderr.
 function M.resolve_image(name, pull)
   local img = berth.image.find(name)
   if img then return img end
@@ -148,8 +148,11 @@ function M.resolve_image(name, pull)
   if not name:find("[:@]") or name:match("^[^/]*:%d+/[^:]*$") then shown = name .. ":latest" end
   io.stderr:write("Unable to find image '", shown, "' locally\n")
   if pull ~= "never" and berth.registry and berth.registry.pull then
-    local ok, err = pcall(berth.registry.pull, name, {})
-    if not ok then M.fail(125, type(err) == "table" and err.message or tostring(err)) end
+    local on_progress = require("berth.progress").renderer(io.stderr, 2)
+    local ok, err = pcall(berth.registry.pull, name, { on_progress = on_progress })
+    if not ok then
+      M.fail(125, "Error response from daemon: " .. (type(err) == "table" and err.message or tostring(err)))
+    end
     img = berth.image.find(name)
   end
   if not img then M.fail(125, "No such image: " .. name) end
@@ -267,7 +270,7 @@ function M.build(opts, changed, positional)
     Id = "",
     Created = "",
     Path = argv[1],
-    Args = table.move(argv, 2, #argv, 1, {}),
+    Args = berth.json.array(table.move(argv, 2, #argv, 1, {})),
     Image = img and img.Id or "",
     Name = opts.name,
     Config = {

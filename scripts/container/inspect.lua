@@ -14,7 +14,7 @@ if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 -- Lookup used by the top-level `inspect` too: nil when there is no such container.
 local objs, missing = {}, {}
 for _, n in ipairs(names) do
-  local c = berth.container.inspect(n)
+  local c = berth.container.inspect(n, { size = opts.size })
   if c then objs[#objs + 1] = c else missing[#missing + 1] = n end
 end
 if opts.format ~= "" then

@@ -21,4 +21,7 @@ if opts.detach then
   return 0
 end
 local code = berth.container.start(id, { attach = true, stdin = opts.interactive })
+-- --rm: reading the container folds the monitor's exit record, which removes it (Docker's
+-- foreground run also returns only once the container is gone)
+if opts.rm then pcall(berth.container.inspect, id) end
 return code

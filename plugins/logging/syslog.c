@@ -1,0 +1,219 @@
+/* Logging driver "syslog": each line goes to a syslog daemon, as Docker's syslog driver sends it.
+ * Options (Docker's): syslog-address (unix:///dev/log (default), unixgram://PATH, udp://HOST:PORT,
+ * tcp://HOST:PORT; HOST must be 127.0.0.1 or localhost), syslog-facility (default daemon),
+ * syslog-format (rfc3164 (default), rfc5424, rfc5424micro), tag (default: the 12-char id).
+ * stdout lines are severity info, stderr err. Logs cannot be read back. */
+#include <berth/logging.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct berth_host *host;
+
+struct berth_logger {
+	int fd;
+	int stream;                  /* SOCK_STREAM (tcp, unix stream): framed */
+	int facility;
+	int format;                  /* 0 rfc3164, 1 rfc5424, 2 rfc5424micro */
+	char tag[256];
+	char hostname[256];
+};
+
+static const struct { const char *name; int code; } FACILITIES[] = {
+	{ "kern", 0 }, { "user", 1 }, { "mail", 2 }, { "daemon", 3 }, { "auth", 4 }, { "syslog", 5 },
+	{ "lpr", 6 }, { "news", 7 }, { "uucp", 8 }, { "cron", 9 }, { "authpriv", 10 }, { "ftp", 11 },
+	{ "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 }, { "local4", 20 },
+	{ "local5", 21 }, { "local6", 22 }, { "local7", 23 },
+};
+
+static uint32_t sl_capabilities(void)
+{
+	return 0;
+}
+
+static int connect_unix(const char *path, int type)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static int connect_inet(const char *hostport, int type, struct berth_error *err)
+{
+	char h[256];
+	const char *colon = strrchr(hostport, ':');
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(514) };
+	int fd;
+
+	snprintf(h, sizeof(h), "%.*s", colon ? (int)(colon - hostport) : (int)strlen(hostport), hostport);
+	if (colon)
+		sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	/* berth sends logs to this host only */
+	if (strcmp(h, "127.0.0.1") && strcmp(h, "localhost"))
+		return host->error(err, EINVAL, "syslog-address: only 127.0.0.1 is allowed, not %s", h);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, type | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return host->error(err, e, "syslog-address %s: %s", hostport, strerror(e));
+	}
+	return fd;
+}
+
+static struct berth_logger *sl_open(const char *dir, const char *id, const char *options_json,
+				    struct berth_error *err)
+{
+	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
+	const char *addr = json_string_value(json_object_get(o, "syslog-address"));
+	const char *fac = json_string_value(json_object_get(o, "syslog-facility"));
+	const char *fmt = json_string_value(json_object_get(o, "syslog-format"));
+	const char *tag = json_string_value(json_object_get(o, "tag"));
+	struct berth_logger *lg = calloc(1, sizeof(*lg));
+	int fd;
+
+	(void)dir;
+	lg->facility = 3;
+	if (fac && *fac) {
+		size_t i;
+		for (i = 0; i < sizeof(FACILITIES) / sizeof(FACILITIES[0]); i++)
+			if (!strcmp(fac, FACILITIES[i].name))
+				break;
+		if (i == sizeof(FACILITIES) / sizeof(FACILITIES[0])) {
+			host->error(err, EINVAL, "invalid syslog facility: %s", fac);
+			goto fail;
+		}
+		lg->facility = FACILITIES[i].code;
+	}
+	if (!fmt || !*fmt || !strcmp(fmt, "rfc3164"))
+		lg->format = 0;
+	else if (!strcmp(fmt, "rfc5424"))
+		lg->format = 1;
+	else if (!strcmp(fmt, "rfc5424micro"))
+		lg->format = 2;
+	else {
+		host->error(err, EINVAL, "Invalid syslog format: %s", fmt);
+		goto fail;
+	}
+	snprintf(lg->tag, sizeof(lg->tag), "%.*s", tag && *tag ? (int)strlen(tag) : 12, tag && *tag ? tag : id);
+	gethostname(lg->hostname, sizeof(lg->hostname) - 1);
+	if (!addr || !*addr)
+		addr = "unix:///dev/log";
+	if (!strncmp(addr, "unix://", 7)) {
+		/* Go's syslog tries datagram first, then stream */
+		fd = connect_unix(addr + 7, SOCK_DGRAM);
+		if (fd < 0 && (fd = connect_unix(addr + 7, SOCK_STREAM)) >= 0)
+			lg->stream = 1;
+	} else if (!strncmp(addr, "unixgram://", 11)) {
+		fd = connect_unix(addr + 11, SOCK_DGRAM);
+	} else if (!strncmp(addr, "udp://", 6)) {
+		fd = connect_inet(addr + 6, SOCK_DGRAM, err);
+		if (fd < 0)
+			goto fail;
+	} else if (!strncmp(addr, "tcp://", 6)) {
+		fd = connect_inet(addr + 6, SOCK_STREAM, err);
+		if (fd < 0)
+			goto fail;
+		lg->stream = 1;
+	} else {
+		host->error(err, EINVAL, "unsupported syslog-address: %s", addr);
+		goto fail;
+	}
+	if (fd < 0) {
+		host->error(err, -fd, "syslog-address %s: %s", addr, strerror(-fd));
+		goto fail;
+	}
+	lg->fd = fd;
+	json_decref(o);
+	return lg;
+fail:
+	json_decref(o);
+	free(lg);
+	return NULL;
+}
+
+static int sl_write(struct berth_logger *lg, const struct berth_log_message *msg, struct berth_error *err)
+{
+	char ts[64], head[768], frame[32], frac[24] = "";
+	struct timespec t = { msg->time_ns / 1000000000, msg->time_ns % 1000000000 };
+	struct tm tm;
+	int pri = lg->facility * 8 + (msg->stream == 2 ? 3 : 6), hl;
+	size_t len = msg->len;
+	struct iovec iov[4];
+	int n = 0;
+
+	if (len && msg->line[len - 1] == '\n')
+		len--;
+	if (lg->format == 0) {
+		/* Go's log/syslog: "<PRI>Mmm dd hh:mm:ss TAG[PID]: MSG" (local time, no hostname) */
+		localtime_r(&t.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+		hl = snprintf(head, sizeof(head), "<%d>%s %s[%d]: ", pri, ts, lg->tag, (int)getpid());
+	} else {
+		/* RFC 5424: "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID - - MSG" */
+
+		gmtime_r(&t.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		if (lg->format == 2)
+			snprintf(frac, sizeof(frac), ".%06ld", t.tv_nsec / 1000);
+		hl = snprintf(head, sizeof(head), "<%d>1 %s%sZ %s %s %d - - ", pri, ts, frac, lg->hostname,
+			      lg->tag, (int)getpid());
+	}
+	if (hl < 0 || hl >= (int)sizeof(head))
+		hl = (int)strlen(head);
+	if (lg->stream && lg->format) {
+		/* RFC 5425 octet counting, as Docker frames rfc5424 */
+		iov[n++] = (struct iovec){ frame, (size_t)snprintf(frame, sizeof(frame), "%zu ", hl + len) };
+	}
+	iov[n++] = (struct iovec){ head, (size_t)hl };
+	iov[n++] = (struct iovec){ (void *)msg->line, len };
+	if (lg->stream && !lg->format)
+		iov[n++] = (struct iovec){ "\n", 1 };
+	if (writev(lg->fd, iov, n) < 0)
+		return host->error(err, errno, "syslog: %s", strerror(errno));
+	return 0;
+}
+
+static void sl_close(struct berth_logger *lg)
+{
+	if (!lg)
+		return;
+	close(lg->fd);
+	free(lg);
+}
+
+static const struct berth_logging_ops OPS = {
+	.capabilities = sl_capabilities, .open = sl_open, .write = sl_write, .close = sl_close,
+};
+
+static const struct berth_plugin_desc DESC = {
+	BERTH_ABI_MAJOR, BERTH_ABI_MINOR, BERTH_PLUGIN_LOGGING, "syslog", sizeof(OPS), &OPS,
+};
+
+const struct berth_plugin_desc *berth_plugin_entry(const struct berth_host *h)
+{
+	host = h;
+	return &DESC;
+}
