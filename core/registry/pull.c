@@ -598,7 +598,7 @@ static int pull_one(struct pull *p, char id[DIGEST_LEN + 1], berr_t *err)
 	char canonical[900], repo[800], fam[800], name[1024], ref_at[900];
 	const char *what = p->ref.digest[0] ? p->ref.digest : p->ref.tag;
 	struct reg_manifest m;
-	size_t len, clen;
+	size_t len, clen = 0;
 	json_t *cfg, *diff_ids;
 	berr_t ignore;
 	json_t *created = NULL;         /* chains this pull applied */

@@ -472,6 +472,7 @@ static int check_layer(struct push *p, const char *diff_id, const char *chain,
 		       struct reg_descriptor *out, struct upload_job *job, berr_t *err)
 {
 	struct blobmap_entry known[16];
+	_Static_assert(sizeof(known[0].digest) == DIGEST_LEN + 1, "digest buffers differ");
 	char id[13];
 	int n = blobmap_lookup(p->ctx, diff_id, p->ref.domain, known, 16), r;
 
@@ -482,7 +483,7 @@ static int check_layer(struct push *p, const char *diff_id, const char *chain,
 		if ((r = blob_present(p, known[i].digest, err)) < 0)
 			return r;
 		if (r) {
-			snprintf(out->digest, sizeof(out->digest), "%s", known[i].digest);
+			memcpy(out->digest, known[i].digest, sizeof(out->digest));
 			out->size = known[i].size;
 			emit(p->o, id, "Layer already exists", 0, 0);
 			blobmap_remember(p->ctx, diff_id, out->digest, out->size, p->ref.domain, p->ref.path);
@@ -497,7 +498,7 @@ static int check_layer(struct push *p, const char *diff_id, const char *chain,
 		if ((r = blob_mount(p, known[i].digest, known[i].repository, err)) < 0)
 			return r;
 		if (r) {
-			snprintf(out->digest, sizeof(out->digest), "%s", known[i].digest);
+			memcpy(out->digest, known[i].digest, sizeof(out->digest));
 			out->size = known[i].size;
 			snprintf(msg, sizeof(msg), "Mounted from %s", known[i].repository);
 			emit(p->o, id, msg, 0, 0);
@@ -514,7 +515,7 @@ static int check_layer(struct push *p, const char *diff_id, const char *chain,
 	snprintf(job->chain, sizeof(job->chain), "%s", chain);
 	for (int i = 0; i < n && !job->digest[0]; i++)
 		if (blob_exists(p->st, known[i].digest)) {
-			snprintf(job->digest, sizeof(job->digest), "%s", known[i].digest);
+			memcpy(job->digest, known[i].digest, sizeof(job->digest));
 			job->size = job->total = known[i].size;
 		}
 	/* the tar's size is the progress total, as Docker's; this also loads the storage driver */
