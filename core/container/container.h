@@ -51,6 +51,10 @@ int container_set_exited(struct berth_ctx *ctx, const char *id, int code, int oo
 int container_set_state(struct berth_ctx *ctx, const char *id, const char *state, berr_t *err);
 int container_set_monitor(struct berth_ctx *ctx, const char *id, pid_t mon, berr_t *err);
 int container_rename(struct berth_ctx *ctx, const char *id, const char *name, berr_t *err);
+/* berth update: merge `changes` (HostConfig members: Memory, MemorySwap, NanoCpus, CpuShares,
+ * CpusetCpus, PidsLimit, RestartPolicy) into the stored document and the monitor's copy, and
+ * write the limits into the cgroup of a running container. */
+int container_update(struct berth_ctx *ctx, const char *ref, json_t *changes, berr_t *err);
 /* Release everything a stopped container holds at run time: cgroups, netns bind, rootfs mount. */
 void container_runtime_cleanup(struct berth_ctx *ctx, struct container *c);
 /* Remove a stopped container: rw layer, dirs, row. */

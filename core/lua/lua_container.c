@@ -369,11 +369,56 @@ static void send_winsize(int sock)
 	}
 }
 
-/* Pump stdin -> socket and socket -> stdout/stderr until the exit frame; returns the code. */
-static int pump(int sock, int use_stdin, int tty)
+#define PUMP_DETACHED (-2)
+
+/* The detach sequence (Docker's escape proxy): bytes matching a prefix of keys are held back;
+ * the whole sequence detaches, a mismatch sends what was held. Returns 1 on detach, else
+ * forwards buf[0..n) minus the held bytes. */
+struct detach_keys {
+	const char *keys;
+	size_t len, matched;
+};
+
+static int forward_stdin(int sock, struct detach_keys *dk, const char *buf, size_t n)
+{
+	char out[ATTACH_MAX_FRAME + 64];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (dk->len && buf[i] == dk->keys[dk->matched]) {
+			if (++dk->matched == dk->len)
+				return 1;
+			continue;
+		}
+		if (dk->matched) {
+			memcpy(out + o, dk->keys, dk->matched);
+			o += dk->matched;
+			dk->matched = 0;
+			if (dk->len && buf[i] == dk->keys[0]) {
+				dk->matched = dk->len == 1 ? 0 : 1;
+				if (dk->len == 1)
+					return 1;
+				continue;
+			}
+		}
+		out[o++] = buf[i];
+		if (o >= ATTACH_MAX_FRAME - 64) {
+			attach_send(sock, ATTACH_STDIN, out, o);
+			o = 0;
+		}
+	}
+	if (o)
+		attach_send(sock, ATTACH_STDIN, out, o);
+	return 0;
+}
+
+/* Pump stdin -> socket and socket -> stdout/stderr until the exit frame; returns the code, or
+ * PUMP_DETACHED when the user typed the detach keys. */
+static int pump(int sock, int use_stdin, int tty, const char *keys, size_t keys_len)
 {
 	static char buf[ATTACH_MAX_FRAME + 1];
 	int code = -1, stdin_open = use_stdin;
+	struct detach_keys dk = { keys, keys_len, 0 };
 
 	if (tty && isatty(0) && tcgetattr(0, &saved_tio) == 0) {
 		struct termios raw = saved_tio;
@@ -404,10 +449,13 @@ static int pump(int sock, int use_stdin, int tty)
 			}
 		}
 		if (stdin_open && pf[1].revents) {
-			ssize_t n = read(0, buf, sizeof(buf));
-			if (n > 0)
-				attach_send(sock, ATTACH_STDIN, buf, (size_t)n);
-			else if (n == 0 || errno != EINTR) {
+			ssize_t n = read(0, buf, sizeof(buf) - 1);
+			if (n > 0) {
+				if (forward_stdin(sock, &dk, buf, (size_t)n)) {
+					code = PUMP_DETACHED;
+					break;
+				}
+			} else if (n == 0 || errno != EINTR) {
 				attach_send(sock, ATTACH_STDIN_EOF, NULL, 0);
 				stdin_open = 0;
 			}
@@ -420,12 +468,34 @@ static int pump(int sock, int use_stdin, int tty)
 	return code;
 }
 
-/* start(ref [, {attach = bool, stdin = bool}]) -> pid (detached) or the exit code (attached) */
+/* opts.detach_keys: the raw bytes of the detach sequence (berth.cli parses Docker's
+ * "ctrl-p,ctrl-q" form); default ctrl-p ctrl-q; "" disables detaching. */
+static const char *opt_detach_keys(lua_State *L, int idx, size_t *len)
+{
+	const char *k = NULL;
+
+	if (lua_istable(L, idx)) {
+		lua_getfield(L, idx, "detach_keys");
+		k = lua_isstring(L, -1) ? lua_tolstring(L, -1, len) : NULL;   /* the table keeps it alive */
+		lua_pop(L, 1);
+	}
+	if (!k) {
+		k = "\x10\x11";
+		*len = 2;
+	}
+	if (*len > 32)
+		*len = 32;
+	return k;
+}
+
+/* start(ref [, {attach = bool, stdin = bool, detach_keys = bytes}]) -> pid (detached) or the exit code (attached) */
 static int l_start(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
 	struct container *c = boxed_keep(L, 1);
 	int attach = bind_opt_bool(L, 2, "attach", 0), use_stdin = bind_opt_bool(L, 2, "stdin", 0);
+	size_t keys_len;
+	const char *keys = opt_detach_keys(L, 2, &keys_len);
 	int tty = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "Tty"));
 	berr_t err = { 0 };
 	char line[2048];
@@ -492,10 +562,15 @@ static int l_start(lua_State *L)
 	{
 		struct sigaction old[4];
 		proxy_signals(atoi(line + 3), old);
-		code = pump(sock, use_stdin, tty);
+		code = pump(sock, use_stdin, tty, keys, keys_len);
 		proxy_signals(0, old);
 	}
 	close(sock);
+	if (code == PUMP_DETACHED) {
+		lua_pushinteger(L, 0);
+		lua_pushboolean(L, 1);
+		return 2;
+	}
 	if (code < 0) {
 		/* the stream ended without a code: read what the monitor recorded */
 		if (container_reload(ctx, c, &err) == 0)
@@ -507,7 +582,8 @@ static int l_start(lua_State *L)
 	return 1;
 }
 
-/* attach(ref [, {stdin = bool}]) -> exit code when the container stops */
+/* attach(ref [, {stdin = bool, detach_keys = bytes}]) -> exit code when the container stops,
+ * or 0, true when the user detached */
 static int l_attach(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
@@ -515,13 +591,20 @@ static int l_attach(lua_State *L)
 	int tty = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "Tty"));
 	berr_t err = { 0 };
 	int sock, code;
+	size_t keys_len;
+	const char *keys = opt_detach_keys(L, 2, &keys_len);
 
 	if (strcmp(c->state, "running"))
 		return raise_msg(L, "You cannot attach to a stopped container, start it first");
 	if ((sock = connect_attach(ctx, c->id, &err)) < 0)
 		return bind_raise(L, &err);
-	code = pump(sock, bind_opt_bool(L, 2, "stdin", 0), tty);
+	code = pump(sock, bind_opt_bool(L, 2, "stdin", 0), tty, keys, keys_len);
 	close(sock);
+	if (code == PUMP_DETACHED) {
+		lua_pushinteger(L, 0);
+		lua_pushboolean(L, 1);
+		return 2;
+	}
 	if (code < 0 && container_reload(ctx, c, &err) == 0)
 		code = c->exit_code;
 	lua_pushinteger(L, code);
@@ -774,6 +857,11 @@ static int l_exec(lua_State *L)
 		json_object_set_new(json_object_get(doc, "HostConfig"), "Privileged", json_true());
 	r = rt_spec_from_json(&s, doc, "/", cdir, seccomp, &err);
 	json_decref(doc);
+	if (r == 0) {
+		char cache[4096];
+		snprintf(cache, sizeof(cache), "%s/cache/seccomp", ctx->cfg.data_root);
+		r = rt_seccomp_prepare(&s, cache, &err);
+	}
 	if (r < 0) {
 		rt_spec_free(&s);
 		return bind_raise(L, &err);
@@ -851,6 +939,24 @@ static int l_logs(lua_State *L)
 	return 0;
 }
 
+/* update(ref, changes): changes is a partial HostConfig (see container_update) */
+static int l_update(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	const char *ref = luaL_checkstring(L, 1);
+	json_t *changes;
+	berr_t err = { 0 };
+	int r;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	changes = bind_to_json(L, 2);
+	r = container_update(ctx, ref, changes, &err);
+	json_decref(changes);
+	if (r < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
 /* cgroup_file(ref, file) -> path of a cgroup control file of the container (tests, stats) */
 static int l_cgroup_file(lua_State *L)
 {
@@ -877,6 +983,7 @@ static const luaL_Reg FUNCS[] = {
 	{ "exec", l_exec },
 	{ "logs", l_logs },
 	{ "cgroup_file", l_cgroup_file },
+	{ "update", l_update },
 	{ NULL, NULL },
 };
 

@@ -3,6 +3,7 @@
 #include "common/util.h"
 #include "common/cleanup.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -191,6 +192,17 @@ static int l_ncpu(lua_State *L)
 	return 1;
 }
 
+/* system.sleep(seconds): stats samples, polling loops in user scripts */
+static int l_sleep(lua_State *L)
+{
+	double sec = luaL_checknumber(L, 1);
+	struct timespec ts = { (time_t)sec, (long)((sec - (double)(time_t)sec) * 1e9) };
+
+	while (sec > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
 static int l_memtotal(lua_State *L)
 {
 	lua_pushinteger(L, (lua_Integer)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
@@ -208,6 +220,7 @@ static const luaL_Reg FUNCS[] = {
 	{ "hostname", l_hostname },
 	{ "ncpu", l_ncpu },
 	{ "memtotal", l_memtotal },
+	{ "sleep", l_sleep },
 	{ NULL, NULL },
 };
 

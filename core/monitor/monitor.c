@@ -395,6 +395,13 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 	m->mounted = 1;
 	if ((r = rt_spec_from_json(&s, c->doc, rootfs, cdir, seccomp, err)) < 0)
 		return r;
+	{
+		_cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", m->ctx.cfg.data_root);
+		if ((r = rt_seccomp_prepare(&s, cache, err)) < 0) {
+			rt_spec_free(&s);
+			return r;
+		}
+	}
 	if (s.net == RT_NET_JOIN) {
 		/* berth resolved the name to an id when it wrote monitor.json */
 		const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
@@ -446,10 +453,7 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 	m->pid = p.pid;
 	if ((r = cgroup_create(c->id, &s.limits, p.pid, err)) < 0 || (r = network_join(m, c, &s, err)) < 0) {
 		rt_spec_free(&s);
-		kill(p.pid, SIGKILL);
-		close(p.sync_fd);
-		close(p.exec_fd);
-		waitpid(p.pid, NULL, 0);
+		runtime_abort(&p, code, err);
 		m->pid = 0;
 		return r;
 	}
@@ -690,6 +694,18 @@ int main(int argc, char **argv)
 		{
 			char cs[16];
 			snprintf(cs, sizeof(cs), "%d", code);
+			{
+				/* berth update may have changed the restart policy while the container ran */
+				struct container *n;
+				berr_t e = { 0 };
+				if (container_read_monitor_config(&m->ctx, m->id, &n, &e) == 0) {
+					json_t *rp = json_object_get(json_object_get(n->doc, "HostConfig"), "RestartPolicy");
+					json_t *hc = json_object_get(c->doc, "HostConfig");
+					if (rp && hc)
+						json_object_set(hc, "RestartPolicy", rp);
+					container_free(n);
+				}
+			}
 			int again = should_restart(c, code, restarts - c->restart_count, stopped);
 			live_exited(m, again ? "restarting" : "exited", code, oom, "");
 			broadcast(m, ATTACH_EXIT, cs, strlen(cs));

@@ -10,7 +10,6 @@
 --               validate = function(value) return converted | nil, err end }
 -- types: bool string int uint float duration list filter
 local units = require "berth.units"
-local template = require "berth.template"
 
 local M = {}
 
@@ -33,7 +32,8 @@ local function default_of(flag)
   return d
 end
 
-local function quote(s) return template.quote(s) end
+-- template.lua is loaded only when needed: parsing it costs every command ~1 ms
+local function quote(s) return require("berth.template").quote(s) end
 
 -- strconv.ParseBool.
 local BOOLS = { ["1"] = true, t = true, T = true, TRUE = true, ["true"] = true, True = true,
@@ -355,6 +355,28 @@ function M.parse_filters(list, accepted)
     end
   end
   return filters
+end
+
+-- Docker's --detach-keys ("ctrl-p,ctrl-q": ctrl-<a-z|@|[|\\|]|^|_> or single characters,
+-- comma-separated; moby term.ToBytes) -> the raw bytes, or nil and Docker's complaint.
+-- what: "detach" (run, start, attach) or "escape" (exec), as the daemon words it.
+local CTRL = { ["@"] = 0, ["["] = 27, ["\\"] = 28, ["]"] = 29, ["^"] = 30, ["_"] = 31 }
+function M.detach_keys(s, what)
+  if s == nil or s == "" then return "\16\17" end
+  local out = {}
+  for key in (s .. ","):gmatch("([^,]*),") do
+    if #key == 1 then
+      out[#out + 1] = key
+    else
+      local k = key:lower():match("^ctrl%-(.)$")
+      local code = k and (k:match("%l") and k:byte() - 96 or CTRL[k])
+      if not code then
+        return nil, string.format("Invalid %s keys (%s) provided", what or "detach", s)
+      end
+      out[#out + 1] = string.char(code)
+    end
+  end
+  return table.concat(out)
 end
 
 return M

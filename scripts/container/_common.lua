@@ -129,6 +129,8 @@ local function parse_restart(r)
   M.fail(125, "invalid restart policy " .. r)
 end
 
+M.parse_restart = parse_restart
+
 local function kv_list_to_map(list, what)
   local m = {}
   for _, s in ipairs(list) do

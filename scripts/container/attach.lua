@@ -10,4 +10,6 @@ local opts, args = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 local c = berth.container.inspect(args[1])
 if not c then error({ code = 1, message = "Error: No such container: " .. args[1] }, 0) end
-return berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin })
+local keys, kerr = cli.detach_keys(opts["detach-keys"])
+if not keys then error({ code = 1, message = kerr }, 0) end
+return (berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin, detach_keys = keys }))

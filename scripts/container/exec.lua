@@ -24,6 +24,8 @@ for _, e in ipairs(opts.env) do
   if e:find("=", 1, true) then env[#env + 1] = e
   elseif os.getenv(e) then env[#env + 1] = e .. "=" .. os.getenv(e) end
 end
+local keys, kerr = cli.detach_keys(opts["detach-keys"], "escape")
+if not keys then error({ code = 1, message = kerr }, 0) end
 if not berth.container.inspect(args[1]) then
   error({ code = 1, message = "Error: No such container: " .. args[1] }, 0)
 end

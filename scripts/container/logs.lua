@@ -19,6 +19,9 @@ local function to_ns(v, flag)
   if v == "" then return 0 end
   local t, err = units.parse_time(v)
   if not t then error({ code = 1, message = "invalid value for \"" .. flag .. "\": " .. tostring(err) }, 0) end
+  -- a float of unix seconds cannot hold nanoseconds: take a timestamp's fraction from its digits
+  local frac = v:find("T", 1, true) and v:match("%.(%d+)")
+  if frac then return math.floor(t - tonumber("0." .. frac) + 0.5) * 1000000000 + math.tointeger(tonumber((frac .. "000000000"):sub(1, 9))) end
   return math.floor(t * 1e9)
 end
 local tail = -1

@@ -4,7 +4,8 @@ local cli = require "berth.cli"
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
 local common = dofile(here .. "/_common.lua")
 
-local flags = { { "d", "detach", "bool", "Run container in background and print container ID" } }
+local flags = { { "d", "detach", "bool", "Run container in background and print container ID" },
+  { nil, "detach-keys", "string", "Override the key sequence for detaching a container" } }
 for _, f in ipairs(common.CREATE_FLAGS) do flags[#flags + 1] = f end
 local spec = { name = BERTH_COMMAND or "berth run", usage = "[OPTIONS] IMAGE [COMMAND] [ARG...]",
   short = "Create and run a new container from an image", flags = flags, interspersed = false, min_args = 1 }
@@ -13,6 +14,8 @@ local opts, positional, changed = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 if opts.detach and opts.rm and false then return 125 end
 
+local keys, kerr = cli.detach_keys(opts["detach-keys"])
+if not keys then error({ code = 125, message = kerr }, 0) end
 local doc, rootfs = common.build(opts, changed, positional)
 local id = common.create(doc, rootfs)
 if opts.detach then
@@ -20,7 +23,8 @@ if opts.detach then
   io.stdout:write(id, "\n")
   return 0
 end
-local code = berth.container.start(id, { attach = true, stdin = opts.interactive })
+local code, detached = berth.container.start(id, { attach = true, stdin = opts.interactive, detach_keys = keys })
+if detached then return 0 end
 -- --rm: reading the container folds the monitor's exit record, which removes it (Docker's
 -- foreground run also returns only once the container is gone)
 if opts.rm then pcall(berth.container.inspect, id) end

@@ -59,4 +59,59 @@ new_instance logdefault "\"log-driver\": \"syslog\", \"log-opts\": {\"syslog-add
 import_busybox bb:log >/dev/null
 $B run --rm bb:log echo from-default >/dev/null; sleep 0.3
 expect_match "daemon.json log-driver/log-opts are the default" "dflt\[[0-9]+\]: from-default" "$(cat "$E2E_TMP/udp.log")"
+
+# ---- the local driver: compact binary records, rotation, seeking tail/since ----
+new_instance loglocal
+import_busybox bb:log >/dev/null
+cdir() { echo "$INSTANCE_DIR/root/containers/$1"; }
+id=$($B run -d --log-driver local bb:log sh -c 'i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "out-$i"; echo "err-$i" >&2; done')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+expect_eq "local: the log is a binary file under local-logs/" "BERTHLG1" "$(head -c 8 "$(cdir "$id")/local-logs/container.log" 2>&1)"
+expect_eq "local: stdout round trips on stdout" "$(seq 1 300 | sed 's/^/out-/')" "$($B logs "$id" 2>/dev/null)"
+expect_eq "local: stderr round trips on stderr" "$(seq 1 300 | sed 's/^/err-/')" "$($B logs "$id" 2>&1 >/dev/null)"
+id=$($B run -d --log-driver local bb:log sh -c 'seq 1 1000 | sed s/^/line-/')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+expect_eq "local: --tail 5 is exactly the last five lines" "$(seq 996 1000 | sed 's/^/line-/')" "$($B logs --tail 5 "$id" 2>&1)"
+expect_eq "local: --tail 0 prints nothing" "" "$($B logs --tail 0 "$id" 2>&1)"
+expect_eq "local: --tail more than there is prints all" 1000 "$($B logs --tail 5000 "$id" 2>&1 | wc -l)"
+# since: 150 kB before a pause so the sparse index (one entry per 32 KiB) is used
+id=$($B run -d --log-driver local bb:log sh -c 'seq 1 20000 | sed s/^/early-/; sleep 1.2; echo late-1; echo late-2')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+ts=$($B logs -t --tail 2 "$id" 2>&1 | head -1 | cut -d' ' -f1)
+expect_eq "local: --since the time of a record starts at that record" "late-1 late-2" "$($B logs --since "$ts" "$id" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+ix="$(cdir "$id")/local-logs/container.log.idx"
+[ "$(stat -c %s "$ix" 2>/dev/null || echo 0)" -ge 64 ] && ok "local: a sparse time index is kept beside the log" || not_ok "local: a sparse time index is kept beside the log" "$(ls -l "$ix" 2>&1)"
+expect_eq "local: --since before everything prints all" 20002 "$($B logs --since 2000-01-01T00:00:00Z "$id" 2>&1 | wc -l)"
+# rotation: max-size/max-file keep at most max-file files, and reading spans them
+id=$($B run -d --log-driver local --log-opt max-size=10k --log-opt max-file=3 bb:log sh -c 'seq 1 5000 | sed s/^/rot-/')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+n=$(ls "$(cdir "$id")/local-logs/" | grep -cv '\.idx$')
+expect_eq "local: rotation keeps max-file=3 files" 3 "$n"
+out=$($B logs "$id" 2>&1)
+expect_eq "local: rotated logs end with the last line" "rot-5000" "$(tail -1 <<<"$out")"
+c=$(wc -l <<<"$out"); [ "$c" -gt 500 ] && [ "$c" -lt 5000 ] && ok "local: logs span the rotated files ($c lines)" || not_ok "local: logs span the rotated files" "$c lines"
+expect_eq "local: --tail across rotated files" "$(seq 4501 5000 | sed 's/^/rot-/')" "$($B logs --tail 500 "$id" 2>&1)"
+# smaller than json-file for the same output
+jid=$($B run -d --log-driver json-file bb:log sh -c 'seq 1 1000 | sed s/^/line-/')
+lid=$($B run -d --log-driver local bb:log sh -c 'seq 1 1000 | sed s/^/line-/')
+at_exit "$B rm -f $jid $lid"
+$B wait "$jid" >/dev/null; $B wait "$lid" >/dev/null
+js=$(stat -c %s "$(cdir "$jid")/$jid-json.log"); ls=$(stat -c %s "$(cdir "$lid")/local-logs/container.log")
+[ "$ls" -gt 0 ] && [ "$ls" -lt "$js" ] && ok "local: smaller than json-file ($ls < $js bytes)" || not_ok "local: smaller than json-file" "local $ls, json-file $js"
+# follow: prints what comes later and returns when the container exits
+id=$($B run -d --log-driver local bb:log sh -c 'echo first; sleep 1; echo second')
+at_exit "$B rm -f $id"
+expect_eq "local: logs -f follows until the container exits" "first second" "$(timeout 10 $B logs -f "$id" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+# daemon.json default
+new_instance loglocaldefault '"log-driver": "local", "log-opts": {"max-file": "2"}'
+import_busybox bb:log >/dev/null
+id=$($B run -d bb:log echo from-local-default)
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+expect_eq "local: daemon.json log-driver local" "from-local-default" "$($B logs "$id" 2>&1)"
+expect_eq "local: inspect shows the local driver" "local" "$($B inspect -f '{{.HostConfig.LogConfig.Type}}' "$id" 2>&1)"
 finish
