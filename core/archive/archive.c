@@ -31,8 +31,9 @@
 #define META_MAX (16 << 20)          /* largest PAX or GNU long-name entry we accept */
 
 /* --- the uncompressed byte stream ---
- * A feeder thread decompresses (libarchive) and hashes into a small ring of buffers while the
- * applying thread parses and writes files, so decompression + sha256 overlap file-system work. */
+ * A feeder thread decompresses (libarchive) into a small ring of buffers while the applying
+ * thread hashes each buffer as it takes it and parses and writes files, so decompression overlaps
+ * sha256 and file-system work. */
 
 #define RING 4
 
@@ -113,8 +114,6 @@ static void *feeder_main(void *arg)
 			srclen -= c;
 			n += c;
 		}
-		if (f->hashing && n)
-			sha256_update(&f->h, b, n);
 
 		pthread_mutex_lock(&f->mu);
 		if (n) {
@@ -220,6 +219,10 @@ static int rd_fill(struct reader *r, berr_t *err)
 		r->eof = 1;
 	}
 	pthread_mutex_unlock(&f->mu);
+	/* hashed here rather than in the feeder: decompression is the slower half, and this
+	 * thread waits on it anyway (the apply takes every buffer, to the end of the stream) */
+	if (f->hashing && r->avail)
+		sha256_update(&f->h, r->p, r->avail);
 	return 0;
 }
 

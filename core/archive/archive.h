@@ -33,5 +33,9 @@ int tarsplit_load(struct berth_tarsplit **out, const char *path, berr_t *err);
  * holding the layer's files as of that layer). Returns bytes written; the output hashes to the
  * layer's diff_id. */
 int64_t tarsplit_assemble(const struct berth_tarsplit *ts, const char *layer_dir, int out_fd, berr_t *err);
+/* The recorded tar in order: fn gets each run of verbatim bytes (p set) and, as (NULL, size),
+ * the content of each file the recording only refers to. */
+void tarsplit_walk(const struct berth_tarsplit *ts, void (*fn)(void *arg, const void *p, uint64_t n),
+		   void *arg);
 
 #endif

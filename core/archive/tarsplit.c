@@ -109,6 +109,15 @@ const char *tarsplit_file_path(const struct berth_tarsplit *ts, long seg)
 	return (const char *)ts->names.p + ts->segs[seg].off;
 }
 
+void tarsplit_walk(const struct berth_tarsplit *ts, void (*fn)(void *arg, const void *p, uint64_t n),
+		   void *arg)
+{
+	for (size_t i = 0; i < ts->nsegs; i++) {
+		const struct seg *s = &ts->segs[i];
+		fn(arg, s->kind == SEG_RAW ? ts->data.p + s->off : NULL, s->len);
+	}
+}
+
 long tarsplit_segments(const struct berth_tarsplit *ts)
 {
 	return (long)ts->nsegs;

@@ -6,6 +6,7 @@
 #define BERTH_IMAGE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <jansson.h>
 #include "ctx.h"
 #include "common/digest.h"
@@ -19,6 +20,17 @@
 int image_layer_apply(struct berth_ctx *ctx, const char *parent_chain, int tar_fd,
 		      const char *expect_diff_id, char chain_id[DIGEST_LEN + 1],
 		      char diff_id[DIGEST_LEN + 1], berr_t *err);
+/* Where image_layer_apply_source reads the (possibly compressed) layer from: read fills buf
+ * with up to len bytes and returns their count, 0 at the end, or a negative errno with err set.
+ * It may block (a layer still downloading is read as it arrives). */
+struct layer_source {
+	ssize_t (*read)(void *arg, void *buf, size_t len, berr_t *err);
+	void *arg;
+};
+/* image_layer_apply reading through src instead of a file descriptor. */
+int image_layer_apply_source(struct berth_ctx *ctx, const char *parent_chain,
+			     const struct layer_source *src, const char *expect_diff_id,
+			     char chain_id[DIGEST_LEN + 1], char diff_id[DIGEST_LEN + 1], berr_t *err);
 /* 1 if the chain is in the store for the current storage driver. */
 int image_layer_exists(struct berth_ctx *ctx, const char *chain_id);
 /* Write the layer's original uncompressed tar (byte-identical, sha256 = diff_id) to out_fd. */

@@ -159,19 +159,15 @@ static void marker_remove(struct berth_ctx *ctx, const char *cache_id)
 	unlink(p);
 }
 
-/* ---- the decompressing feeder ----------------------------------------------------------------
- * A thread reads the (possibly compressed) layer from the caller's fd, decompresses it with
- * libarchive and writes the plain tar into a pipe the driver's apply_diff reads. On the way it
- * computes the diff_id over the whole uncompressed stream (as Docker does, trailing bytes
- * included) and Docker's layer size: the sum of the regular files' sizes in the tar headers. */
+/* ---- the layer's bytes ------------------------------------------------------------------------
+ * The driver's apply_diff (the host's apply_tar) decompresses, hashes (the diff_id, over the whole
+ * uncompressed stream, trailing bytes included) and unpacks in one pass. A source that is not a
+ * file descriptor is pumped into a pipe by a thread. Docker's layer size (the sum of the regular
+ * files' sizes and the symlinks' target lengths in the tar headers) is read afterwards from the
+ * tar-split recording, which holds every header. */
 
-struct feeder {
-	int in_fd, out_fd;
-	struct sha256 hash;
-	int64_t bytes, content;
-	int reader_gone;
-	berr_t err;
-	int failed;
+struct walker {
+	int64_t content;
 	/* tar header walker */
 	unsigned char hdr[512];
 	size_t hdr_fill;
@@ -206,7 +202,7 @@ static uint64_t tar_number(const unsigned char *f, size_t n)
 }
 
 /* Parse "len key=value\n" records for size= and the length of linkpath=. */
-static void pax_scan(struct feeder *f, const char *p, size_t n)
+static void pax_scan(struct walker *f, const char *p, size_t n)
 {
 	size_t i = 0;
 
@@ -225,7 +221,7 @@ static void pax_scan(struct feeder *f, const char *p, size_t n)
 	}
 }
 
-static void walk_header(struct feeder *f)
+static void walk_header(struct walker *f)
 {
 	const unsigned char *h = f->hdr;
 	uint64_t size;
@@ -262,19 +258,20 @@ static void walk_header(struct feeder *f)
 	f->skip = (size + 511) / 512 * 512;
 }
 
-static void walk(struct feeder *f, const unsigned char *p, size_t n)
+static void walk(struct walker *f, const unsigned char *p, uint64_t n)
 {
 	while (n && !f->ended) {
 		if (f->skip) {
 			size_t k = n < f->skip ? n : f->skip;
-			if (f->in_pax && f->pax) {
+			if (f->in_pax && f->pax && p) {
 				size_t want = f->pax_want > f->pax_len ? f->pax_want - f->pax_len : 0;
 				size_t c = k < want ? k : want;
 				memcpy(f->pax + f->pax_len, p, c);
 				f->pax_len += c;
 			}
 			f->skip -= k;
-			p += k;
+			if (p)
+				p += k;
 			n -= k;
 			if (!f->skip && f->in_pax) {
 				f->in_pax = 0;
@@ -283,6 +280,8 @@ static void walk(struct feeder *f, const unsigned char *p, size_t n)
 			}
 			continue;
 		}
+		if (!p)
+			break;              /* content where a header belongs: not a recording of a tar */
 		size_t k = 512 - f->hdr_fill < n ? 512 - f->hdr_fill : n;
 		memcpy(f->hdr + f->hdr_fill, p, k);
 		f->hdr_fill += k;
@@ -299,50 +298,51 @@ static void walk(struct feeder *f, const unsigned char *p, size_t n)
 	}
 }
 
-static void *feeder_run(void *arg)
+static void walk_piece(void *arg, const void *p, uint64_t n)
 {
-	struct feeder *f = arg;
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
+	walk(arg, p, n);
+}
+
+/* Docker's size of the layer's content, from the headers in its tar-split. */
+static int64_t content_size(const struct berth_tarsplit *ts)
+{
+	struct walker w = { .pax_size = -1, .pax_linklen = -1, .gnu_linklen = -1 };
+
+	tarsplit_walk(ts, walk_piece, &w);
+	free(w.pax);
+	return w.content;
+}
+
+#define PUMP_BUF (1 << 20)
+
+struct pump {
+	const struct layer_source *src;
+	int out_fd;
+	berr_t err;
+	int failed;
+};
+
+static void *pump_run(void *arg)
+{
+	struct pump *pm = arg;
+	char *buf = xmalloc(PUMP_BUF);
 	sigset_t set;
-	char buf[65536];
-	int r;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_format_raw(a);
-	if (archive_read_open_fd(a, f->in_fd, sizeof(buf)) != ARCHIVE_OK ||
-	    (r = archive_read_next_header(a, &e)) != ARCHIVE_OK) {
-		berr_set(&f->err, EINVAL, "read layer: %s",
-			 archive_error_string(a) ? archive_error_string(a) : "empty input");
-		f->failed = 1;
-		goto out;
-	}
 	for (;;) {
-		ssize_t n = archive_read_data(a, buf, sizeof(buf));
-		if (n == 0)
-			break;
-		if (n < 0) {
-			berr_set(&f->err, EINVAL, "read layer: %s", archive_error_string(a));
-			f->failed = 1;
+		ssize_t n = pm->src->read(pm->src->arg, buf, PUMP_BUF, &pm->err);
+		if (n <= 0) {
+			pm->failed = n < 0;
 			break;
 		}
-		sha256_update(&f->hash, buf, n);
-		walk(f, (unsigned char *)buf, n);
-		f->bytes += n;
-		if (!f->reader_gone && write_all(f->out_fd, buf, n) < 0)
-			f->reader_gone = 1;   /* keep reading: the diff_id covers the whole stream */
+		if (write_all(pm->out_fd, buf, n) < 0)
+			break;              /* the driver stopped reading: it says why */
 	}
-out:
-	close(f->out_fd);
-	f->out_fd = -1;
-	archive_read_free(a);
+	free(buf);
+	close(pm->out_fd);
+	pm->out_fd = -1;
 	return NULL;
 }
 
@@ -396,19 +396,19 @@ static int insert_layer(struct image_env *env, const char *chain, const char *di
 	return r;
 }
 
-int image_layer_apply(struct berth_ctx *ctx, const char *parent_chain, int tar_fd,
-		      const char *expect_diff_id, char chain_id[DIGEST_LEN + 1],
-		      char diff_id[DIGEST_LEN + 1], berr_t *err)
+/* Apply the layer read from tar_fd; pm, when set, is the thread feeding tar_fd (a pipe). */
+static int layer_apply_fd(struct berth_ctx *ctx, const char *parent_chain, int tar_fd,
+			  struct pump *pm, const char *expect_diff_id, char chain_id[DIGEST_LEN + 1],
+			  char diff_id[DIGEST_LEN + 1], berr_t *err)
 {
 	struct image_env env;
-	char cache_id[65], parent_cache[65] = "", drv_diff[DIGEST_LEN + 1] = "", existing[65];
-	char chain[DIGEST_LEN + 1], diff[DIGEST_LEN + 1];
+	char cache_id[65], parent_cache[65] = "", existing[65];
+	char chain[DIGEST_LEN + 1], diff[DIGEST_LEN + 1] = "";
 	_cleanup_close_ int hold = -1;
 	_cleanup_free_ char *ts_path = NULL;
 	struct berth_tarsplit *ts = NULL;
-	struct feeder f;
 	pthread_t thread;
-	int pipefd[2], r, created = 0;
+	int pipefd[2] = { -1, -1 }, r, created = 0, pumping = 0;
 	int64_t applied;
 
 	if ((r = image_env_open(ctx, &env, err)) < 0)
@@ -428,42 +428,39 @@ int image_layer_apply(struct berth_ctx *ctx, const char *parent_chain, int tar_f
 	}
 	created = 1;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = berr_sys(err, errno, "pipe");
-		goto fail;
-	}
-	memset(&f, 0, sizeof(f));
-	f.in_fd = tar_fd;
-	f.out_fd = pipefd[1];
-	f.pax_size = f.pax_linklen = f.gnu_linklen = -1;
-	sha256_init(&f.hash);
-	if ((r = pthread_create(&thread, NULL, feeder_run, &f)) != 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		sha256_free(&f.hash);
-		r = berr_sys(err, r, "start layer reader");
-		goto fail;
+	if (pm) {
+		if (pipe2(pipefd, O_CLOEXEC) < 0) {
+			r = berr_sys(err, errno, "pipe");
+			goto fail;
+		}
+		pm->out_fd = pipefd[1];
+		if ((r = pthread_create(&thread, NULL, pump_run, pm)) != 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+			r = berr_sys(err, r, "start layer reader");
+			goto fail;
+		}
+		pumping = 1;
+		tar_fd = pipefd[0];
 	}
 	ts = tarsplit_new();
-	applied = env.ops->apply_diff(cache_id, parent_chain ? parent_cache : NULL, pipefd[0], ts,
-				      drv_diff, err);
-	close(pipefd[0]);   /* a writer still blocked gets EPIPE and drains the rest for the digest */
-	pthread_join(thread, NULL);
-	free(f.pax);
-	sha256_final(&f.hash, diff);
-	if (f.failed) {
-		*err = f.err;
-		r = -f.err.code;
-		goto fail;
+	applied = env.ops->apply_diff(cache_id, parent_chain ? parent_cache : NULL, tar_fd, ts,
+				      diff, err);
+	if (pumping) {
+		close(pipefd[0]);   /* a pump still blocked gets EPIPE */
+		pthread_join(thread, NULL);
+		if (pm->failed) {   /* the source's failure explains the driver's */
+			*err = pm->err;
+			r = -pm->err.code;
+			goto fail;
+		}
 	}
 	if (applied < 0) {
 		r = (int)applied;
 		goto fail;
 	}
-	if (drv_diff[0] && strcmp(drv_diff, diff)) {
-		/* the driver stopped reading before the end of the stream */
-		r = berr_set(err, EBADMSG, "layer: unpacked tar digest %s differs from the stream's %s",
-			     drv_diff, diff);
+	if (!digest_valid(diff)) {
+		r = berr_set(err, ENOTSUP, "storage driver %s gave no digest of the layer it unpacked", env.driver);
 		goto fail;
 	}
 	if (expect_diff_id && *expect_diff_id && strcmp(expect_diff_id, diff)) {
@@ -483,7 +480,7 @@ int image_layer_apply(struct berth_ctx *ctx, const char *parent_chain, int tar_f
 		berr_wrap(err, "save tar-split");
 		goto fail;
 	}
-	r = insert_layer(&env, chain, diff, parent_chain, cache_id, f.bytes, f.content, err);
+	r = insert_layer(&env, chain, diff, parent_chain, cache_id, applied, content_size(ts), err);
 	if (r < 0)
 		goto fail;
 	if (r == 0)
@@ -501,6 +498,22 @@ fail:
 		env.ops->remove(cache_id, &(berr_t){ 0 });
 	marker_remove(ctx, cache_id);
 	return r < 0 ? r : -EIO;
+}
+
+int image_layer_apply(struct berth_ctx *ctx, const char *parent_chain, int tar_fd,
+		      const char *expect_diff_id, char chain_id[DIGEST_LEN + 1],
+		      char diff_id[DIGEST_LEN + 1], berr_t *err)
+{
+	return layer_apply_fd(ctx, parent_chain, tar_fd, NULL, expect_diff_id, chain_id, diff_id, err);
+}
+
+int image_layer_apply_source(struct berth_ctx *ctx, const char *parent_chain,
+			     const struct layer_source *src, const char *expect_diff_id,
+			     char chain_id[DIGEST_LEN + 1], char diff_id[DIGEST_LEN + 1], berr_t *err)
+{
+	struct pump pm = { .src = src, .out_fd = -1 };
+
+	return layer_apply_fd(ctx, parent_chain, -1, &pm, expect_diff_id, chain_id, diff_id, err);
 }
 
 int64_t image_layer_tar(struct berth_ctx *ctx, const char *chain_id, int out_fd, berr_t *err)

@@ -1,7 +1,9 @@
 /* Pull: resolve the manifest (index -> platform), fetch and verify the config, download the
- * missing layers concurrently through one curl multi handle into verified blobs, apply them in
- * order, then create the image, its tag and repo digest. Nothing is tagged unless every step
- * succeeded; downloaded layer blobs stay as cache, as Docker's do. */
+ * missing layers concurrently through one curl multi handle into temp files, apply them in order
+ * (each read from its temp file as it arrives, so extraction overlaps the download), then create
+ * the image, its tag and repo digest. Nothing is tagged unless every blob was verified and every
+ * step succeeded. Layer blobs are not kept (as Docker's are not): push recompresses, or skips a
+ * blob the registry has through the diff_id -> digest mapping remembered here. */
 #include "registry/registry.h"
 #include "registry/client.h"
 #include "registry/manifest.h"
@@ -156,14 +158,24 @@ static int get_small_blob(struct pull *p, const struct reg_descriptor *d, char *
 
 enum layer_state { L_EXISTS, L_WAITING, L_RUNNING, L_RETRY, L_DOWNLOADED, L_APPLYING, L_APPLIED };
 
+struct applier;
+
 struct layer {
 	struct pull *p;
+	struct applier *a;
 	const struct reg_descriptor *d;
 	char diff_id[DIGEST_LEN + 1];
 	char chain[DIGEST_LEN + 1];
 	char id[13];
-	enum layer_state state;     /* L_DOWNLOADED..L_APPLIED change under the applier's mutex */
+	enum layer_state state;     /* the download's: L_EXISTS..L_DOWNLOADED, set under the applier's mutex */
+	enum layer_state astate;    /* the applier's: L_APPLYING, L_APPLIED (under the mutex) */
 	enum layer_state shown;     /* the last state reported to on_progress (main thread only) */
+	int cached;                 /* the blob is in the blob store (an earlier version's cache) */
+	char *file;                 /* the download's temp file, from its first attempt on */
+	int64_t avail;              /* bytes of it the applier may read (under the mutex) */
+	int verified;               /* 1: complete and digest checked, -1: failed (under the mutex) */
+	int reader_waiting;         /* the applier waits for more of this layer (under the mutex) */
+	int64_t skip;               /* bytes of a 200 answer to a Range request already held */
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct blob_writer w;
@@ -216,17 +228,17 @@ static size_t layer_write(char *buf, size_t size, size_t n, void *arg)
 		return len;             /* an error body: judged when the transfer ends */
 	if (!l->response_seen) {
 		l->response_seen = 1;
-		/* asked to resume but sent the whole blob: start the file over */
-		if (code == 200 && l->got > 0) {
-			blob_writer_abort(&l->w);
-			l->writing = 0;
-			l->got = 0;
-			if (blob_writer_open(l->p->st, &l->w, &l->err) < 0) {
-				l->failed = 1;
-				return 0;
-			}
-			l->writing = 1;
-		}
+		/* asked to resume but sent the whole blob: pass over what the file holds (the
+		 * applier may have read it already; the digest still covers every byte) */
+		if (code == 200 && l->got > 0)
+			l->skip = l->got;
+	}
+	if (l->skip > 0) {
+		size_t k = (int64_t)len < l->skip ? len : (size_t)l->skip;
+		l->skip -= k;
+		buf += k;
+		if (!(len -= k))
+			return size * n;
 	}
 	if (l->got + (int64_t)len > l->d->size) {
 		berr_set(&l->err, EBADMSG, "filesystem layer verification failed for digest %s: more data than its size %lld",
@@ -239,12 +251,28 @@ static size_t layer_write(char *buf, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	l->got += len;
+	pthread_mutex_lock(&l->a->mu);
+	l->avail = l->got;
+	if (l->reader_waiting)
+		pthread_cond_signal(&l->a->cv);
+	pthread_mutex_unlock(&l->a->mu);
 	now = now_ns();
 	if (now - l->last_emit > 100000000LL || l->got == l->d->size) {
 		l->last_emit = now;
 		emit(l->p->o, l->id, "Downloading", l->got, l->d->size);
 	}
-	return len;
+	return size * n;
+}
+
+/* The download's state, under the applier's mutex (the applier waits on it). */
+static void set_state(struct layer *l, enum layer_state s, int verified)
+{
+	pthread_mutex_lock(&l->a->mu);
+	l->state = s;
+	if (verified)
+		l->verified = verified;
+	pthread_cond_signal(&l->a->cv);
+	pthread_mutex_unlock(&l->a->mu);
 }
 
 /* Start (or resume, with Range, after a failed attempt) the layer's download. */
@@ -259,6 +287,10 @@ static int layer_start(struct layer *l, CURLM *multi, berr_t *err)
 			return r;
 		l->writing = 1;
 		l->got = 0;
+		pthread_mutex_lock(&l->a->mu);
+		if (!l->file)
+			l->file = xstrdup(l->w.tmp);
+		pthread_mutex_unlock(&l->a->mu);
 	}
 	l->h = curl_easy_init();
 	url = reg_url(l->p->c, path);
@@ -276,9 +308,10 @@ static int layer_start(struct layer *l, CURLM *multi, berr_t *err)
 	curl_easy_setopt(l->h, CURLOPT_PRIVATE, l);
 	l->response_seen = 0;
 	l->retry_after = 0;
+	l->skip = 0;
 	l->attempts++;
 	curl_multi_add_handle(multi, l->h);
-	l->state = L_RUNNING;
+	set_state(l, L_RUNNING, 0);
 	return 0;
 }
 
@@ -320,7 +353,7 @@ static int retryable(CURLcode cc, long code)
 static int layer_finish(struct layer *l, CURLM *multi, CURLcode cc, berr_t *err)
 {
 	long code = 0;
-	char got[DIGEST_LEN + 1];
+	char *tmp = NULL;
 	int r;
 
 	curl_easy_getinfo(l->h, CURLINFO_RESPONSE_CODE, &code);
@@ -337,7 +370,7 @@ static int layer_finish(struct layer *l, CURLM *multi, CURLcode cc, berr_t *err)
 		if ((code == 429 || code == 503) && l->retry_after > 0)
 			delay = l->retry_after > 60 ? 60 : l->retry_after;
 		layer_stop(l, multi, 1);
-		l->state = L_RETRY;
+		set_state(l, L_RETRY, 0);
 		l->not_before = now_ns() + delay * 1000000000LL;
 		l->retry_shown = 0;
 		return 0;
@@ -356,34 +389,103 @@ static int layer_finish(struct layer *l, CURLM *multi, CURLcode cc, berr_t *err)
 	}
 	emit(l->p->o, l->id, "Verifying Checksum", 0, 0);
 	l->writing = 0;
-	r = blob_writer_commit(&l->w, l->d->digest, got, err);
+	r = blob_writer_finish_tmp(&l->w, l->d->digest, &tmp, err);
+	free(tmp);                  /* the same path as l->file */
 	if (r == 0 && l->got != l->d->size)
 		r = berr_set(err, EBADMSG, "size mismatch");
 	if (r < 0) {
 		layer_stop(l, multi, 0);
+		set_state(l, l->state, -1);
 		return berr_set(err, EBADMSG, "filesystem layer verification failed for digest %s", l->d->digest);
 	}
 	layer_stop(l, multi, 0);
-	l->state = L_DOWNLOADED;
+	set_state(l, L_DOWNLOADED, 1);
 	emit(l->p->o, l->id, "Download complete", 0, 0);
 	return 0;
 }
 
+/* Reads a layer's temp file as the download fills it: waits for bytes, ends once the download is
+ * complete and verified, fails if it failed or the pull stops. */
+struct follow {
+	struct applier *a;
+	struct layer *l;
+	int fd;
+	int64_t off;
+};
+
+static ssize_t follow_read(void *arg, void *buf, size_t len, berr_t *err)
+{
+	struct follow *fw = arg;
+	struct layer *l = fw->l;
+	int64_t avail;
+	int verified, stop;
+	ssize_t n;
+
+	pthread_mutex_lock(&fw->a->mu);
+	while (!fw->a->stop && !l->verified && l->avail <= fw->off) {
+		l->reader_waiting = 1;
+		pthread_cond_wait(&fw->a->cv, &fw->a->mu);
+	}
+	l->reader_waiting = 0;
+	avail = l->avail;
+	verified = l->verified;
+	stop = fw->a->stop;
+	pthread_mutex_unlock(&fw->a->mu);
+	if (stop || verified < 0)
+		return berr_set(err, ECANCELED, "download of %s failed", l->d->digest);
+	if (avail <= fw->off)
+		return 0;
+	if ((int64_t)len > avail - fw->off)
+		len = avail - fw->off;
+	do
+		n = pread(fw->fd, buf, len, fw->off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return berr_sys(err, errno, "read layer %s", l->d->digest);
+	if (n == 0)
+		return berr_set(err, EIO, "read layer %s: the file is shorter than downloaded", l->d->digest);
+	fw->off += n;
+	return n;
+}
+
+/* Wait until the layer's download is verified (1) or failed (-1, or the pull stops). */
+static int wait_verified(struct applier *a, struct layer *l)
+{
+	int v;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->stop && !l->verified)
+		pthread_cond_wait(&a->cv, &a->mu);
+	v = a->stop ? -1 : l->verified;
+	pthread_mutex_unlock(&a->mu);
+	return v;
+}
+
 static int layer_apply(struct applier *a, struct layer *l, const char *parent, berr_t *err)
 {
-	_cleanup_free_ char *path = blob_path(l->p->st, l->d->digest);
+	_cleanup_free_ char *path = l->cached ? blob_path(l->p->st, l->d->digest) : xstrdup(l->file);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char chain[DIGEST_LEN + 1], diff[DIGEST_LEN + 1];
+	struct follow fw = { a, l, fd, 0 };
+	struct layer_source src = { follow_read, &fw };
 	int r;
 
 	if (fd < 0)
 		return berr_sys(err, errno, "open layer blob %s", l->d->digest);
-	r = image_layer_apply(&a->ctx, parent, fd, l->diff_id, chain, diff, err);
+	if (l->cached)
+		r = image_layer_apply(&a->ctx, parent, fd, l->diff_id, chain, diff, err);
+	else
+		r = image_layer_apply_source(&a->ctx, parent, &src, l->diff_id, chain, diff, err);
+	if (r == 0)
+		l->created = 1;         /* rolled back if its blob turns out wrong */
+	/* nothing counts before the compressed blob is verified; a blob that is not verified is
+	 * also the better error than what unpacking it said (the main thread reports it) */
+	if (!l->cached && wait_verified(a, l) < 0)
+		return berr_set(err, ECANCELED, "download of %s failed", l->d->digest);
 	if (r < 0)
 		return berr_wrap(err, "failed to register layer");
 	if (strcmp(chain, l->chain))
 		return berr_set(err, EBADMSG, "layer %s: chain %s differs from the expected %s", l->id, chain, l->chain);
-	l->created = 1;
 	/* remember the compressed blob for this diff_id (push can reuse it) */
 	if (strstr(l->d->media_type, "gzip"))
 		blobmap_remember(&a->ctx, l->diff_id, l->d->digest, l->d->size, l->p->ref.domain, l->p->ref.path);
@@ -397,17 +499,20 @@ static void *applier_run(void *arg)
 
 	for (size_t i = 0; i < a->n; i++) {
 		struct layer *l = &a->ls[i];
+		int apply;
 		pthread_mutex_lock(&a->mu);
-		while (!a->stop && l->state != L_EXISTS && l->state != L_DOWNLOADED)
+		/* a layer being downloaded is applied as it arrives */
+		while (!a->stop && l->state != L_EXISTS && !l->cached && !l->file)
 			pthread_cond_wait(&a->cv, &a->mu);
 		if (a->stop) {
 			pthread_mutex_unlock(&a->mu);
 			break;
 		}
-		if (l->state == L_DOWNLOADED)
-			l->state = L_APPLYING;
+		apply = l->state != L_EXISTS;
+		if (apply)
+			l->astate = L_APPLYING;
 		pthread_mutex_unlock(&a->mu);
-		if (l->state == L_APPLYING) {
+		if (apply) {
 			berr_t err = { 0 };
 			int r = layer_apply(a, l, parent, &err);
 			pthread_mutex_lock(&a->mu);
@@ -417,7 +522,7 @@ static void *applier_run(void *arg)
 				pthread_mutex_unlock(&a->mu);
 				break;
 			}
-			l->state = L_APPLIED;
+			l->astate = L_APPLIED;
 			pthread_mutex_unlock(&a->mu);
 		}
 		parent = l->chain;
@@ -441,16 +546,22 @@ static void report_applied(struct applier *a)
 {
 	for (size_t i = 0; i < a->n; i++) {
 		struct layer *l = &a->ls[i];
-		enum layer_state s;
+		enum layer_state s, d;
 		pthread_mutex_lock(&a->mu);
-		s = l->state;
+		s = l->astate;
+		d = l->state;
 		pthread_mutex_unlock(&a->mu);
-		if (s == l->shown || (s != L_APPLYING && s != L_APPLIED))
+		/* shown in Docker's order: Extracting after Download complete */
+		if (d != L_DOWNLOADED || s == l->shown || (s != L_APPLYING && s != L_APPLIED))
 			continue;
 		if (l->shown != L_APPLYING)
 			emit(l->p->o, l->id, "Extracting", 0, 0);
-		if (s == L_APPLIED)
+		if (s == L_APPLIED) {
 			emit(l->p->o, l->id, "Pull complete", 0, 0);
+			/* the compressed copy is not kept; dropped here, off the applier's path */
+			if (l->file)
+				unlink(l->file);
+		}
 		l->shown = s;
 	}
 }
@@ -472,6 +583,7 @@ static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *di
 	for (size_t i = 0; i < n; i++) {
 		struct layer *l = &ls[i];
 		l->p = p;
+		l->a = &a;
 		l->d = &m->layers[i];
 		l->w.fd = -1;
 		snprintf(l->diff_id, sizeof(l->diff_id), "%s", json_string_value(json_array_get(diff_ids, i)));
@@ -483,7 +595,9 @@ static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *di
 			emit(p->o, l->id, "Already exists", 0, 0);
 		} else {
 			prefix = 0;
-			l->state = blob_exists(p->st, l->d->digest) ? L_DOWNLOADED : L_WAITING;
+			l->cached = blob_exists(p->st, l->d->digest);
+			l->state = l->cached ? L_DOWNLOADED : L_WAITING;
+			l->verified = l->cached;
 			emit(p->o, l->id, "Pulling fs layer", 0, 0);
 		}
 	}
@@ -553,11 +667,6 @@ static int fetch_layers(struct pull *p, const struct reg_manifest *m, json_t *di
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&l);
 			if ((r = layer_finish(l, multi, msg->data.result, err)) < 0)
 				goto out;
-			if (l->state == L_DOWNLOADED) {
-				pthread_mutex_lock(&a.mu);
-				pthread_cond_signal(&a.cv);
-				pthread_mutex_unlock(&a.mu);
-			}
 		}
 		curl_multi_poll(multi, NULL, 0, running ? 100 : 20, NULL);
 	}
@@ -578,6 +687,10 @@ out:
 	}
 	for (size_t i = 0; i < n; i++) {
 		layer_stop(&ls[i], multi, 0);
+		if (ls[i].file) {
+			unlink(ls[i].file);
+			free(ls[i].file);
+		}
 		if (ls[i].created)
 			json_array_append_new(created, json_string(ls[i].chain));
 	}

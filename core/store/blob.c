@@ -82,6 +82,25 @@ out:
 	return r;
 }
 
+int blob_writer_finish_tmp(struct blob_writer *w, const char *expect, char **tmp, berr_t *err)
+{
+	char digest[DIGEST_LEN + 1];
+	int r = 0;
+
+	sha256_final(&w->hash, digest);
+	close(w->fd);
+	w->fd = -1;
+	if (expect && strcmp(expect, digest)) {
+		r = berr_set(err, EBADMSG, "digest mismatch: expected %s, got %s", expect, digest);
+		unlink(w->tmp);
+		free(w->tmp);
+	} else {
+		*tmp = w->tmp;
+	}
+	w->tmp = NULL;
+	return r;
+}
+
 void blob_writer_abort(struct blob_writer *w)
 {
 	if (w->fd >= 0)

@@ -50,6 +50,9 @@ int blob_writer_open(struct store *st, struct blob_writer *w, berr_t *err);
 int blob_writer_write(struct blob_writer *w, const void *data, size_t len, berr_t *err);
 int blob_writer_commit(struct blob_writer *w, const char *expect, char out[DIGEST_LEN + 1], berr_t *err);
 void blob_writer_abort(struct blob_writer *w);
+/* Verify like commit, but leave the bytes at their temp path (moved to *tmp, the caller's to
+ * unlink and free) instead of storing them: for blobs needed only for a while. */
+int blob_writer_finish_tmp(struct blob_writer *w, const char *expect, char **tmp, berr_t *err);
 
 /* A temp path under <root>/tmp (malloc'd), unique per call. */
 char *store_tmp_path(struct store *st, const char *prefix);

@@ -279,6 +279,51 @@ static void wrong_diff_id_leaves_nothing(void **state)
 	free(t.p);
 }
 
+/* A source handing out the tar 7 bytes at a time, failing after `fail_at` bytes if set. */
+struct trickle {
+	struct tarbuf t;
+	size_t off, fail_at;
+};
+
+static ssize_t trickle_read(void *arg, void *buf, size_t len, berr_t *err)
+{
+	struct trickle *tr = arg;
+	size_t n = tr->t.len - tr->off < 7 ? tr->t.len - tr->off : 7;
+
+	if (tr->fail_at && tr->off >= tr->fail_at)
+		return berr_set(err, ECANCELED, "source gave up");
+	n = n < len ? n : len;
+	memcpy(buf, tr->t.p + tr->off, n);
+	tr->off += n;
+	return (ssize_t)n;
+}
+
+static void apply_from_a_source(void **state)
+{
+	if (!*state)
+		skip();
+	struct fixture *f = *state;
+	struct trickle tr = { .t = layer_one() };
+	struct layer_source src = { trickle_read, &tr };
+	char c[DIGEST_LEN + 1], d[DIGEST_LEN + 1], want[DIGEST_LEN + 1], *dd = driver_dir(f);
+	berr_t err = { 0 };
+
+	/* a failing source: its error is the one reported, and nothing is left */
+	tr.fail_at = 600;
+	assert_int_equal(image_layer_apply_source(&f->ctx, NULL, &src, NULL, c, d, &err), -ECANCELED);
+	assert_non_null(strstr(err.msg, "source gave up"));
+	assert_int_equal(count_entries(dd), 0);
+	/* read in small pieces to the end: the same layer as from a file */
+	tr.fail_at = tr.off = 0;
+	if (image_layer_apply_source(&f->ctx, NULL, &src, NULL, c, d, &err) < 0)
+		fail_msg("apply from a source: %s", err.msg);
+	sha256_digest(tr.t.p, tr.t.len, want);
+	assert_string_equal(d, want);
+	assert_true(image_layer_exists(&f->ctx, c));
+	free(tr.t.p);
+	free(dd);
+}
+
 static void configs_tags_and_resolution(void **state)
 {
 	if (!*state)
@@ -487,6 +532,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(layers_apply_and_reassemble, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_diff_id_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(apply_from_a_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(configs_tags_and_resolution, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_layers_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(removal_follows_docker, setup, teardown),

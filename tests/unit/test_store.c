@@ -88,6 +88,25 @@ static void blobs_round_trip_and_verify(void **state)
 	assert_non_null(strstr(err.msg, "digest mismatch"));
 	assert_int_equal(count_files(st->tmp_dir), 0);
 
+	/* finish_tmp verifies and leaves the bytes at their temp path, outside the blob store */
+	{
+		char *tmp = NULL;
+		assert_int_equal(blob_writer_open(st, &w, &err), 0);
+		assert_int_equal(blob_writer_write(&w, "hello", 5, &err), 0);
+		assert_int_equal(blob_writer_finish_tmp(&w, digest, &tmp, &err), 0);
+		assert_non_null(tmp);
+		assert_int_equal(count_files(st->tmp_dir), 1);
+		assert_int_equal(count_files(st->blob_dir), 1);
+		assert_int_equal(unlink(tmp), 0);
+		free(tmp);
+		tmp = NULL;
+		assert_int_equal(blob_writer_open(st, &w, &err), 0);
+		assert_int_equal(blob_writer_write(&w, "hellx", 5, &err), 0);
+		assert_int_not_equal(blob_writer_finish_tmp(&w, digest, &tmp, &err), 0);
+		assert_null(tmp);
+		assert_int_equal(count_files(st->tmp_dir), 0);
+	}
+
 	/* an aborted writer leaves nothing */
 	assert_int_equal(blob_writer_open(st, &w, &err), 0);
 	assert_int_equal(blob_writer_write(&w, "abc", 3, &err), 0);
