@@ -6,14 +6,4 @@ local spec = { name = BERTH_COMMAND or "berth kill", usage = "[OPTIONS] CONTAINE
   short = "Kill one or more running containers", min_args = 1, flags = { { "s", "signal", "string", "Signal to send to the container", default = "KILL" } } }
 local opts, names = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
-local failed = {}
-for _, n in ipairs(names) do
-  local ok, err = pcall(function() berth.container.kill(n, opts.signal) end)
-  if ok then io.stdout:write(n, "\n")
-  else
-    failed[#failed + 1] = n
-    io.stderr:write("Error response from daemon: ", type(err) == "table" and err.message or tostring(err), "\n")
-  end
-end
-if #failed > 0 then error({ code = 1, message = "" }, 0) end
-return 0
+return require("berth.batch")(names, function(n) berth.container.kill(n, opts.signal) end)

@@ -6,24 +6,14 @@ local spec = { name = BERTH_COMMAND or "berth rm", usage = "[OPTIONS] CONTAINER 
   short = "Remove one or more containers", min_args = 1, flags = { { "f", "force", "bool", "Force the removal of a running container (uses SIGKILL)" }, { "v", "volumes", "bool", "Remove anonymous volumes associated with the container" }, { "l", "link", "bool", "Remove the specified link" } } }
 local opts, names = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
-local failed = {}
-for _, n in ipairs(names) do
-  local ok, err = pcall(function()
-    local c = opts.volumes and berth.container.inspect(n)
-    berth.container.remove(n, { force = opts.force })
-    -- -v: the container's anonymous volumes go with it
-    for _, m in ipairs(c and c.Mounts or {}) do
-      local v = m.Type == "volume" and berth.volume.inspect(m.Name)
-      if v and type(v.Labels) == "table" and v.Labels["com.docker.volume.anonymous"] then
-        pcall(berth.volume.remove, m.Name)
-      end
+return require("berth.batch")(names, function(n)
+  local c = opts.volumes and berth.container.inspect(n)
+  berth.container.remove(n, { force = opts.force })
+  -- -v: the container's anonymous volumes go with it
+  for _, m in ipairs(c and c.Mounts or {}) do
+    local v = m.Type == "volume" and berth.volume.inspect(m.Name)
+    if v and type(v.Labels) == "table" and v.Labels["com.docker.volume.anonymous"] then
+      pcall(berth.volume.remove, m.Name)
     end
-  end)
-  if ok then io.stdout:write(n, "\n")
-  else
-    failed[#failed + 1] = n
-    io.stderr:write("Error response from daemon: ", type(err) == "table" and err.message or tostring(err), "\n")
   end
-end
-if #failed > 0 then error({ code = 1, message = "" }, 0) end
-return 0
+end)
