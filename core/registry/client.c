@@ -342,13 +342,31 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 	return got;
 }
 
+/* Seconds a registry may stay silent (connect, or no byte received) before a request fails:
+ * 30 by default, $BERTH_REGISTRY_TIMEOUT overrides it (tests use ~2). */
+static long reg_timeout(void)
+{
+	const char *e = getenv("BERTH_REGISTRY_TIMEOUT");
+	char *end;
+	long v;
+
+	if (e && *e) {
+		v = strtol(e, &end, 10);
+		if (!*end && v > 0)
+			return v;
+	}
+	return 30;
+}
+
 static void apply_tls(struct reg_client *c, CURL *h)
 {
+	long t = reg_timeout();
+
 	curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, t);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, t);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	if (c->insecure) {

@@ -141,27 +141,30 @@ int registry_tags(struct berth_ctx *ctx, const char *name, json_t **out, berr_t 
 	return r;
 }
 
-static int hub_search(struct berth_ctx *ctx, const char *term, int limit, json_t **out, berr_t *err)
+/* GET /v1/search?q=&n= (Docker Hub's search API, also served by other indexes). A 404/405 sets
+ * *missing instead of failing, so a plain registry can be searched through its catalog. */
+static int v1_search(struct reg_client *c, const char *term, int limit, json_t **out, int *missing,
+		     berr_t *err)
 {
-	struct reg_client *c;
 	struct reg_response resp;
-	_cleanup_free_ char *url = NULL;
+	_cleanup_free_ char *path = NULL;
 	CURL *esc = curl_easy_init();
 	char *q = curl_easy_escape(esc, term, 0);
 	json_t *j;
 	int r;
 
-	url = xasprintf("https://index.docker.io/v1/search?q=%s&n=%d", q, limit);
+	path = xasprintf("/v1/search?q=%s&n=%d", q, limit);
 	curl_free(q);
 	curl_easy_cleanup(esc);
-	if ((r = reg_client_open(ctx, "index.docker.io", DOCKER_HUB_AUTH_KEY, &c, err)) < 0)
-		return r;
-	snprintf(c->base, sizeof(c->base), "https://index.docker.io");
-	c->pinged = 1;
-	r = reg_request(c, "GET", url, NULL, NULL, NULL, &resp, err);
-	reg_client_free(c);
+	*out = NULL;
+	r = reg_request(c, "GET", path, NULL, NULL, NULL, &resp, err);
 	if (r < 0)
 		return r;
+	if (missing && (resp.status == 404 || resp.status == 405)) {
+		reg_response_free(&resp);
+		*missing = 1;
+		return 0;
+	}
 	if (resp.status != 200) {
 		long st = resp.status;
 		reg_response_free(&resp);
@@ -171,9 +174,25 @@ static int hub_search(struct berth_ctx *ctx, const char *term, int limit, json_t
 	reg_response_free(&resp);
 	*out = json_incref(json_object_get(j, "results"));
 	json_decref(j);
-	if (!*out)
+	if (!json_is_array(*out)) {
+		json_decref(*out);
 		*out = json_array();
+	}
 	return 0;
+}
+
+static int hub_search(struct berth_ctx *ctx, const char *term, int limit, json_t **out, berr_t *err)
+{
+	struct reg_client *c;
+	int r;
+
+	if ((r = reg_client_open(ctx, "index.docker.io", DOCKER_HUB_AUTH_KEY, &c, err)) < 0)
+		return r;
+	snprintf(c->base, sizeof(c->base), "https://index.docker.io");
+	c->pinged = 1;
+	r = v1_search(c, term, limit, out, NULL, err);
+	reg_client_free(c);
+	return r;
 }
 
 int registry_search(struct berth_ctx *ctx, const char *term, int limit, json_t **out, berr_t *err)
@@ -186,13 +205,26 @@ int registry_search(struct berth_ctx *ctx, const char *term, int limit, json_t *
 
 	if (limit <= 0)
 		limit = 25;
-	/* "host:5000/word" searches that registry's catalog; anything else asks Docker Hub */
+	/* "host:5000/word" searches that registry; anything else asks Docker Hub */
 	if (!slash || (!memchr(term, '.', slash - term) && !memchr(term, ':', slash - term) &&
 		       strncmp(term, "localhost/", 10)))
 		return hub_search(ctx, term, limit, out, err);
 	snprintf(host, sizeof(host), "%.*s", (int)(slash - term), term);
 	if (!strcmp(host, "docker.io") || !strcmp(host, "index.docker.io"))
 		return hub_search(ctx, slash + 1, limit, out, err);
+	/* the index's own search API first, as Docker asks it; a registry without one (404) is
+	 * searched through its catalog */
+	{
+		struct reg_client *c;
+		int missing = 0;
+
+		if ((r = reg_client_open(ctx, host, NULL, &c, err)) < 0)
+			return r;
+		r = v1_search(c, slash + 1, limit, out, &missing, err);
+		reg_client_free(c);
+		if (r < 0 || !missing)
+			return r;
+	}
 	if ((r = registry_catalog(ctx, host, &all, err)) < 0)
 		return r;
 	*out = json_array();

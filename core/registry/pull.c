@@ -109,9 +109,11 @@ static int get_manifest(struct pull *p, const char *what, char **body, size_t *l
 	}
 	sha256_digest(resp.body ? resp.body : "", resp.len, digest);
 	if (resp.docker_digest && digest_valid(resp.docker_digest) && strcmp(resp.docker_digest, digest)) {
+		/* the message before the free: it names the header's value */
+		r = berr_set(err, EBADMSG, "manifest verification failed for %s: registry says %s, content is %s",
+			     what, resp.docker_digest, digest);
 		reg_response_free(&resp);
-		return berr_set(err, EBADMSG, "manifest verification failed for %s: registry says %s, content is %s",
-				what, resp.docker_digest, digest);
+		return r;
 	}
 	if (!strncmp(what, "sha256:", 7) && strcmp(what, digest)) {
 		reg_response_free(&resp);

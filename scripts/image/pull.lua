@@ -35,7 +35,13 @@ local ok, id, canonical = pcall(berth.registry.pull, name, {
 })
 if not ok then
   io.stdout:flush()
-  io.stderr:write("Error response from daemon: ", tostring(id), "\n")
+  local msg = tostring(id)
+  -- Docker's CLI parses the reference itself: its refusal has no "Error response from daemon"
+  if msg:find("^invalid reference format") or msg:find("^repository name must") then
+    io.stderr:write(msg, "\n")
+  else
+    io.stderr:write("Error response from daemon: ", msg, "\n")
+  end
   error({ code = 1, message = "" })
 end
 io.stdout:write(canonical, "\n")
