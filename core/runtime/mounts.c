@@ -219,7 +219,7 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 	int rootfd, r;
 
 	/* nothing we mount may leak back to the host, nor host mounts appear later */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (mount(NULL, "/", NULL, MS_REC | (rt_root_propagation(s) ? MS_SLAVE : MS_PRIVATE), NULL) < 0)
 		return berr_sys(err, errno, "make mounts private");
 	/* pivot_root needs the new root to be a mount point */
 	if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -236,8 +236,6 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 		if ((r = mnt_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
 			return r;
 	}
-	if ((r = mount_cgroups(rootfd, err)) < 0)
-		return r;
 	if ((r = mnt_at(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", 1, err)) < 0)
 		return r;
 	if ((r = mnt_at(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
@@ -262,6 +260,31 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 				return r;
 		}
 	}
+	return 0;
+}
+
+/* With a slave root (some bind asked for slave or shared propagation) each bind takes its own
+ * mode; rprivate ones are cut off from the host again. */
+static int mnt_propagation(int rootfd, const struct rt_mount *m, berr_t *err)
+{
+	char fp[64];
+	_cleanup_close_ int fd = openat2_in_root(rootfd, m->dest, O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return berr_sys(err, errno, "open %s", m->dest);
+	fd_path(fd, fp);
+	if (mount(NULL, fp, NULL, m->propagation ? m->propagation : MS_REC | MS_PRIVATE, NULL) < 0)
+		return berr_sys(err, errno, "set propagation of %s", m->dest);
+	return 0;
+}
+
+int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
+{
+	int r;
+
+	if ((r = mount_cgroups(rootfd, err)) < 0)
+		return r;
+	/* user mounts last, as Docker's: they may cover any of the above */
 	for (size_t i = 0; i < s->nmounts; i++) {
 		const struct rt_mount *m = &s->mounts[i];
 		if (!strcmp(m->type, "bind")) {
@@ -270,6 +293,8 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 				return berr_sys(err, errno, "bind source path %s", m->source);
 			r = mnt_at(rootfd, m->source, m->dest, NULL, MS_BIND | MS_REC | (m->readonly ? MS_RDONLY : 0),
 				   NULL, S_ISDIR(st.st_mode), err);
+			if (r == 0 && rt_root_propagation(s))
+				r = mnt_propagation(rootfd, m, err);
 		} else {
 			r = mnt_at(rootfd, m->source, m->dest, m->type, MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0),
 				   m->data, 1, err);

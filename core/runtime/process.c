@@ -1,5 +1,6 @@
-/* The container's init: cloned into new namespaces, it waits for its parent to place it
- * (cgroups, network), then builds its file system, drops privileges and execs the command.
+/* The container's init: cloned into new namespaces, it builds the cgroup-independent part of its
+ * file system while its parent places it (cgroups, network), then finishes it, drops privileges
+ * and execs the command.
  * Failures travel back as {exit code, message} on a close-on-exec pipe. */
 #include "runtime/runtime.h"
 #include "runtime/mounts.h"
@@ -246,24 +247,28 @@ static _Noreturn void child_main(struct child_args *a)
 
 	/* die with the monitor rather than run unsupervised */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (read(a->sync_r, &go, 1) != 1)
-		_exit(125);  /* parent gave up before release */
-	close(a->sync_r);
 
 	for (int i = 0; i < 3; i++)
 		if (a->stdio[i] >= 0 && dup2(a->stdio[i], i) < 0)
 			child_fail(a->exec_w, 125, &(berr_t){ .msg = "dup2 stdio" });
 	setsid();
+	if (a->netns_fd >= 0 && setns(a->netns_fd, CLONE_NEWNET) < 0) {
+		berr_sys(&err, errno, "join network namespace");
+		child_fail(a->exec_w, 125, &err);
+	}
+	/* the mounts that need no cgroup overlap the parent's cgroup placement (on v1 the attach
+	 * waits for an RCU grace period, ~10 ms); nothing of the image runs before the release */
+	if ((r = mnt_setup_rootfs(s, &rootfd, &err)) < 0)
+		child_fail(a->exec_w, 125, &err);
+	if (read(a->sync_r, &go, 1) != 1)
+		_exit(125);  /* parent gave up before release */
+	close(a->sync_r);
 	/* the cgroup namespace is taken after the parent moved us, so berth/<id> is its root */
 	if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
 		berr_sys(&err, errno, "cgroup namespace");
 		child_fail(a->exec_w, 125, &err);
 	}
-	if (a->netns_fd >= 0 && setns(a->netns_fd, CLONE_NEWNET) < 0) {
-		berr_sys(&err, errno, "join network namespace");
-		child_fail(a->exec_w, 125, &err);
-	}
-	if ((r = mnt_setup_rootfs(s, &rootfd, &err)) < 0 || (r = mnt_pivot(s, rootfd, &err)) < 0)
+	if ((r = mnt_finish_rootfs(s, rootfd, &err)) < 0 || (r = mnt_pivot(s, rootfd, &err)) < 0)
 		child_fail(a->exec_w, 125, &err);
 	close(rootfd);
 	if (s->tty && a->console_fd >= 0 && (r = open_console(a->console_fd, &err)) < 0)
@@ -412,4 +417,22 @@ int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err)
 	}
 	*exit_code = rep.exit_code;
 	return berr_set(err, rep.exit_code == 127 ? ENOENT : rep.exit_code == 126 ? EACCES : EIO, "%s", rep.msg);
+}
+
+void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err)
+{
+	struct exec_report rep;
+
+	kill(p->pid, SIGKILL);
+	waitpid(p->pid, NULL, 0);
+	close(p->sync_fd);
+	p->sync_fd = -1;
+	/* the child is gone: its report, if it wrote one, is all in the pipe */
+	if (fcntl(p->exec_fd, F_SETFL, O_NONBLOCK) == 0 && read(p->exec_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
+		berr_clear(err);
+		berr_set(err, EIO, "%s", rep.msg);
+		*exit_code = rep.exit_code;
+	}
+	close(p->exec_fd);
+	p->exec_fd = -1;
 }

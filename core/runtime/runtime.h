@@ -17,6 +17,7 @@ struct rt_mount {
 	char *type;                  /* "bind", "tmpfs", ... */
 	char *data;                  /* mount data (tmpfs size=...) or NULL */
 	int readonly;
+	unsigned long propagation;   /* bind-propagation: MS_[R]SLAVE/SHARED/PRIVATE flags, 0 = rprivate */
 };
 
 struct rt_rlimit {
@@ -52,6 +53,8 @@ struct rt_spec {
 	int init;                    /* --init: a reaping, signal-forwarding pid 1 runs the command */
 	uint64_t caps;               /* bit n = capability n */
 	json_t *seccomp;             /* Docker-format profile, NULL = unconfined */
+	void *seccomp_bpf;           /* the profile compiled for caps (rt_seccomp_prepare), or NULL */
+	size_t seccomp_bpf_len;      /* its size in bytes (a whole number of struct sock_filter) */
 	struct rt_mount *mounts;
 	size_t nmounts;
 	struct rt_rlimit *rlimits;
@@ -87,9 +90,16 @@ int rt_recv_console(int sock);
 /* clone() the container init in new namespaces; it waits before doing anything. stdio[i] are
  * the fds it gets as 0, 1, 2 (a pty slave for all three with tty). */
 int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err);
+/* 1 when a bind asks for slave or shared propagation: the root then becomes rslave, not
+ * rprivate, so host mounts can reach the bind (runc's rootfsPropagation, as Docker sets it). */
+int rt_root_propagation(const struct rt_spec *s);
 /* Let the child go and wait for its exec. On failure returns <0 with the child's message and
  * sets *exit_code to Docker's code (125 setup, 126 cannot invoke, 127 not found). */
 int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err);
+/* Kill and reap a child that was never released (placing it failed). The child builds part of
+ * its file system meanwhile: if that failed first, err becomes its message (and *exit_code its
+ * code), the cause of the placement failure. */
+void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err);
 
 /* cgroups, v1 (per controller) or v2 (unified), named berth/<id>. */
 int cgroup_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err);
@@ -112,6 +122,10 @@ int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err);
 /* Load a Docker-format seccomp profile for the given capability set. */
 int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);
+/* Compile s->seccomp for s->caps into s->seccomp_bpf before the child starts, reusing a program
+ * cached under cache_dir (keyed by profile, caps, kernel and libseccomp): compiling the default
+ * profile costs milliseconds on every start. A no-op without a profile. */
+int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err);
 /* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root. */
 int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
 		    char **home, berr_t *err);

@@ -3,9 +3,17 @@
 #include "runtime/runtime.h"
 #include "common/util.h"
 
+#include "common/cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 static int parse_action(const char *a, json_t *errno_ret, uint32_t def_errno, uint32_t *out)
 {
@@ -87,7 +95,7 @@ static int kernel_at_least(const char *v)
 	return a > x || (a == x && b >= y);
 }
 
-int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err)
+static int seccomp_build(json_t *profile, uint64_t caps, scmp_filter_ctx *out, berr_t *err)
 {
 	json_t *rules = json_object_get(profile, "syscalls"), *rule, *name;
 	uint32_t def_errno = 1, defact;
@@ -161,9 +169,114 @@ int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err)
 			}
 		}
 	}
+	*out = ctx;
+	return 0;
+}
+
+int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if ((r = seccomp_build(profile, caps, &ctx, err)) < 0)
+		return r;
 	r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0)
 		return berr_sys(err, -r, "seccomp: load filter");
+	return 0;
+}
+
+/* Everything the compiled program depends on. The cache file holds this key, a NUL, then the
+ * program; a file whose key differs (a hash collision, another libseccomp) is never used. */
+static char *seccomp_cache_key(json_t *profile, uint64_t caps)
+{
+	const struct scmp_version *v = seccomp_version();
+	_cleanup_free_ char *doc = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
+	struct utsname u;
+
+	if (!doc || uname(&u) < 0)
+		return NULL;
+	return xasprintf("berth-seccomp 1\nlibseccomp %u.%u.%u\nkernel %s %s\ncaps %016llx\n%s",
+			 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release, u.machine,
+			 (unsigned long long)caps, doc);
+}
+
+static uint64_t fnv1a64(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static int take_program(struct rt_spec *s, const char *data, size_t len)
+{
+	if (!len || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -EINVAL;
+	s->seccomp_bpf = xmalloc(len);
+	memcpy(s->seccomp_bpf, data, len);
+	s->seccomp_bpf_len = len;
+	return 0;
+}
+
+int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err)
+{
+	_cleanup_free_ char *key = NULL, *path = NULL, *tmp = NULL, *prog = NULL;
+	scmp_filter_ctx ctx;
+	size_t klen, plen;
+	int fd, r;
+
+	if (!s->seccomp)
+		return 0;
+	key = seccomp_cache_key(s->seccomp, s->caps);
+	if (!key)
+		return berr_set(err, ENOMEM, "seccomp: profile key");
+	klen = strlen(key);
+	path = xasprintf("%s/%016llx.bpf", cache_dir, (unsigned long long)fnv1a64(key, klen));
+	{
+		berr_t miss = { 0 };
+		_cleanup_free_ char *data = NULL;
+		size_t n = 0;
+		if (read_file(path, &data, &n, &miss) == 0 && n > klen && !memcmp(data, key, klen) &&
+		    data[klen] == '\0' && take_program(s, data + klen + 1, n - klen - 1) == 0)
+			return 0;
+		berr_clear(&miss);
+	}
+
+	/* a miss: compile, export the program through a memfd, keep it for next time */
+	if ((r = seccomp_build(s->seccomp, s->caps, &ctx, err)) < 0)
+		return r;
+	fd = memfd_create("berth-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		seccomp_release(ctx);
+		return berr_sys(err, errno, "seccomp: memfd");
+	}
+	r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	{
+		struct stat st;
+		if (r < 0 || fstat(fd, &st) < 0 || (plen = (size_t)st.st_size) == 0 ||
+		    pread(fd, prog = xmalloc(plen), plen, 0) != (ssize_t)plen || take_program(s, prog, plen) < 0) {
+			close(fd);
+			return berr_sys(err, r < 0 ? -r : EIO, "seccomp: export filter");
+		}
+	}
+	close(fd);
+	/* best effort: a cache that cannot be written only costs the next start the compile */
+	{
+		berr_t e = { 0 };
+		if (mkdir_p(cache_dir, 0700, &e) < 0) {
+			berr_clear(&e);
+			return 0;
+		}
+	}
+	tmp = xasprintf("%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 0;
+	r = write_all(fd, key, klen + 1) < 0 || write_all(fd, prog, plen) < 0;
+	if (close(fd) < 0 || r || rename(tmp, path) < 0)
+		unlink(tmp);
 	return 0;
 }

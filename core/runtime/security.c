@@ -5,11 +5,14 @@
 #include "common/cleanup.h"
 
 #include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int is_number(const char *s)
@@ -133,8 +136,14 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berr_sys(err, errno, "no_new_privs");
 	/* seccomp while we still hold CAP_SYS_ADMIN: loading without no_new_privs needs it */
-	if (s->seccomp && (r = rt_seccomp_load(s->seccomp, s->caps, err)) < 0)
+	if (s->seccomp_bpf) {
+		struct sock_fprog prog = { .len = (unsigned short)(s->seccomp_bpf_len / sizeof(struct sock_filter)),
+					   .filter = s->seccomp_bpf };
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			return berr_sys(err, errno, "seccomp: load filter");
+	} else if (s->seccomp && (r = rt_seccomp_load(s->seccomp, s->caps, err)) < 0) {
 		return r;
+	}
 	if (setgroups(ng, groups) < 0)
 		return berr_sys(err, errno, "setgroups");
 	if (setresgid(gid, gid, gid) < 0)

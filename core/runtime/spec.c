@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <linux/capability.h>
 
@@ -108,6 +109,28 @@ static void add_mount(struct rt_spec *s, const char *src, const char *dst, const
 	m->type = xstrdup(type);
 	m->data = data ? xstrdup(data) : NULL;
 	m->readonly = ro;
+	m->propagation = 0;
+}
+
+/* Docker's bind-propagation names as mount(2) flags; 0 for an unknown name. */
+static unsigned long propagation_flags(const char *p)
+{
+	static const struct { const char *name; unsigned long flags; } P[] = {
+		{ "private", MS_PRIVATE }, { "rprivate", MS_REC | MS_PRIVATE }, { "shared", MS_SHARED },
+		{ "rshared", MS_REC | MS_SHARED }, { "slave", MS_SLAVE }, { "rslave", MS_REC | MS_SLAVE },
+	};
+	for (size_t i = 0; p && i < sizeof(P) / sizeof(P[0]); i++)
+		if (!strcmp(p, P[i].name))
+			return P[i].flags;
+	return 0;
+}
+
+int rt_root_propagation(const struct rt_spec *s)
+{
+	for (size_t i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].propagation & (MS_SLAVE | MS_SHARED))
+			return 1;
+	return 0;
 }
 
 /* "host:ctr[:opts]" as -v gives it (the Lua side already made host paths absolute). */
@@ -133,6 +156,9 @@ static int parse_bind(struct rt_spec *s, const char *b, berr_t *err)
 	if (ctr[0] != '/')
 		return berr_set(err, EINVAL, "invalid bind mount %s: paths must be absolute", b);
 	add_mount(s, copy, ctr, "bind", NULL, ro);
+	for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ","))
+		if (propagation_flags(o))
+			s->mounts[s->nmounts - 1].propagation = propagation_flags(o);
 	return 0;
 }
 
@@ -241,13 +267,36 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		_cleanup_free_ char *data = xasprintf("mode=1777%s%s", o && *o ? "," : "", o ? o : "");
 		add_mount(s, "tmpfs", k, "tmpfs", data, 0);
 	}
-	/* named and anonymous volumes resolved by create: [{Type, Source, Destination, RW}] */
+	/* volumes and the binds not in Binds (--mount, --volumes-from) as create resolved them:
+	 * [{Type, Source, Destination, RW}] */
 	json_array_foreach(json_object_get(doc, "Mounts"), i, e) {
 		const char *t = json_string_value(json_object_get(e, "Type"));
-		if (t && !strcmp(t, "volume"))
-			add_mount(s, json_string_value(json_object_get(e, "Source")),
-				  json_string_value(json_object_get(e, "Destination")), "bind", NULL,
+		const char *dst = json_string_value(json_object_get(e, "Destination"));
+		int seen = 0;
+		for (size_t j = 0; dst && j < s->nmounts; j++)
+			seen |= !strcmp(s->mounts[j].dest, dst);
+		if (t && dst && !seen && (!strcmp(t, "volume") || !strcmp(t, "bind"))) {
+			add_mount(s, json_string_value(json_object_get(e, "Source")), dst, "bind", NULL,
 				  !json_is_true(json_object_get(e, "RW")));
+			if (!strcmp(t, "bind"))
+				s->mounts[s->nmounts - 1].propagation =
+					propagation_flags(json_string_value(json_object_get(e, "Propagation")));
+		}
+	}
+	/* --mount type=tmpfs: HostConfig.Mounts [{Type, Target, ReadOnly, TmpfsOptions}] */
+	json_array_foreach(json_object_get(hc, "Mounts"), i, e) {
+		const char *t = json_string_value(json_object_get(e, "Type"));
+		json_t *to = json_object_get(e, "TmpfsOptions");
+		char data[96] = "mode=1777";
+		if (!t || strcmp(t, "tmpfs") || !json_string_value(json_object_get(e, "Target")))
+			continue;
+		if (json_integer_value(json_object_get(to, "Mode")))
+			snprintf(data, sizeof(data), "mode=%llo", (unsigned long long)json_integer_value(json_object_get(to, "Mode")));
+		if (json_integer_value(json_object_get(to, "SizeBytes")) > 0)
+			snprintf(data + strlen(data), sizeof(data) - strlen(data), ",size=%lld",
+				 (long long)json_integer_value(json_object_get(to, "SizeBytes")));
+		add_mount(s, "tmpfs", json_string_value(json_object_get(e, "Target")), "tmpfs", data,
+			  json_is_true(json_object_get(e, "ReadOnly")));
 	}
 
 	json_array_foreach(json_object_get(hc, "Ulimits"), i, e) {
@@ -300,6 +349,7 @@ void rt_spec_free(struct rt_spec *s)
 	free(s->cwd);
 	free(s->user);
 	json_decref(s->seccomp);
+	free(s->seccomp_bpf);
 	for (size_t i = 0; i < s->nmounts; i++) {
 		free(s->mounts[i].source);
 		free(s->mounts[i].dest);

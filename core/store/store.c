@@ -103,6 +103,10 @@ int store_open(struct store **out, const char *data_root, berr_t *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 30000);
+	/* every berth command opens and closes the store: leave the WAL and its index in place at
+	 * close instead of checkpointing (two fsyncs), deleting and recreating them each time;
+	 * commits still checkpoint once the WAL passes sqlite's auto-checkpoint size */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	if ((r = store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			    "PRAGMA foreign_keys=ON;", err)) < 0)
 		goto fail;

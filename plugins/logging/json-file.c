@@ -227,16 +227,191 @@ static int64_t parse_time(const char *s)
 	return (int64_t)timegm(&tm) * 1000000000 + ns;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil): timegm()
+ * per line is a measurable share of reading a large log. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.frac]Z" as our writer formats it, else parse_time(). */
+static int64_t parse_time_fast(const char *s, size_t len)
+{
+	int Y, M, D, h, mi, sec;
+	int64_t ns = 0, scale = 100000000;
+	size_t i = 19;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    (Y = digits(s, 4)) < 0 || (M = digits(s + 5, 2)) < 1 || M > 12 || (D = digits(s + 8, 2)) < 1 ||
+	    (h = digits(s + 11, 2)) < 0 || (mi = digits(s + 14, 2)) < 0 || (sec = digits(s + 17, 2)) < 0)
+		goto slow;
+	if (s[i] == '.')
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+			ns += (s[i] - '0') * scale;
+	if (i != len - 1 || s[i] != 'Z')
+		goto slow;
+	return ((days_from_civil(Y, M, D) * 24 + h) * 60 + mi) * (int64_t)60000000000 + sec * (int64_t)1000000000 + ns;
+slow:
+	{
+		char tmp[80];
+		snprintf(tmp, sizeof(tmp), "%.*s", (int)len, s);
+		return parse_time(tmp);
+	}
+}
+
+static int hex4(const char *s)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = s[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				  c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Decode the JSON string starting after its opening quote into out (room for its length, which
+ * decoding never exceeds); returns the position after the closing quote, or NULL. */
+static const char *json_string_decode(const char *p, const char *end, char *out, size_t *outlen)
+{
+	char *o = out;
+
+	while (p < end && *p != '"') {
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		if (++p >= end)
+			return NULL;
+		switch (*p++) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			int c;
+			if (end - p < 4 || (c = hex4(p)) < 0)
+				return NULL;
+			p += 4;
+			if (c >= 0xd800 && c < 0xdc00) {   /* a surrogate pair */
+				int lo;
+				if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || (lo = hex4(p + 2)) < 0xdc00 || lo > 0xdfff)
+					return NULL;
+				p += 6;
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (c >= 0xdc00 && c < 0xe000) {
+				return NULL;
+			}
+			if (c < 0x80) {
+				*o++ = (char)c;
+			} else if (c < 0x800) {
+				*o++ = (char)(0xc0 | c >> 6); *o++ = (char)(0x80 | (c & 0x3f));
+			} else if (c < 0x10000) {
+				*o++ = (char)(0xe0 | c >> 12); *o++ = (char)(0x80 | (c >> 6 & 0x3f));
+				*o++ = (char)(0x80 | (c & 0x3f));
+			} else {
+				*o++ = (char)(0xf0 | c >> 18); *o++ = (char)(0x80 | (c >> 12 & 0x3f));
+				*o++ = (char)(0x80 | (c >> 6 & 0x3f)); *o++ = (char)(0x80 | (c & 0x3f));
+			}
+			break;
+		}
+		default:
+			return NULL;
+		}
+	}
+	if (p >= end)
+		return NULL;
+	*outlen = (size_t)(o - out);
+	return p + 1;
+}
+
+/* The lines our writer makes, {"log":"...","stream":"stdout|stderr","time":"..."}, decoded
+ * without building a JSON tree (jansson was most of the time of a big `logs`); 0 = decoded,
+ * -1 = not in that shape (the caller falls back to jansson). */
+static int parse_line_fast(const char *line, size_t len, char **buf, size_t *cap, struct berth_log_message *m)
+{
+	static const char K_LOG[] = "{\"log\":\"", K_STREAM[] = ",\"stream\":\"", K_TIME[] = "\",\"time\":\"";
+	const char *p = line, *end = line + len, *t;
+	size_t n;
+
+	if (len < sizeof(K_LOG) - 1 || memcmp(p, K_LOG, sizeof(K_LOG) - 1))
+		return -1;
+	p += sizeof(K_LOG) - 1;
+	if (*cap < len + 1) {
+		char *nb = realloc(*buf, len + 1);
+		if (!nb)
+			return -1;
+		*buf = nb;
+		*cap = len + 1;
+	}
+	if (!(p = json_string_decode(p, end, *buf, &n)))
+		return -1;
+	(*buf)[n] = 0;
+	if ((size_t)(end - p) < sizeof(K_STREAM) - 1 + 6 + sizeof(K_TIME) - 1 + 2 ||
+	    memcmp(p, K_STREAM, sizeof(K_STREAM) - 1))
+		return -1;
+	p += sizeof(K_STREAM) - 1;
+	if (!memcmp(p, "stdout", 6))
+		m->stream = 1;
+	else if (!memcmp(p, "stderr", 6))
+		m->stream = 2;
+	else
+		return -1;
+	p += 6;
+	if (memcmp(p, K_TIME, sizeof(K_TIME) - 1))
+		return -1;
+	p += sizeof(K_TIME) - 1;
+	t = memchr(p, '"', (size_t)(end - p));
+	if (!t || end - t != 2 || t[1] != '}')
+		return -1;
+	m->time_ns = parse_time_fast(p, (size_t)(t - p));
+	m->line = *buf;
+	m->len = n;
+	m->partial = n == 0 || (*buf)[n - 1] != '\n';
+	return 0;
+}
+
 /* Parse one line and hand it to the sink if it passes the time window; 1 = stop. */
 static int deliver(const char *line, size_t len, const struct berth_log_read_opts *o, berth_log_sink sink,
-		   void *cookie, int *past_until)
+		   void *cookie, int *past_until, char **buf, size_t *cap)
 {
-	json_t *j = json_loadb(line, len, 0, NULL);
 	struct berth_log_message m = { 0 };
+	json_t *j;
 	const char *log, *stream;
 	int r = 0;
 
-	if (!j)
+	if (parse_line_fast(line, len, buf, cap, &m) == 0) {
+		if (o->since_ns && m.time_ns < o->since_ns)
+			return 0;
+		if (o->until_ns && m.time_ns > o->until_ns) {
+			*past_until = 1;
+			return 0;
+		}
+		return sink(&m, cookie);
+	}
+	if (!(j = json_loadb(line, len, 0, NULL)))
 		return 0;   /* a torn last line of a crashed writer */
 	log = json_string_value(json_object_get(j, "log"));
 	stream = json_string_value(json_object_get(j, "stream"));
@@ -261,8 +436,8 @@ static int deliver(const char *line, size_t len, const struct berth_log_read_opt
 static int read_lines(int fd, off_t *off, const struct berth_log_read_opts *o, berth_log_sink sink,
 		      void *cookie, int *past_until)
 {
-	size_t cap = 65536;
-	char *buf = malloc(cap);
+	size_t cap = 65536, dcap = 0;
+	char *buf = malloc(cap), *decoded = NULL;
 	ssize_t n;
 	int stop = 0;
 
@@ -272,7 +447,7 @@ static int read_lines(int fd, off_t *off, const struct berth_log_read_opts *o, b
 		int any = 0;
 		while (!stop && !*past_until && (nl = memchr(start, '\n', left))) {
 			size_t l = (size_t)(nl - start);
-			stop = deliver(start, l, o, sink, cookie, past_until);
+			stop = deliver(start, l, o, sink, cookie, past_until, &decoded, &dcap);
 			*off += (off_t)l + 1;
 			left -= l + 1;
 			start = nl + 1;
@@ -289,6 +464,7 @@ static int read_lines(int fd, off_t *off, const struct berth_log_read_opts *o, b
 		}
 	}
 	free(buf);
+	free(decoded);
 	return stop;
 }
 
