@@ -1,6 +1,7 @@
-/* berth.volume: create, inspect (nil when absent), list, users, remove. */
+/* berth.volume: create, inspect (nil when absent), list, users, remove, copy_up. */
 #include "lua/bind.h"
 #include "container/volume.h"
+#include "container/copyup.h"
 
 #include <string.h>
 
@@ -78,12 +79,27 @@ static int l_remove(lua_State *L)
 	return 0;
 }
 
+/* copy_up(container, volume, path) -> bool: fill a new, empty volume from the container's
+ * image content at path (Docker's copy on create); false when nothing was copied */
+static int l_copy_up(lua_State *L)
+{
+	berr_t err = { 0 };
+	int copied;
+
+	if (volume_copy_up(bind_ctx(L), luaL_checkstring(L, 1), luaL_checkstring(L, 2),
+			   luaL_checkstring(L, 3), &copied, &err) < 0)
+		return bind_raise(L, &err);
+	lua_pushboolean(L, copied);
+	return 1;
+}
+
 static const luaL_Reg FUNCS[] = {
 	{ "create", l_create },
 	{ "inspect", l_inspect },
 	{ "list", l_list },
 	{ "users", l_users },
 	{ "remove", l_remove },
+	{ "copy_up", l_copy_up },
 	{ NULL, NULL },
 };
 

@@ -22,6 +22,8 @@ M.CREATE_FLAGS = {
   { nil, "network", "string", "Connect a container to a network", default = "default" },
   { nil, "net", "string", "Connect a container to a network", hidden = true },
   { "v", "volume", "list", "Bind mount a volume" },
+  { nil, "mount", "list", "Attach a filesystem mount to the container" },
+  { nil, "volumes-from", "list", "Mount volumes from the specified container(s)" },
   { nil, "tmpfs", "list", "Mount a tmpfs directory" },
   { nil, "read-only", "bool", "Mount the container's root filesystem as read only" },
   { "m", "memory", "string", "Memory limit" },
@@ -167,6 +169,82 @@ local function split_words(s)
   return out
 end
 
+-- Volumes of a document still to be filled from the image: {{name, target}, ...}
+local COPY_UP = setmetatable({}, { __mode = "k" })
+
+-- Go's strconv.ParseBool
+local BOOLS = { ["1"] = true, t = true, T = true, TRUE = true, ["true"] = true, True = true,
+  ["0"] = false, f = false, F = false, FALSE = false, ["false"] = false, False = false }
+
+-- Fields of a CSV record (Go's encoding/csv: "..." quotes, "" inside quotes is a quote).
+local function csv_fields(s)
+  local out, cur, i, q = {}, {}, 1, false
+  while i <= #s do
+    local ch = s:sub(i, i)
+    if q then
+      if ch == '"' and s:sub(i + 1, i + 1) == '"' then cur[#cur + 1] = '"'; i = i + 1
+      elseif ch == '"' then q = false
+      else cur[#cur + 1] = ch end
+    elseif ch == '"' and #cur == 0 then q = true
+    elseif ch == "," then out[#out + 1] = table.concat(cur); cur = {}
+    else cur[#cur + 1] = ch end
+    i = i + 1
+  end
+  out[#out + 1] = table.concat(cur)
+  return out
+end
+
+-- One --mount value as Docker's CLI parses it (opts/mount.go) into a HostConfig.Mounts entry.
+function M.parse_mount(value)
+  local function bad(msg) M.fail(125, string.format('invalid argument "%s" for "--mount" flag: %s', value, msg)) end
+  local m = { Type = "volume" }
+  local function vol() m.VolumeOptions = m.VolumeOptions or {}; return m.VolumeOptions end
+  local function bindo() m.BindOptions = m.BindOptions or {}; return m.BindOptions end
+  local function tmpo() m.TmpfsOptions = m.TmpfsOptions or {}; return m.TmpfsOptions end
+  local function bool(key, v)
+    local b = BOOLS[v]
+    if b == nil then bad("invalid value for " .. key .. ": " .. v) end
+    return b
+  end
+  for _, field in ipairs(csv_fields(value)) do
+    local key, val = field:match("^([^=]*)=(.*)$")
+    local k = (key or field):lower()
+    if not key and (k == "readonly" or k == "ro") then m.ReadOnly = true
+    elseif not key and k == "volume-nocopy" then vol().NoCopy = true
+    elseif not key then bad("invalid field '" .. field .. "' must be a key=value pair")
+    elseif k == "type" then m.Type = val:lower()
+    elseif k == "source" or k == "src" then m.Source = val
+    elseif k == "target" or k == "dst" or k == "destination" then m.Target = val
+    elseif k == "readonly" or k == "ro" then m.ReadOnly = bool(k, val) or nil
+    elseif k == "consistency" then m.Consistency = val:lower()
+    elseif k == "bind-propagation" then bindo().Propagation = val:lower()
+    elseif k == "bind-nonrecursive" then bindo().NonRecursive = bool(k, val)
+    elseif k == "volume-nocopy" then vol().NoCopy = bool(k, val)
+    elseif k == "volume-label" or k == "volume-opt" then
+      local lk, lv = val:match("^([^=]*)=(.*)$")
+      local o = vol()
+      local t = k == "volume-label" and "Labels" or "DriverConfig"
+      if t == "Labels" then o.Labels = o.Labels or {}; o.Labels[lk or val] = lv or ""
+      else o.DriverConfig = o.DriverConfig or {}; o.DriverConfig.Options = o.DriverConfig.Options or {}
+        o.DriverConfig.Options[lk or val] = lv or "" end
+    elseif k == "volume-driver" then vol().DriverConfig = vol().DriverConfig or {}; vol().DriverConfig.Name = val
+    elseif k == "tmpfs-size" then
+      local n = units.ram_in_bytes(val)
+      if not n then bad("invalid value for " .. k .. ": " .. val) end
+      tmpo().SizeBytes = n
+    elseif k == "tmpfs-mode" then
+      if not val:match("^[0-7]+$") or tonumber(val, 8) > 0xffffffff then bad("invalid value for " .. k .. ": " .. val) end
+      tmpo().Mode = tonumber(val, 8)
+    else bad("unexpected key '" .. k .. "' in '" .. field .. "'") end
+  end
+  if m.Type == "" then bad("type is required") end
+  if (m.Target or "") == "" then bad("target is required") end
+  for _, o in ipairs({ { "VolumeOptions", "volume", "volume-*" }, { "BindOptions", "bind", "bind-*" }, { "TmpfsOptions", "tmpfs", "tmpfs-*" } }) do
+    if m[o[1]] and m.Type ~= o[2] then bad("cannot mix '" .. o[3] .. "' options with mount type '" .. m.Type .. "'") end
+  end
+  return m
+end
+
 -- Build the container document from parsed flags and IMAGE [COMMAND [ARG...]].
 function M.build(opts, changed, positional)
   local image_name = positional[1]
@@ -231,14 +309,19 @@ function M.build(opts, changed, positional)
   for _, u in ipairs(opts.ulimit) do ulimits[#ulimits + 1] = parse_ulimit(u) end
   clamp_ulimits(ulimits)
   -- -v: host paths are binds; a NAME is a volume (created on first use); a lone /path is an
-  -- anonymous volume, as are the image's VOLUMEs nobody mounts over
-  local binds, mounts, taken = {}, {}, {}
-  local function add_volume(name, dst, mode)
-    local vname = berth.volume.create(name, { anonymous = name == nil })
+  -- anonymous volume, as are the image's VOLUMEs nobody mounts over. New volumes get the image's
+  -- content at their target (copy-up) after create, unless nocopy.
+  local binds, mounts, taken, copy_up = {}, {}, {}, {}
+  local function add_volume(name, dst, mode, o)
+    o = o or {}
+    local vname = berth.volume.create(name, { anonymous = name == nil, options = o.options })
     local v = berth.volume.inspect(vname)
+    local ro = o.ro
+    if ro == nil then ro = (mode or ""):find("ro") ~= nil end
     mounts[#mounts + 1] = { Type = "volume", Name = vname, Source = v.Mountpoint, Destination = dst,
-      Driver = "local", Mode = mode or "", RW = not (mode or ""):find("ro"), Propagation = "" }
+      Driver = "local", Mode = o.mode or mode or "", RW = not ro, Propagation = "" }
     taken[dst] = true
+    if not o.nocopy and not (mode or ""):find("nocopy") then copy_up[#copy_up + 1] = { vname, dst } end
   end
   for _, v in ipairs(opts.volume) do
     local src, dst, mode = v:match("^([^:]+):([^:]+):?(.*)$")
@@ -247,12 +330,66 @@ function M.build(opts, changed, positional)
       add_volume(nil, v, "")
     elseif src:sub(1, 1) == "/" or src:sub(1, 1) == "." then
       binds[#binds + 1] = abspath(src) .. ":" .. dst .. (mode ~= "" and ":" .. mode or "")
+      local prop = "rprivate"
+      for o in mode:gmatch("[^,]+") do
+        if o:match("^r?private$") or o:match("^r?shared$") or o:match("^r?slave$") then prop = o end
+      end
       mounts[#mounts + 1] = { Type = "bind", Source = abspath(src), Destination = dst, Mode = mode,
-        RW = not mode:find("ro"), Propagation = "rprivate" }
+        RW = not mode:find("ro"), Propagation = prop }
       taken[dst] = true
     else
       binds[#binds + 1] = v
       add_volume(src, dst, mode)
+    end
+  end
+  -- --mount: Docker's HostConfig.Mounts; binds and tmpfs reach the runtime from there
+  local hc_mounts = {}
+  for _, spec in ipairs(opts.mount) do
+    local m = M.parse_mount(spec)
+    local function bad(msg) M.fail(125, 'Error response from daemon: invalid mount config for type "' .. m.Type .. '": ' .. msg) end
+    if m.Type ~= "bind" and m.Type ~= "volume" and m.Type ~= "tmpfs" then bad("mount type unknown") end
+    if m.Target:sub(1, 1) ~= "/" then bad("invalid mount path: '" .. m.Target .. "' mount path must be absolute") end
+    if taken[m.Target] then M.fail(125, "Error response from daemon: Duplicate mount point: " .. m.Target) end
+    if m.Type == "bind" then
+      if (m.Source or "") == "" then bad("field Source must not be empty") end
+      m.Source = abspath(m.Source)
+      local f = io.open(m.Source, "r")  -- opens directories too
+      if not f then bad("bind source path does not exist: " .. m.Source) end
+      f:close()
+      local prop = m.BindOptions and m.BindOptions.Propagation
+      if prop and not ({ private = 1, rprivate = 1, shared = 1, rshared = 1, slave = 1, rslave = 1 })[prop] then
+        bad("invalid propagation mode: " .. prop)
+      end
+      mounts[#mounts + 1] = { Type = "bind", Source = m.Source, Destination = m.Target, Mode = "",
+        RW = not m.ReadOnly, Propagation = prop or "rprivate" }
+      taken[m.Target] = true
+    elseif m.Type == "volume" then
+      local vo = m.VolumeOptions or {}
+      local ok, err = pcall(add_volume, m.Source, m.Target, nil, { ro = m.ReadOnly == true, mode = "z",
+        nocopy = vo.NoCopy, options = vo.DriverConfig and vo.DriverConfig.Options })
+      if not ok then M.fail(125, "Error response from daemon: " .. (type(err) == "table" and err.message or tostring(err))) end
+    else
+      if m.Source then bad("field Source must not be specified") end
+      mounts[#mounts + 1] = { Type = "tmpfs", Source = "", Destination = m.Target, Mode = "",
+        RW = not m.ReadOnly, Propagation = "" }
+      taken[m.Target] = true
+    end
+    hc_mounts[#hc_mounts + 1] = m
+  end
+  -- --volumes-from CTR[:ro|:rw]: the same binds and volumes, read-only with :ro
+  for _, vf in ipairs(opts["volumes-from"]) do
+    local ref, mode = vf:match("^([^:]+):?(.*)$")
+    if mode ~= "" and mode ~= "ro" and mode ~= "rw" then M.fail(125, "Error response from daemon: invalid mode: " .. mode) end
+    local other = berth.container.inspect(ref or vf)
+    if not other then M.fail(125, "Error response from daemon: No such container: " .. (ref or vf)) end
+    for _, om in ipairs(other.Mounts or {}) do
+      if (om.Type == "bind" or om.Type == "volume") and not taken[om.Destination] then
+        local nm = {}
+        for k, val in pairs(om) do nm[k] = val end
+        if mode ~= "" then nm.RW = mode == "rw"; nm.Mode = "" end
+        mounts[#mounts + 1] = nm
+        taken[om.Destination] = true
+      end
     end
   end
   for dst in pairs(imgcfg.Volumes or {}) do
@@ -296,6 +433,8 @@ function M.build(opts, changed, positional)
     },
     HostConfig = {
       Binds = binds,
+      Mounts = #hc_mounts > 0 and hc_mounts or nil,
+      VolumesFrom = #opts["volumes-from"] > 0 and opts["volumes-from"] or nil,
       NetworkMode = net,
       PortBindings = {},
       RestartPolicy = parse_restart(opts.restart),
@@ -327,6 +466,7 @@ function M.build(opts, changed, positional)
   if opts.rm and opts.restart ~= "" and opts.restart ~= "no" then
     M.fail(125, "Conflicting options: --restart and --rm")
   end
+  COPY_UP[doc] = copy_up
   return doc, rootfs
 end
 
@@ -391,6 +531,15 @@ function M.create(doc, rootfs)
       end
     end
     error(id, 0)
+  end
+  -- copy-up: new, empty volumes take the image's content at their target, as Docker's create
+  for _, cu in ipairs(COPY_UP[doc] or {}) do
+    local okc, cerr = pcall(berth.volume.copy_up, id, cu[1], cu[2])
+    if not okc then
+      pcall(berth.container.remove, id, { force = true })
+      M.fail(125, "Error response from daemon: copy image content to volume " .. cu[1] .. ": " ..
+        (type(cerr) == "table" and cerr.message or tostring(cerr)))
+    end
   end
   return id
 end
