@@ -101,7 +101,8 @@ lid=$($B run -d --log-driver local bb:log sh -c 'seq 1 1000 | sed s/^/line-/')
 at_exit "$B rm -f $jid $lid"
 $B wait "$jid" >/dev/null; $B wait "$lid" >/dev/null
 js=$(stat -c %s "$(cdir "$jid")/$jid-json.log"); ls=$(stat -c %s "$(cdir "$lid")/local-logs/container.log")
-[ "$ls" -gt 0 ] && [ "$ls" -lt "$js" ] && ok "local: smaller than json-file ($ls < $js bytes)" || not_ok "local: smaller than json-file" "local $ls, json-file $js"
+[ -n "$ls" ] && [ "$ls" -gt 0 ] && [ "$ls" -lt "$js" ] && ok "local: smaller than json-file ($ls < $js bytes)" ||
+	not_ok "local: smaller than json-file" "local $ls, json-file $js" "ids: $jid / $lid" "$(ls -la "$(cdir "$lid")" "$(cdir "$lid")/local-logs" 2>&1)" "$($B inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.HostConfig.LogConfig.Type}}' "$lid" 2>&1)"
 # follow: prints what comes later and returns when the container exits
 id=$($B run -d --log-driver local bb:log sh -c 'echo first; sleep 1; echo second')
 at_exit "$B rm -f $id"
