@@ -179,18 +179,24 @@ static json_t *familiar_array(json_t *canonicals)
 	return a;
 }
 
-static int image_exists(struct image_env *env, const char *id)
+/* Whether sql, binding driver as ?1 and arg as ?2, yields a row. */
+static int row_exists(struct image_env *env, const char *sql, const char *arg)
 {
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (store_prepare(env->st, &s, "SELECT 1 FROM images WHERE driver=? AND id=?", NULL) < 0)
+	if (store_prepare(env->st, &s, sql, NULL) < 0)
 		return 0;
 	sqlite3_bind_text(s, 1, env->driver, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, arg, -1, SQLITE_STATIC);
 	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);
 	return found;
+}
+
+static int image_exists(struct image_env *env, const char *id)
+{
+	return row_exists(env, "SELECT 1 FROM images WHERE driver=? AND id=?", id);
 }
 
 /* Run one statement binding driver as ?1 and up to two text args; returns sqlite3_changes. */
@@ -645,16 +651,7 @@ static int only_values(json_t *vals, const char *a, const char *b)
 
 static int has_children(struct image_env *env, const char *id)
 {
-	sqlite3_stmt *s;
-	int found = 0;
-
-	if (store_prepare(env->st, &s, "SELECT 1 FROM images WHERE driver=? AND parent=? LIMIT 1", NULL) < 0)
-		return 0;
-	sqlite3_bind_text(s, 1, env->driver, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return found;
+	return row_exists(env, "SELECT 1 FROM images WHERE driver=? AND parent=? LIMIT 1", id);
 }
 
 /* The config "created" of the image a before=/since= value names. */

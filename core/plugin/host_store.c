@@ -8,7 +8,9 @@
 
 #include <errno.h>
 
-int host_kv_set(const char *driver, const char *key, const char *value, struct berth_error *err)
+/* Run one plugin_kv statement: driver ?1, key ?2, value ?3 when given (unbound is NULL). */
+static int kv_exec(const char *sql, const char *driver, const char *key, const char *value,
+		   struct berth_error *err)
 {
 	struct store *st;
 	sqlite3_stmt *s;
@@ -18,14 +20,20 @@ int host_kv_set(const char *driver, const char *key, const char *value, struct b
 		return berr_set(err, EINVAL, "no store");
 	if ((r = ctx_store(plugin_host_ctx(), &st, err)) < 0)
 		return r;
-	if ((r = store_prepare(st, &s, "INSERT OR REPLACE INTO plugin_kv(driver,key,value) VALUES(?,?,?)", err)) < 0)
+	if ((r = store_prepare(st, &s, sql, err)) < 0)
 		return r;
 	sqlite3_bind_text(s, 1, driver, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+	if (value)
+		sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
 	r = sqlite3_step(s) == SQLITE_DONE ? 0 : berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
 	sqlite3_finalize(s);
 	return r;
+}
+
+int host_kv_set(const char *driver, const char *key, const char *value, struct berth_error *err)
+{
+	return kv_exec("INSERT OR REPLACE INTO plugin_kv(driver,key,value) VALUES(?,?,?)", driver, key, value, err);
 }
 
 char *host_kv_get(const char *driver, const char *key)
@@ -48,21 +56,7 @@ char *host_kv_get(const char *driver, const char *key)
 
 int host_kv_del(const char *driver, const char *key, struct berth_error *err)
 {
-	struct store *st;
-	sqlite3_stmt *s;
-	int r;
-
-	if (!plugin_host_ctx())
-		return berr_set(err, EINVAL, "no store");
-	if ((r = ctx_store(plugin_host_ctx(), &st, err)) < 0)
-		return r;
-	if ((r = store_prepare(st, &s, "DELETE FROM plugin_kv WHERE driver=? AND key=?", err)) < 0)
-		return r;
-	sqlite3_bind_text(s, 1, driver, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	r = sqlite3_step(s) == SQLITE_DONE ? 0 : berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
-	return r;
+	return kv_exec("DELETE FROM plugin_kv WHERE driver=? AND key=?", driver, key, NULL, err);
 }
 
 int64_t host_apply_tar(int tar_fd, const char *dest_dir, enum berth_whiteout_mode mode,

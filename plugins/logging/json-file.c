@@ -4,10 +4,11 @@
  * The writer holds a shared flock on the live file; a follower knows the log is closed when it
  * can take the lock exclusively. `tail` reads backwards from the end instead of scanning. */
 #include <berth/logging.h>
+#include "logutil.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,40 +31,7 @@ struct berth_logger {
 	int max_file;
 };
 
-static int64_t parse_size(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-	while (*end == ' ')
-		end++;
-	switch (tolower((unsigned char)*end)) {
-	case 'k': v *= 1000; break;
-	case 'm': v *= 1000 * 1000; break;
-	case 'g': v *= 1000 * 1000 * 1000; break;
-	default: break;
-	}
-	return (int64_t)v;
-}
-
-/* max-size / max-file from the options, with berth's bounded defaults. */
-static void read_options(const char *options_json, int64_t *max_size, int *max_file)
-{
-	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
-	const char *ms = json_string_value(json_object_get(o, "max-size"));
-	const char *mf = json_string_value(json_object_get(o, "max-file"));
-
-	*max_size = DEFAULT_MAX_SIZE;
-	*max_file = DEFAULT_MAX_FILE;
-	if (!ms && host && host->option)
-		ms = host->option("json-file", "max-size");
-	if (!mf && host && host->option)
-		mf = host->option("json-file", "max-file");
-	if (ms)
-		*max_size = !strcmp(ms, "-1") ? -1 : parse_size(ms);
-	if (mf && atoi(mf) > 0)
-		*max_file = atoi(mf);
-	json_decref(o);
-}
+static const struct lgu_limits LIMITS = { 1000, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE, INT_MAX };
 
 static char *log_path(const char *dir, const char *id, int n)
 {
@@ -96,7 +64,7 @@ static struct berth_logger *jf_open(const char *dir, const char *id, const char 
 
 	if (!lg)
 		return NULL;
-	read_options(options_json, &lg->max_size, &lg->max_file);
+	lgu_read_options(host, "json-file", &LIMITS, options_json, &lg->max_size, &lg->max_file);
 	lg->path = log_path(dir, id, 0);
 	if (!lg->path || open_live(lg, err) < 0) {
 		free(lg->path);
@@ -126,6 +94,11 @@ static void format_time(int64_t ns, char *buf, size_t len)
 	snprintf(buf + n, len - n, "Z");
 }
 
+static void rename_file(const char *from, const char *to)
+{
+	rename(from, to);
+}
+
 static int rotate(struct berth_logger *lg, struct berth_error *err)
 {
 	close(lg->fd);
@@ -133,19 +106,7 @@ static int rotate(struct berth_logger *lg, struct berth_error *err)
 		if (truncate(lg->path, 0) < 0)
 			return host->error(err, errno, "truncate %s", lg->path);
 	} else {
-		for (int i = lg->max_file - 1; i >= 1; i--) {
-			char *from = NULL, *to = NULL;
-			if (i == 1)
-				from = strdup(lg->path);
-			else if (asprintf(&from, "%s.%d", lg->path, i - 1) < 0)
-				from = NULL;
-			if (asprintf(&to, "%s.%d", lg->path, i) < 0)
-				to = NULL;
-			if (from && to)
-				rename(from, to);
-			free(from);
-			free(to);
-		}
+		lgu_shift_files(lg->path, lg->max_file, rename_file);
 	}
 	return open_live(lg, err);
 }
@@ -499,16 +460,6 @@ static off_t tail_offset(int fd, int64_t want, int64_t *found)
 	return 0;
 }
 
-static int writer_gone(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), gone;
-	if (fd < 0)
-		return 1;
-	gone = flock(fd, LOCK_EX | LOCK_NB) == 0;
-	close(fd);
-	return gone;
-}
-
 static int jf_read(const char *dir, const char *id, const char *options_json,
 		   const struct berth_log_read_opts *o, berth_log_sink sink, void *cookie,
 		   struct berth_error *err)
@@ -519,7 +470,7 @@ static int jf_read(const char *dir, const char *id, const char *options_json,
 	char *live = log_path(dir, id, 0);
 
 	(void)err;
-	read_options(options_json, &max_size, &max_file);
+	lgu_read_options(host, "json-file", &LIMITS, options_json, &max_size, &max_file);
 	/* oldest rotated file first; with tail, find where the last N lines begin */
 	first = max_file - 1;
 	if (o->tail >= 0) {
@@ -565,7 +516,7 @@ static int jf_read(const char *dir, const char *id, const char *options_json,
 		if (fd >= 0 && !stop && !past_until)
 			stop = read_lines(fd, &off, o, sink, cookie, &past_until);
 		while (o->follow && fd >= 0 && !stop && !past_until && fstat(fd, &st) == 0) {
-			int gone = writer_gone(live);
+			int gone = lgu_writer_gone(live);
 			stop = read_lines(fd, &off, o, sink, cookie, &past_until);
 			if (stop || past_until || gone)
 				break;

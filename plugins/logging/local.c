@@ -9,8 +9,8 @@
  * (binary search over the index) instead of scanning the file. The writer holds a shared flock
  * on the live file; a follower knows the log is closed when it can take the lock exclusively. */
 #include <berth/logging.h>
+#include "logutil.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,40 +43,8 @@ struct berth_logger {
 	int max_file;
 };
 
-static int64_t parse_size(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-	while (*end == ' ')
-		end++;
-	/* Docker's go-units RAMInBytes: binary units */
-	switch (tolower((unsigned char)*end)) {
-	case 'k': v *= 1024; break;
-	case 'm': v *= 1024 * 1024; break;
-	case 'g': v *= 1024 * 1024 * 1024; break;
-	default: break;
-	}
-	return (int64_t)v;
-}
-
-static void read_options(const char *options_json, int64_t *max_size, int *max_file)
-{
-	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
-	const char *ms = json_string_value(json_object_get(o, "max-size"));
-	const char *mf = json_string_value(json_object_get(o, "max-file"));
-
-	*max_size = DEFAULT_MAX_SIZE;
-	*max_file = DEFAULT_MAX_FILE;
-	if (!ms && host && host->option)
-		ms = host->option("local", "max-size");
-	if (!mf && host && host->option)
-		mf = host->option("local", "max-file");
-	if (ms)
-		*max_size = !strcmp(ms, "-1") ? -1 : parse_size(ms);
-	if (mf && atoi(mf) > 0)
-		*max_file = atoi(mf) > MAX_FILES ? MAX_FILES : atoi(mf);
-	json_decref(o);
-}
+/* Docker's local driver: go-units RAMInBytes, binary units */
+static const struct lgu_limits LIMITS = { 1024, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE, MAX_FILES };
 
 static char *log_path(const char *dir, const char *id, int n)
 {
@@ -185,7 +153,7 @@ static struct berth_logger *local_open(const char *dir, const char *id, const ch
 
 	if (!lg)
 		return NULL;
-	read_options(options_json, &lg->max_size, &lg->max_file);
+	lgu_read_options(host, "local", &LIMITS, options_json, &lg->max_size, &lg->max_file);
 	if (asprintf(&sub, "%s/local-logs", dir) < 0 || (mkdir(sub, 0750) < 0 && errno != EEXIST)) {
 		host->error(err, errno, "mkdir %s: %s", sub ? sub : dir, strerror(errno));
 		free(sub);
@@ -232,19 +200,7 @@ static int rotate(struct berth_logger *lg, struct berth_error *err)
 			unlink(ip);
 		free(ip);
 	} else {
-		for (int i = lg->max_file - 1; i >= 1; i--) {
-			char *from = NULL, *to = NULL;
-			if (i == 1)
-				from = strdup(lg->path);
-			else if (asprintf(&from, "%s.%d", lg->path, i - 1) < 0)
-				from = NULL;
-			if (asprintf(&to, "%s.%d", lg->path, i) < 0)
-				to = NULL;
-			if (from && to && access(from, F_OK) == 0)
-				rename_pair(from, to);
-			free(from);
-			free(to);
-		}
+		lgu_shift_files(lg->path, lg->max_file, rename_pair);
 	}
 	return open_live(lg, err);
 }
@@ -416,16 +372,6 @@ static off_t since_offset(const char *path, int64_t since_ns)
 	return best;
 }
 
-static int writer_gone(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), gone;
-	if (fd < 0)
-		return 1;
-	gone = flock(fd, LOCK_EX | LOCK_NB) == 0;
-	close(fd);
-	return gone;
-}
-
 static int local_read(const char *dir, const char *id, const char *options_json,
 		      const struct berth_log_read_opts *o, berth_log_sink sink, void *cookie,
 		      struct berth_error *err)
@@ -437,7 +383,7 @@ static int local_read(const char *dir, const char *id, const char *options_json,
 	char *live = log_path(dir, id, 0);
 
 	(void)err;
-	read_options(options_json, &max_size, &max_file);
+	lgu_read_options(host, "local", &LIMITS, options_json, &max_size, &max_file);
 	/* files present: container.log, .1, .2, ... (a smaller max-file later leaves no gaps) */
 	for (nfiles = 0; nfiles < MAX_FILES; nfiles++) {
 		char *p = log_path(dir, id, nfiles);
@@ -507,7 +453,7 @@ static int local_read(const char *dir, const char *id, const char *options_json,
 		if (fd >= 0 && !r.stop)
 			read_records(fd, &off, &r);
 		while (o->follow && fd >= 0 && !r.stop && fstat(fd, &st) == 0) {
-			int gone = writer_gone(live);
+			int gone = lgu_writer_gone(live);
 			read_records(fd, &off, &r);
 			if (r.stop || gone)
 				break;

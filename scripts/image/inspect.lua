@@ -1,6 +1,7 @@
 -- Display detailed information on one or more images
 local berth = require "berth"
 local cli = require "berth.cli"
+local inspect = require "berth.inspect"
 local template = require "berth.template"
 
 local spec = {
@@ -14,18 +15,7 @@ local opts, args = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 template.register_null(berth.json.null)
 
--- docker prints the daemon's JSON (no HTML escaping) re-indented by 4 spaces.
-local function go_json(v)
-  return berth.json.encode(v, { indent = 4 })
-end
-
-local tmpl
-if opts.format ~= "" then
-  local pf = template.parse_format(opts.format)
-  local err
-  tmpl, err = template.compile(pf.body)
-  if not tmpl then error({ code = 125, message = "template parsing error: " .. err }, 0) end
-end
+local tmpl = inspect.compile(opts.format)
 
 local found, errs = berth.json.array({}), {}
 for _, name in ipairs(args) do
@@ -36,15 +26,4 @@ for _, name in ipairs(args) do
     errs[#errs + 1] = ok and ("No such image: " .. name) or tostring(img)
   end
 end
-if tmpl then
-  for _, obj in ipairs(found) do
-    local out, err = tmpl:render(obj)
-    if not out then error({ code = 1, message = err }, 0) end
-    io.stdout:write(out, "\n")
-  end
-else
-  io.stdout:write(go_json(found), "\n")
-end
-io.stdout:flush()
-for _, e in ipairs(errs) do io.stderr:write("Error: ", e, "\n") end
-return #errs > 0 and 1 or 0
+return inspect.print_found(found, errs, tmpl)
