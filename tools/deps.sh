@@ -10,7 +10,7 @@ apt-get install -y -qq --no-install-recommends \
 	libnl-3-dev libnl-route-3-dev libsqlite3-dev libdevmapper-dev libjansson-dev libzstd-dev \
 	libdeflate-dev \
 	libcmocka-dev lua-busted \
-	busybox-static iproute2 util-linux tar gzip bzip2 xz-utils zstd curl ca-certificates openssl \
+	busybox-static iproute2 util-linux procps tar gzip bzip2 xz-utils zstd curl ca-certificates openssl \
 	python3 sqlite3 >/dev/null
 # The reference implementation and the registry the end-to-end tests talk to.
 apt-get install -y -qq docker.io docker-registry apache2-utils >/dev/null
