@@ -14,8 +14,7 @@ local spec = {
   min_args = 1, max_args = 1,
 }
 
-local opts, args, detail = cli.parse({ ... }, spec)
-if not opts then error({ code = detail.status, message = args }) end
+local opts, args = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 
 local show = require("berth.progress").renderer(io.stdout, 1)
