@@ -75,7 +75,8 @@ if opts.quiet then
   for _, r in ipairs(rows) do io.stdout:write(r.ID, "\n") end
   return 0
 end
-local fmt = opts.format ~= "" and opts.format or "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+-- without --format, config.json's psFormat (Docker's CLI reads it too), else the table
+local fmt = opts.format ~= "" and opts.format or berth.config.user("psFormat") or "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 local text, err = tables.format(fmt, rows, { ID = "CONTAINER ID", Image = "IMAGE", Command = "COMMAND",
   RunningFor = "CREATED", CreatedAt = "CREATED AT", Status = "STATUS", State = "STATE", Ports = "PORTS",
   Names = "NAMES", Labels = "LABELS", Mounts = "MOUNTS", Networks = "NETWORKS" })
