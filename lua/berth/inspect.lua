@@ -19,6 +19,8 @@ local function write(objs, tmpl, render_prefix)
       if not out then error({ code = 1, message = render_prefix .. err }, 0) end
       io.stdout:write(out, "\n")
     end
+  elseif #objs == 0 then
+    io.stdout:write("[]\n")   -- an empty Lua table would encode as {}
   else
     io.stdout:write(berth.json.encode(objs, { indent = 4 }), "\n")
   end

@@ -7,6 +7,9 @@ local spec = { name = BERTH_COMMAND or "berth top", usage = "CONTAINER [ps OPTIO
   short = "Display the running processes of a container", min_args = 1, interspersed = false, flags = {} }
 local opts, args = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
+if not berth.container.inspect(args[1]) then
+  error({ code = 1, message = "Error response from daemon: No such container: " .. args[1] }, 0)
+end
 local pids = berth.container.top(args[1])
 local want = {}
 for _, p in ipairs(pids) do want[tostring(p)] = true end
