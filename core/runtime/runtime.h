@@ -50,7 +50,7 @@ struct rt_spec {
 	int privileged;
 	int readonly_rootfs;
 	int no_new_privs;
-	int init;                    /* --init: a reaping, signal-forwarding pid 1 runs the command */
+	int init;                    /* --init: berth-init is pid 1 and runs the command (RT_INIT_PATH) */
 	uint64_t caps;               /* bit n = capability n */
 	json_t *seccomp;             /* Docker-format profile, NULL = unconfined */
 	void *seccomp_bpf;           /* the profile compiled for caps (rt_seccomp_prepare), or NULL */
@@ -66,6 +66,11 @@ struct rt_spec {
 	char *hosts_path, *hostname_path, *resolv_path;   /* per-container files to bind */
 	int64_t shm_size;
 };
+
+/* Where --init's program is bound in the container (read-only), as Docker binds docker-init. */
+#define RT_INIT_PATH "/sbin/docker-init"
+/* berth-init on the host: beside the running binary (the build tree, or PREFIX/bin), malloc'd. */
+char *rt_init_binary(void);
 
 /* Docker's default capability set (REFERENCE §4). */
 uint64_t rt_default_caps(void);

@@ -160,6 +160,27 @@ $B unpause ex >/dev/null
 $B rm -f ex >/dev/null
 run --rm --init "$IMG" sh -c 'exit 5'; check "--init passes the exit code" 5 $?
 check "--init: the command is not pid 1" "2" "$(run --rm --init "$IMG" sh -c 'echo $$')"
+# Docker's ps in a --init container: "1 /sbin/docker-init -- CMD", bound read-only
+check "--init: pid 1 is /sbin/docker-init -- CMD, as Docker's" "/sbin/docker-init -- cat /proc/1/cmdline" \
+	"$(run --rm --init "$IMG" cat /proc/1/cmdline | tr '\0' ' ' | sed 's/ $//')"
+check "--init: /sbin/docker-init is a read-only bind" "ro" \
+	"$(run --rm --init "$IMG" sh -c 'grep " /sbin/docker-init " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1')"
+run --rm --init "$IMG" sh -c 'kill -9 $$'; check "--init: a command killed by signal 9 gives 137" 137 $?
+out=$(run --rm --init "$IMG" nosuchcmd 2>&1); rc=$?
+check "--init: a missing command still fails the start with 127" "127 1" "$rc $(printf '%s' "$out" | grep -c 'executable file not found')"
+run -d --init --name in1 "$IMG" sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done' >/dev/null
+sleep 0.5
+$B stop -t 5 in1 >/dev/null
+check "--init forwards stop's SIGTERM to the command" 42 "$($B inspect -f '{{.State.ExitCode}}' in1)"
+$B rm in1 >/dev/null
+# an orphan the command never waits for: pid 1 reaps it (without --init it stays a zombie)
+for init in --init ""; do
+	run -d $init --name in2 "$IMG" sh -c 'sh -c "sleep 0.2 &"; exec sleep 5' >/dev/null
+	sleep 1
+	zombies=$($B exec in2 ps -o stat | grep -c Z)
+	$B rm -f in2 >/dev/null
+	if [ -n "$init" ]; then check "--init reaps orphans" 0 "$zombies"; else check "(without --init the orphan stays a zombie)" 1 "$zombies"; fi
+done
 run --name oom -m 8m "$IMG" sh -c 'x=$(head -c 50000000 /dev/zero | tr "\0" a)' >/dev/null 2>&1
 check "OOM kill recorded" "true 137" "$($B container inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom)"
 $B rm oom >/dev/null
