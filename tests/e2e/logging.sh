@@ -111,8 +111,10 @@ expect_eq "local: --tail spanning compressed files" "$( (seq 2001 3000 | sed s/^
 ts=$($B logs -t "$id" 2>&1 | grep -m1 ' late-1$' | cut -d' ' -f1)
 expect_eq "local: --since inside a compressed file" "late-1 6000" "$($B logs --since "$ts" "$id" 2>&1 | head -1) $($B logs --since "$ts" "$id" 2>&1 | wc -l)"
 expect_eq "local: --until inside a compressed file" "early-3000" "$($B logs --until "$ts" "$id" 2>&1 | grep -v late | tail -1)"
-# follow across rotations while the writer compresses behind it
-id=$($B run -d --name gz2 --log-driver local --log-opt max-size=10k --log-opt max-file=3 bb:log sh -c 'i=0; while [ $i -lt 2000 ]; do echo "f-$i"; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.2; done')
+# follow across rotations while the writer compresses behind it (json-file: more than one
+# rotation between two polls); max-file leaves room for all of it, so a follower slowed by a
+# loaded machine never has a file dropped under it
+id=$($B run -d --name gz2 --log-driver local --log-opt max-size=10k --log-opt max-file=20 bb:log sh -c 'i=0; while [ $i -lt 2000 ]; do echo "f-$i"; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.2; done')
 at_exit "$B rm -f $id"
 expect_eq "local: logs -f reads every line across compressed rotations" "$(seq 0 1999 | sed s/^/f-/ | md5sum)" "$(timeout 30 $B logs -f "$id" 2>&1 | md5sum)"
 id=$($B run -d --name gz3 --log-driver local --log-opt compress=false --log-opt max-size=10k --log-opt max-file=3 bb:log sh -c 'seq 1 3000')
@@ -141,7 +143,7 @@ expect_eq "json-file compress=true: all of it, in order" "$( (seq 1 3000 | sed s
 expect_eq "json-file compress=true: --tail spanning compressed files" "$( (seq 2501 3000 | sed s/^/early-/; seq 1 4000 | sed s/^/late-/) | md5sum)" "$($B logs --tail 4500 "$id" 2>&1 | md5sum)"
 ts=$($B logs -t "$id" 2>&1 | grep -m1 ' late-1$' | cut -d' ' -f1)
 expect_eq "json-file compress=true: --since inside a compressed file" "late-1 4000" "$($B logs --since "$ts" "$id" 2>&1 | head -1) $($B logs --since "$ts" "$id" 2>&1 | wc -l)"
-id=$($B run -d --name gz6 --log-driver json-file --log-opt compress=true --log-opt max-size=10k --log-opt max-file=3 bb:log sh -c 'i=0; while [ $i -lt 2000 ]; do echo "f-$i"; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.2; done')
+id=$($B run -d --name gz6 --log-driver json-file --log-opt compress=true --log-opt max-size=10k --log-opt max-file=20 bb:log sh -c 'i=0; while [ $i -lt 2000 ]; do echo "f-$i"; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.2; done')
 at_exit "$B rm -f $id"
 expect_eq "json-file compress=true: logs -f across compressed rotations" "$(seq 0 1999 | sed s/^/f-/ | md5sum)" "$(timeout 30 $B logs -f "$id" 2>&1 | md5sum)"
 expect_match "json-file: a bad compress value: Docker's message" 'strconv.ParseBool: parsing "maybe": invalid syntax' \
