@@ -151,6 +151,12 @@ check "exec -u -e -w" "65534 b /etc" "$($B exec -u nobody -e A=b -w /etc ex sh -
 check "exec -i" "from-stdin" "$(echo 'echo from-stdin' | $B exec -i ex sh)"
 $B exec ex nosuchcmd 2>/dev/null; check "exec of a missing command: 126" 126 $?
 check "exec without -i: the program gets no stdin" "" "$(echo leaked | $B exec ex cat)"
+start=$(date +%s%N)
+out=$($B exec -d ex sh -c 'sleep 1; echo late >/exec-d' 2>&1); rc=$?
+check "exec -d: returns at once, status 0, prints nothing" "0 fast" "$rc $( [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 900 ] && echo fast || echo slow)$out"
+check "exec -d: the program is not there yet" "" "$($B exec ex cat /exec-d 2>/dev/null)"
+sleep 1.5
+check "exec -d: the program ran on in the background" "late" "$($B exec ex cat /exec-d 2>&1)"
 $B exec -u nouser ex true 2>/dev/null; check "exec -u of an unknown user: 126 (as Docker)" 126 $?
 $B exec -w /nonexist ex true 2>/dev/null; check "exec -w of a missing dir: 126 (as Docker)" 126 $?
 $B pause ex >/dev/null
@@ -217,8 +223,8 @@ if [ "$RUN" = run ]; then
 		expect "$c: unknown flag" 125 "^berth: unknown flag: --bogus" $B $c --bogus "$IMG" true
 		expect "$c: bad -m" 125 "invalid argument \"abc\" for \"-m, --memory\" flag: invalid size: 'abc'" $B $c -m abc "$IMG" true
 		expect "$c: -m below the minimum" $daemon "^berth: Error response from daemon: Minimum memory limit allowed is 6MB" $B $c -m 1 "$IMG" true
-		expect "$c: bad --mount" $daemon '^berth: Error response from daemon: invalid mount config for type "bind": bind source path does not exist: /nonexist' \
-			$B $c --mount type=bind,source=/nonexist,target=/x "$IMG" true
+		expect "$c: bad --mount" $daemon "^berth: Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: $T/nosuchdir\$" \
+			$B $c --mount type=bind,source=$T/nosuchdir,target=/x "$IMG" true
 		expect "$c: name conflict" $daemon '^berth: Error response from daemon: Conflict. The container name "/dup" is already in use' \
 			$B $c --name dup "$IMG" true
 		expect "$c: missing image, no registry" $daemon '^berth: Error response from daemon: Get "http://127.0.0.1:1/v2/"' \
