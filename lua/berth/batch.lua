@@ -9,6 +9,7 @@ return function(names, fn)
       io.stdout:write(n, "\n")
     else
       failed = failed + 1
+      io.stdout:flush() -- the names before it come first, also through a pipe
       io.stderr:write("Error response from daemon: ", type(err) == "table" and err.message or tostring(err), "\n")
     end
   end
