@@ -38,8 +38,8 @@ $B create --name created1 bb:rs sleep 60 >/dev/null
 $B run --name exited1 bb:rs sh -c 'echo ran; exit 3' >/dev/null
 $B pause hang >/dev/null
 out=$($B restart -t 1 trap1 created1 nosuch exited1 hang 2>&1); rc=$?
-expect_eq "restart several: names, the missing one's error, rc=1" \
-	"trap1 created1 Error response from daemon: No such container: nosuch exited1 hang rc=1" "$(echo $out) rc=$rc"
+expect_eq "restart several: the names, then the missing one's error, rc=1" \
+	"trap1 created1 exited1 hang Error response from daemon: No such container: nosuch rc=1" "$(echo $out) rc=$rc"
 for c in trap1 created1 hang; do
 	expect_match "restart several: $c running" "^running " "$(state $c)"
 done
