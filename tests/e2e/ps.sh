@@ -59,6 +59,11 @@ expect_eq "ancestor=NAME:TAG" "$all" "$(names -a -f ancestor=bb:ps)"
 expect_eq "ancestor=short image id" "$all" "$(names -a -f ancestor=${img:7:12})"
 expect_eq "ancestor=full image id" "$all" "$(names -a -f ancestor=$img)"
 expect_eq "ancestor=missing image matches nothing" "" "$(names -a -f ancestor=nosuch)"
+$B tag bb:ps bb:other >/dev/null
+$B create --name viaother bb:other >/dev/null
+expect_eq "ancestor= matches the image, whatever name created the container" "viaother web" \
+	"$(names -a -n 2 -f ancestor=bb:ps)"
+$B rm viaother >/dev/null
 expect_eq "volume=NAME" "r2 c2" "$(names -a -f volume=vol1)"
 expect_eq "volume=DESTINATION" "c2" "$(names -a -f volume=/data)"
 net=$($B inspect -f '{{.HostConfig.NetworkMode}}' r1)
