@@ -49,7 +49,7 @@ if format ~= "" then
   local err = tables.validate(format, container_row(zero))
   if err then fail(err) end
 end
-local want_size = opts.size or format:find("%.Size") ~= nil or format:find("json") ~= nil
+local want_size = opts.size or format:find("%.Size") ~= nil or format:find("json%s+%.[%s}|)]") ~= nil
 
 -- Filters, checked as dockerd 20.10 does (daemon/list.go foldFilter) with its texts.
 local f, ferr = cli.parse_filters(opts.filter, { "ancestor", "before", "exited", "id", "isolation", "label",
