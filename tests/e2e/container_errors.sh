@@ -14,14 +14,14 @@ import_busybox bb:ce >/dev/null || { not_ok "import busybox"; finish; }
 # out_rc CMD...: "stdout+stderr rc=N" with the lines joined by spaces
 out_rc() { local o rc; o=$("$@" 2>&1); rc=$?; echo "$(printf '%s' "$o" | tr '\n' ' ') rc=$rc"; }
 
-run_id=$($B run -d --name up bb:ce sleep 300)
+run_id=$($B run -d --name up bb:ce sleep 302)
 stopped_id=$($B create --name down bb:ce)
 
 # ---- top ----
 pid=$($B inspect -f '{{.State.Pid}}' up)
 out=$($B top up)
 expect_match "top: -ef's titles, 20 columns wide" "^UID {17}PID {17}PPID {16}C {19}STIME {15}TTY {17}TIME {16}CMD$" "$(head -1 <<<"$out")"
-expect_match "top: the container's process" "^root +$pid +[0-9]+ .* sleep 300$" "$(tail -1 <<<"$out")"
+expect_match "top: the container's process" "^root +$pid +[0-9]+ .* sleep 302$" "$(tail -1 <<<"$out")"
 expect_eq "top -o pid,comm: aligned as Docker" "$(printf 'PID                 COMMAND\n%-20ssleep' "$pid")" "$($B top up -o pid,comm)"
 expect_eq "top -o pid=PID" "$(printf 'PID\n%s' "$pid")" "$($B top up -o pid=PID)"
 expect_eq "top of a stopped container: rc=1" "Error response from daemon: Container $stopped_id is not running rc=1" "$(out_rc $B top down)"

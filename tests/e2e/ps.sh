@@ -17,10 +17,10 @@ out_rc() { local o; o=$("$@" 2>&1); echo "$o rc=$?"; }
 # Oldest first: c1 (created), r1 (running), e3 (exited 3), c2 (created, volumes), r2 (running,
 # volume vol1), e0 (exited 0), my-app, proj_web.1, web (created).
 $B create --name c1 bb:ps >/dev/null
-$B run -d --name r1 -l app=front bb:ps sleep 300 >/dev/null
+$B run -d --name r1 -l app=front bb:ps sleep 301 >/dev/null
 $B run --name e3 bb:ps sh -c 'exit 3' >/dev/null
 $B create --name c2 -v /data -v vol1:/v1 bb:ps >/dev/null
-$B run -d --name r2 -v vol1:/v1 bb:ps sleep 300 >/dev/null
+$B run -d --name r2 -v vol1:/v1 bb:ps sleep 301 >/dev/null
 $B run --name e0 bb:ps true >/dev/null
 for n in my-app proj_web.1 web; do $B create --name $n bb:ps >/dev/null; done
 
@@ -106,7 +106,7 @@ expect_eq "{{.LocalVolumes}} and {{.Mounts}}" "2 vol1" "$($B ps -a -f name=c2 --
 expect_eq '{{.Label "app"}}' "front|" "$($B ps -a -f name=r1 --format '{{.Label "app"}}|{{.Label "nope"}}')"
 expect_match "table {{.Label \"app\"}} heads its column with the label" "^app +NAMES$" \
 	"$($B ps -a -f name=r1 --format 'table {{.Label "app"}}\t{{.Names}}' | head -1)"
-expect_match "{{json .}} has Docker's keys" '^\{"Command":"\\"sleep 300\\"","CreatedAt":"[^"]+","ID":"[0-9a-f]{12}","Image":"bb:ps","Labels":"app=front","LocalVolumes":"0","Mounts":"","Names":"r1","Networks":"[^"]*","Ports":"","RunningFor":"[^"]+","Size":"0B \(virtual [^"]+\)","State":"running","Status":"Up [^"]+"\}$' \
+expect_match "{{json .}} has Docker's keys" '^\{"Command":"\\"sleep 301\\"","CreatedAt":"[^"]+","ID":"[0-9a-f]{12}","Image":"bb:ps","Labels":"app=front","LocalVolumes":"0","Mounts":"","Names":"r1","Networks":"[^"]*","Ports":"","RunningFor":"[^"]+","Size":"0B \(virtual [^"]+\)","State":"running","Status":"Up [^"]+"\}$' \
 	"$($B ps -f name=r1 --format '{{json .}}')"
 
 # ---- --format errors: Docker's texts, exit 1, even with no container ----
