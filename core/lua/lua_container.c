@@ -61,11 +61,20 @@ static int box_gc(lua_State *L)
 	return 0;
 }
 
-/* Like boxed, but leaves the box on the stack so the GC cannot take it mid-call. */
+/* Highest argument index any binding below reads: the box must sit above them all. */
+#define BOX_MAX_ARGS 3
+
+/* Like boxed, but leaves the box on the stack so the GC cannot take it mid-call. The box goes
+ * above the last argument a binding may read, so an omitted optional argument stays nil
+ * (stop(ref, t) once saw the box as its signal). */
 static struct container *boxed_keep(lua_State *L, int idx)
 {
 	struct container *c = get_or_raise(L, idx);
-	struct container **b = lua_newuserdatauv(L, sizeof(*b), 0);
+	struct container **b;
+
+	if (lua_gettop(L) < BOX_MAX_ARGS)
+		lua_settop(L, BOX_MAX_ARGS);
+	b = lua_newuserdatauv(L, sizeof(*b), 0);
 	*b = c;
 	if (luaL_newmetatable(L, "berth.container.box")) {
 		lua_pushcfunction(L, box_gc);

@@ -176,4 +176,21 @@ anon=$($B inspect -f '{{range .Mounts}}{{.Name}}{{end}}' "$id")
 $B rm -v "$id" >/dev/null
 check_fails "rm -v removes a --mount anonymous volume" $B volume inspect "$anon"
 
+
+# ---- volume rm: Docker's texts (dockerd 20.10.24) ----
+$B volume create inuse >/dev/null
+u1=$($B create --name vrm1 -v inuse:/x img true)
+u2=$($B create --name vrm2 -v inuse:/y img true)
+out=$($B volume rm inuse 2>&1); rc=$?
+expect_eq "volume rm in use: the users' ids, rc=1" \
+	"Error response from daemon: remove inuse: volume is in use - [$u1, $u2] rc=1" "$out rc=$rc"
+out=$($B volume rm nosuchvol 2>&1); rc=$?
+expect_eq "volume rm of a missing volume" "Error: No such volume: nosuchvol rc=1" "$out rc=$rc"
+$B volume create gone1 >/dev/null
+out=$($B volume rm nosuchvol gone1 2>&1); rc=$?
+expect_eq "volume rm: names first, then the errors" "gone1 Error: No such volume: nosuchvol rc=1" "$(echo $out) rc=$rc"
+expect_eq "volume rm -f of a missing volume prints its name" "nosuchvol rc=0" "$($B volume rm -f nosuchvol 2>&1) rc=$?"
+$B rm vrm1 vrm2 >/dev/null
+expect_eq "volume rm once unused" "inuse" "$($B volume rm inuse 2>&1)"
+
 finish
