@@ -131,9 +131,13 @@ int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);
  * cached under cache_dir (keyed by profile, caps, kernel and libseccomp): compiling the default
  * profile costs milliseconds on every start. A no-op without a profile. */
 int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err);
-/* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root. */
+/* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root, as Docker:
+ * groups = the primary gid, then (no group named) every group listing the user; malloc'd. */
 int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
 		    char **home, berr_t *err);
+/* The same against the given files. */
+int rt_resolve_user_files(const char *passwd, const char *group_file, const char *spec, uid_t *uid,
+			  gid_t *gid, gid_t **groups, size_t *ngroups, char **home, berr_t *err);
 /* Find argv0 in PATH (from env); 0 and the path, or -ENOENT / -EACCES. */
 int rt_find_program(const char *argv0, char *const *env, char *out, size_t len);
 

@@ -75,4 +75,29 @@ else
 	skip "inheritable file caps give a non-root user nothing" "no setcap (apt-get install libcap2-bin)"
 fi
 
+# ---- users and groups: -u user:group resolves (it read freed memory), the primary group comes
+# first in the supplementary groups, and a named group is the only one ----
+ids='id; grep ^Groups: /proc/self/status | sed "s/ *$//"'
+same "no -u: id" "uid=0(root) gid=0(root) groups=0(root),2001(ops)
+Groups:	0 2001" $RUN secbb sh -c "$ids"
+same "-u alice: id" "uid=1000(alice) gid=1000(alice) groups=1000(alice),2000(devs),2001(ops)
+Groups:	1000 2000 2001" $RUN -u alice secbb sh -c "$ids"
+same "-u 1000: id" "uid=1000(alice) gid=1000(alice) groups=1000(alice),2000(devs),2001(ops)" $RUN -u 1000 secbb id
+same "-u nobody: id" "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)" $RUN -u nobody secbb id
+same "-u 4242 (not in passwd): id" "uid=4242 gid=0(root) groups=0(root)" $RUN -u 4242 secbb id
+same "-u 1000:2000: id" "uid=1000(alice) gid=2000(devs) groups=2000(devs)
+Groups:	2000" $RUN -u 1000:2000 secbb sh -c "$ids"
+same "-u alice:devs: id" "uid=1000(alice) gid=2000(devs) groups=2000(devs)" $RUN -u alice:devs secbb id
+same "-u 0:2001: id" "uid=0(root) gid=2001(ops) groups=2001(ops)" $RUN -u 0:2001 secbb id
+same "-u root:nogroup: id" "uid=0(root) gid=65534(nogroup) groups=65534(nogroup)" $RUN -u root:nogroup secbb id
+same "-u 4242:4242: id" "uid=4242 gid=4242 groups=4242" $RUN -u 4242:4242 secbb id
+same "-u 1000:nosuch: the group's name in the error" \
+	"unable to find group nosuch: no matching entries in group file" $RUN -u 1000:nosuch secbb id
+same "-u bob: the user's name in the error" \
+	"unable to find user bob: no matching entries in passwd file" $RUN -u bob secbb id
+same "exec -u alice: id" "uid=1000(alice) gid=1000(alice) groups=1000(alice),2000(devs),2001(ops)" exec -u alice web id
+same "exec -u 1000:2000: id" "uid=1000(alice) gid=2000(devs) groups=2000(devs)" exec -u 1000:2000 web id
+same "exec -u nobody:ops: id" "uid=65534(nobody) gid=2001(ops) groups=2001(ops)" exec -u nobody:ops web id
+same "exec: id" "uid=0(root) gid=0(root) groups=0(root),2001(ops)" exec web id
+
 finish

@@ -176,6 +176,80 @@ static void seccomp_profile_parses(void **state)
 	json_decref(j);
 }
 
+/* -u user[:group] against an image's passwd and group files, as Docker resolves it: the primary
+ * group first, then the groups listing the user, or only the named group. */
+static void users_and_groups(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/berth-rt-XXXXXX";
+	char *pw, *gr, *home = NULL;
+	gid_t *g = NULL;
+	size_t ng = 0;
+	uid_t uid;
+	gid_t gid;
+	berr_t err = { 0 };
+
+	assert_non_null(mkdtemp(dir));
+	pw = xasprintf("%s/passwd", dir);
+	gr = xasprintf("%s/group", dir);
+	assert_int_equal(write_file_atomic(pw, "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n", 69, 0644, NULL), 0);
+	assert_int_equal(write_file_atomic(gr, "root:x:0:\nalice:x:1000:\ndevs:x:2000:alice\nops:x:2001:root,alice\n", 64, 0644, NULL), 0);
+
+	assert_int_equal(rt_resolve_user_files(pw, gr, "alice", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 1000);
+	assert_int_equal(gid, 1000);
+	assert_string_equal(home, "/home/alice");
+	assert_int_equal(ng, 3);
+	assert_int_equal(g[0], 1000);
+	assert_int_equal(g[1], 2000);
+	assert_int_equal(g[2], 2001);
+	free(g); free(home);
+
+	/* a named group: the user's own entry is freed before the group is looked at */
+	assert_int_equal(rt_resolve_user_files(pw, gr, "alice:devs", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(gid, 2000);
+	assert_int_equal(ng, 1);
+	assert_int_equal(g[0], 2000);
+	free(g); free(home);
+	assert_int_equal(rt_resolve_user_files(pw, gr, "0:2001", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(gid, 2001);
+	assert_int_equal(ng, 1);
+	free(g); free(home);
+
+	/* numeric ids that no file names */
+	assert_int_equal(rt_resolve_user_files(pw, gr, "4242", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 4242);
+	assert_int_equal(gid, 0);
+	assert_int_equal(ng, 1);
+	assert_int_equal(g[0], 0);
+	assert_string_equal(home, "/");
+	free(g); free(home);
+	assert_int_equal(rt_resolve_user_files(pw, gr, "4242:4243", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(gid, 4243);
+	free(g); free(home);
+
+	/* no user: root, with root's groups */
+	assert_int_equal(rt_resolve_user_files(pw, gr, NULL, &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(ng, 2);
+	assert_int_equal(g[1], 2001);
+	free(g); free(home);
+
+	assert_true(rt_resolve_user_files(pw, gr, "alice:nosuch", &uid, &gid, &g, &ng, &home, &err) < 0);
+	assert_string_equal(err.msg, "unable to find group nosuch: no matching entries in group file");
+	free(g); free(home);
+	assert_true(rt_resolve_user_files(pw, gr, "bob", &uid, &gid, &g, &ng, &home, &err) < 0);
+	assert_string_equal(err.msg, "unable to find user bob: no matching entries in passwd file");
+	free(g); free(home);
+
+	unlink(pw);
+	unlink(gr);
+	rmdir(dir);
+	free(pw);
+	free(gr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +262,7 @@ int main(void)
 		cmocka_unit_test(program_lookup),
 		cmocka_unit_test(start_time_identifies_a_process),
 		cmocka_unit_test(seccomp_profile_parses),
+		cmocka_unit_test(users_and_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
