@@ -247,19 +247,6 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 		return r;
 	if ((r = mnt_at(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
 		return r;
-
-	/* the per-container network files, writable unless the rootfs is read-only (Docker) */
-	{
-		const char *files[][2] = { { s->hosts_path, "/etc/hosts" }, { s->hostname_path, "/etc/hostname" },
-					   { s->resolv_path, "/etc/resolv.conf" } };
-		for (size_t i = 0; i < 3; i++) {
-			if (!files[i][0] || access(files[i][0], F_OK) < 0)
-				continue;
-			if ((r = mnt_at(rootfd, files[i][0], files[i][1], NULL,
-					MS_BIND | (s->readonly_rootfs ? MS_RDONLY : 0), NULL, 0, err)) < 0)
-				return r;
-		}
-	}
 	return 0;
 }
 
@@ -278,15 +265,65 @@ static int mnt_propagation(int rootfd, const struct rt_mount *m, berr_t *err)
 	return 0;
 }
 
+/* Components of a (clean) path: "/" 0, "/etc" 1, "/etc/hosts" 2. */
+static size_t path_depth(const char *p)
+{
+	size_t n = 0;
+	for (; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			n++;
+	return n;
+}
+
+/* The user's mounts and the per-container /etc files in Docker's order: shallower destinations
+ * first (a volume at /etc goes under /etc/hosts, not over it), the given order among equals.
+ * A file is left out when the user mounts that very path. *out is malloc'd, with its own
+ * entries for the files in files[3]. */
+static size_t plan_mounts(const struct rt_spec *s, struct rt_mount files[3], const struct rt_mount ***out)
+{
+	const char *paths[3][2] = { { s->hosts_path, "/etc/hosts" }, { s->hostname_path, "/etc/hostname" },
+				    { s->resolv_path, "/etc/resolv.conf" } };
+	const struct rt_mount **v = xcalloc(s->nmounts + 3, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nmounts; i++)
+		v[n++] = &s->mounts[i];
+	for (size_t f = 0; f < 3; f++) {
+		int taken = 0;
+		for (size_t i = 0; i < s->nmounts; i++)
+			taken |= !strcmp(s->mounts[i].dest, paths[f][1]);
+		if (taken || !paths[f][0] || access(paths[f][0], F_OK) < 0)
+			continue;
+		/* writable unless the rootfs is read-only, as Docker's */
+		files[f] = (struct rt_mount){ .source = (char *)paths[f][0], .dest = (char *)paths[f][1],
+					      .type = "bind", .readonly = s->readonly_rootfs };
+		v[n++] = &files[f];
+	}
+	/* insertion sort: stable, and there are a handful */
+	for (size_t i = 1; i < n; i++) {
+		const struct rt_mount *m = v[i];
+		size_t j = i, d = path_depth(m->dest);
+		for (; j > 0 && path_depth(v[j - 1]->dest) > d; j--)
+			v[j] = v[j - 1];
+		v[j] = m;
+	}
+	*out = v;
+	return n;
+}
+
 int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 {
+	struct rt_mount files[3];
+	_cleanup_free_ const struct rt_mount **plan = NULL;
+	size_t n;
 	int r;
 
 	if ((r = mount_cgroups(rootfd, err)) < 0)
 		return r;
 	/* user mounts last, as Docker's: they may cover any of the above */
-	for (size_t i = 0; i < s->nmounts; i++) {
-		const struct rt_mount *m = &s->mounts[i];
+	n = plan_mounts(s, files, &plan);
+	for (size_t i = 0; i < n; i++) {
+		const struct rt_mount *m = plan[i];
 		if (!strcmp(m->type, "bind")) {
 			struct stat st;
 			if (stat(m->source, &st) < 0)

@@ -95,6 +95,40 @@ static const struct { const char *name; int res; } RLIMITS[] = {
 	{ "as", RLIMIT_AS },
 };
 
+/* Lexical cleaning as Go's filepath.Clean (Docker cleans every destination): no "//", "." or
+ * trailing "/", ".." taken against its parent; so "/etc/" and "/etc" are one destination. */
+static char *clean_path(const char *path)
+{
+	char *out = xmalloc(strlen(path) + 2), *o = out;
+	const char *p = path;
+
+	*o++ = '/';
+	while (*p) {
+		const char *e;
+		size_t len;
+		while (*p == '/')
+			p++;
+		e = p + strcspn(p, "/");
+		len = (size_t)(e - p);
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > out + 1 && o[-1] != '/')
+				o--;
+			if (o > out + 1)
+				o--;
+		} else {
+			if (o > out + 1)
+				*o++ = '/';
+			memcpy(o, p, len);
+			o += len;
+		}
+		p = e;
+	}
+	*o = 0;
+	return out;
+}
+
 static void add_mount(struct rt_spec *s, const char *src, const char *dst, const char *type,
 		      const char *data, int ro)
 {
@@ -105,7 +139,7 @@ static void add_mount(struct rt_spec *s, const char *src, const char *dst, const
 		abort();
 	m = &s->mounts[s->nmounts++];
 	m->source = xstrdup(src);
-	m->dest = xstrdup(dst);
+	m->dest = clean_path(dst);
 	m->type = xstrdup(type);
 	m->data = data ? xstrdup(data) : NULL;
 	m->readonly = ro;
@@ -291,9 +325,10 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	json_array_foreach(json_object_get(doc, "Mounts"), i, e) {
 		const char *t = json_string_value(json_object_get(e, "Type"));
 		const char *dst = json_string_value(json_object_get(e, "Destination"));
+		_cleanup_free_ char *clean = dst ? clean_path(dst) : NULL;
 		int seen = 0;
-		for (size_t j = 0; dst && j < s->nmounts; j++)
-			seen |= !strcmp(s->mounts[j].dest, dst);
+		for (size_t j = 0; clean && j < s->nmounts; j++)
+			seen |= !strcmp(s->mounts[j].dest, clean);
 		if (t && dst && !seen && (!strcmp(t, "volume") || !strcmp(t, "bind"))) {
 			add_mount(s, json_string_value(json_object_get(e, "Source")), dst, "bind", NULL,
 				  !json_is_true(json_object_get(e, "RW")));
@@ -323,6 +358,10 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		_cleanup_free_ char *bin = rt_init_binary();
 		add_mount(s, bin, RT_INIT_PATH, "bind", NULL, 1);
 	}
+
+	for (size_t j = 0; j < s->nmounts; j++)
+		if (!strcmp(s->mounts[j].dest, "/"))
+			return berr_set(err, EINVAL, "invalid specification: destination can't be '/'");
 
 	json_array_foreach(json_object_get(hc, "Ulimits"), i, e) {
 		nm = json_string_value(json_object_get(e, "Name"));

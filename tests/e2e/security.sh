@@ -100,4 +100,22 @@ same "exec -u 1000:2000: id" "uid=1000(alice) gid=2000(devs) groups=2000(devs)" 
 same "exec -u nobody:ops: id" "uid=65534(nobody) gid=2001(ops) groups=2001(ops)" exec -u nobody:ops web id
 same "exec: id" "uid=0(root) gid=0(root) groups=0(root),2001(ops)" exec web id
 
+# ---- /etc/hosts, /etc/hostname, /etc/resolv.conf go over the user's mounts (a volume or bind at
+# /etc hid them); only a mount of that very path replaces one ----
+etcfiles='ls /etc | grep -E "^(hosts|hostname|resolv.conf)$" | tr "\n" " "; cat /etc/hostname; grep -c . /etc/resolv.conf'
+same "-v VOLUME:/etc keeps the engine's files" "hostname hosts resolv.conf h1
+1" $RUN -h h1 -v secetc:/etc secbb sh -c "$etcfiles"
+mkdir -p "$E2E_TMP/hostetc" && echo mine >"$E2E_TMP/hostetc/x"
+same "-v DIR:/etc/ keeps the engine's files" "hostname hosts resolv.conf x" \
+	$RUN -v "$E2E_TMP/hostetc:/etc/" secbb sh -c 'ls /etc | tr "\n" " " | sed "s/ $//"'
+same "--tmpfs /etc keeps the engine's files" "hostname hosts resolv.conf h2
+1" $RUN -h h2 --tmpfs /etc secbb sh -c "$etcfiles"
+same "--mount type=volume,dst=/etc keeps the engine's files" "hostname hosts resolv.conf h3
+1" $RUN -h h3 --mount type=volume,src=secetc2,dst=/etc secbb sh -c "$etcfiles"
+echo "10.9.9.9 mine" >"$E2E_TMP/myhosts"
+same "-v FILE:/etc/hosts replaces only the hosts file" "10.9.9.9 mine
+h4" $RUN -h h4 -v "$E2E_TMP/myhosts:/etc/hosts:ro" secbb sh -c 'cat /etc/hosts /etc/hostname'
+same "--read-only: the files over a volume at /etc stay read-only" "1" \
+	$RUN --read-only -v secetc3:/etc secbb sh -c 'touch /etc/hosts 2>/dev/null; echo $?'
+
 finish

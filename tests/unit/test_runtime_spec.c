@@ -250,6 +250,24 @@ static void users_and_groups(void **state)
 	free(gr);
 }
 
+/* Destinations are cleaned as Docker's (filepath.Clean): one path, one destination. */
+static void destinations_are_clean(void **state)
+{
+	(void)state;
+	struct rt_spec s;
+	berr_t err = { 0 };
+
+	assert_int_equal(spec_of("{\"Binds\":[\"/h:/etc/\",\"/a:/x//y/./z/../w\"]}", &s, &err), 0);
+	assert_int_equal(s.nmounts, 2);
+	assert_string_equal(s.mounts[0].dest, "/etc");
+	assert_string_equal(s.mounts[1].dest, "/x/y/w");
+	rt_spec_free(&s);
+	/* nothing may be mounted over the root itself */
+	assert_true(spec_of("{\"Binds\":[\"/b:/x/../..\"]}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid specification: destination can't be '/'");
+	rt_spec_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +281,7 @@ int main(void)
 		cmocka_unit_test(start_time_identifies_a_process),
 		cmocka_unit_test(seccomp_profile_parses),
 		cmocka_unit_test(users_and_groups),
+		cmocka_unit_test(destinations_are_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
