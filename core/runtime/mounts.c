@@ -265,6 +265,32 @@ static int mnt_propagation(int rootfd, const struct rt_mount *m, berr_t *err)
 	return 0;
 }
 
+/* A file system (tmpfs) with its flags. Read-only as Docker's: a read-only remount of this
+ * mount, the file system itself stays writable (mountinfo "ro ... - tmpfs tmpfs rw"). */
+static int mnt_fs(int rootfd, const struct rt_mount *m, berr_t *err)
+{
+	const unsigned long per_mount = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
+					MS_RELATIME | MS_STRICTATIME;
+	char fp[64];
+	int r;
+
+	if ((r = mnt_at(rootfd, m->source, m->dest, m->type, m->flags & ~MS_RDONLY, m->data, 1, err)) < 0)
+		return r;
+	if (m->flags & MS_RDONLY || m->propagation) {
+		/* a fresh fd: the one mnt_at used names the covered directory */
+		_cleanup_close_ int fd = openat2_in_root(rootfd, m->dest, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return berr_sys(err, errno, "open %s", m->dest);
+		fd_path(fd, fp);
+		if ((m->flags & MS_RDONLY) &&
+		    mount(NULL, fp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | (m->flags & per_mount), NULL) < 0)
+			return berr_sys(err, errno, "remount %s read-only", m->dest);
+		if (m->propagation && mount(NULL, fp, NULL, m->propagation, NULL) < 0)
+			return berr_sys(err, errno, "set propagation of %s", m->dest);
+	}
+	return 0;
+}
+
 /* Components of a (clean) path: "/" 0, "/etc" 1, "/etc/hosts" 2. */
 static size_t path_depth(const char *p)
 {
@@ -333,8 +359,7 @@ int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 			if (r == 0 && rt_root_propagation(s))
 				r = mnt_propagation(rootfd, m, err);
 		} else {
-			r = mnt_at(rootfd, m->source, m->dest, m->type, MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0),
-				   m->data, 1, err);
+			r = mnt_fs(rootfd, m, err);
 		}
 		if (r < 0)
 			return r;

@@ -18,6 +18,7 @@ struct rt_mount {
 	char *data;                  /* mount data (tmpfs size=...) or NULL */
 	int readonly;
 	unsigned long propagation;   /* bind-propagation: MS_[R]SLAVE/SHARED/PRIVATE flags, 0 = rprivate */
+	unsigned long flags;         /* not a bind (tmpfs): mount flags, MS_RDONLY as a read-only remount */
 };
 
 struct rt_rlimit {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,7 +102,8 @@ static void settings_reach_the_spec(void **state)
 	assert_true(s.mounts[0].readonly);
 	assert_false(s.mounts[1].readonly);
 	assert_string_equal(s.mounts[2].type, "tmpfs");
-	assert_string_equal(s.mounts[2].data, "mode=1777,size=1m");
+	assert_string_equal(s.mounts[2].data, "size=1m");
+	assert_int_equal(s.mounts[2].flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	assert_int_equal(s.limits.memory, 67108864);
 	assert_int_equal(s.limits.nano_cpus, 500000000);
 	assert_int_equal(s.limits.pids_limit, 50);
@@ -268,6 +270,70 @@ static void destinations_are_clean(void **state)
 	rt_spec_free(&s);
 }
 
+/* --tmpfs options as Docker's: flag words are mount flags over nosuid,nodev,noexec, tmpfs keys
+ * are data, anything else is refused with Docker's message. */
+static void tmpfs_options(void **state)
+{
+	(void)state;
+	struct rt_spec s;
+	berr_t err = { 0 };
+
+	assert_int_equal(spec_of("{\"Tmpfs\":{\"/a\":\"\",\"/b\":\"rw,size=1m,mode=700,exec\",\"/c\":\"ro,suid,dev,noatime,sync,rshared\","
+				 "\"/d\":\"defaults,uid=1,gid=2,nr_inodes=3,nr_blocks=4,mpol=default\"}}", &s, &err), 0);
+	assert_int_equal(s.nmounts, 4);
+	for (size_t i = 0; i < s.nmounts; i++) {
+		const struct rt_mount *m = &s.mounts[i];
+		if (!strcmp(m->dest, "/a")) {
+			assert_int_equal(m->flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+			assert_null(m->data);
+		} else if (!strcmp(m->dest, "/b")) {
+			assert_int_equal(m->flags, MS_NOSUID | MS_NODEV);
+			assert_string_equal(m->data, "size=1m,mode=700");
+		} else if (!strcmp(m->dest, "/c")) {
+			assert_int_equal(m->flags, MS_NOEXEC | MS_RDONLY | MS_NOATIME | MS_SYNCHRONOUS);
+			assert_true(m->readonly);
+			assert_int_equal(m->propagation, MS_REC | MS_SHARED);
+			assert_null(m->data);
+		} else {
+			assert_string_equal(m->dest, "/d");
+			assert_string_equal(m->data, "uid=1,gid=2,nr_inodes=3,nr_blocks=4,mpol=default");
+		}
+	}
+	/* a tmpfs's propagation is its own: the root stays private */
+	assert_int_equal(rt_root_propagation(&s), 0);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{\"Tmpfs\":{\"/a\":\"runbindable\"}}", &s, &err), 0);
+	assert_int_equal(s.mounts[0].propagation, MS_REC | MS_UNBINDABLE);
+	rt_spec_free(&s);
+
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"bogus\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"bogus\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"size=1m,bogus=2\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"bogus\" \"2\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"size=1m,\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"size\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"size\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"noexec=1\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"noexec\" \"1\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"a\\\"b\\\\c\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"a\\\"b\\\\c\"]");
+	rt_spec_free(&s);
+
+	/* --mount type=tmpfs: the same defaults, read-only as a flag */
+	assert_int_equal(spec_of("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/m\",\"ReadOnly\":true,"
+				 "\"TmpfsOptions\":{\"SizeBytes\":1048576,\"Mode\":448}}]}", &s, &err), 0);
+	assert_int_equal(s.nmounts, 1);
+	assert_int_equal(s.mounts[0].flags, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+	assert_string_equal(s.mounts[0].data, "mode=700,size=1048576");
+	rt_spec_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +348,7 @@ int main(void)
 		cmocka_unit_test(seccomp_profile_parses),
 		cmocka_unit_test(users_and_groups),
 		cmocka_unit_test(destinations_are_clean),
+		cmocka_unit_test(tmpfs_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
