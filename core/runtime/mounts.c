@@ -114,23 +114,20 @@ static const char *const READONLY[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
+/* runc's order: the read-only paths, then the masked ones. A masked file is covered by the
+ * container's own /dev/null (the host's would show the host's devtmpfs, its size and inode
+ * count, in the container's mountinfo); a masked directory by an empty read-only tmpfs. */
 static int mask_paths(int rootfd, berr_t *err)
 {
-	char fp[64];
+	char fp[64], null[64];
 	struct stat st;
+	_cleanup_close_ int nullfd = openat2_in_root(rootfd, "/dev/null", O_PATH | O_CLOEXEC);
 
-	for (size_t i = 0; i < sizeof(MASKED) / sizeof(MASKED[0]); i++) {
-		_cleanup_close_ int fd = openat2_in_root(rootfd, MASKED[i], O_PATH | O_CLOEXEC);
-		if (fd < 0)
-			continue;  /* absent on this kernel: nothing to hide */
-		fd_path(fd, fp);
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (mount("tmpfs", fp, "tmpfs", MS_RDONLY, "size=0") < 0)
-				return berr_sys(err, errno, "mask %s", MASKED[i]);
-		} else if (mount("/dev/null", fp, NULL, MS_BIND, NULL) < 0) {
-			return berr_sys(err, errno, "mask %s", MASKED[i]);
-		}
-	}
+	/* anything but the null device there (a user mount over /dev): the host's node */
+	if (nullfd >= 0 && fstat(nullfd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		fd_path(nullfd, null);
+	else
+		snprintf(null, sizeof(null), "/dev/null");
 	for (size_t i = 0; i < sizeof(READONLY) / sizeof(READONLY[0]); i++) {
 		_cleanup_close_ int fd = openat2_in_root(rootfd, READONLY[i], O_PATH | O_CLOEXEC);
 		if (fd < 0)
@@ -146,6 +143,18 @@ static int mask_paths(int rootfd, berr_t *err)
 				return berr_sys(err, errno, "make %s read-only", READONLY[i]);
 		}
 	}
+	for (size_t i = 0; i < sizeof(MASKED) / sizeof(MASKED[0]); i++) {
+		_cleanup_close_ int fd = openat2_in_root(rootfd, MASKED[i], O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			continue;  /* absent on this kernel: nothing to hide */
+		fd_path(fd, fp);
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (mount("tmpfs", fp, "tmpfs", MS_RDONLY, NULL) < 0)
+				return berr_sys(err, errno, "mask %s", MASKED[i]);
+		} else if (mount(null, fp, NULL, MS_BIND, NULL) < 0) {
+			return berr_sys(err, errno, "mask %s", MASKED[i]);
+		}
+	}
 	return 0;
 }
 
@@ -157,7 +166,7 @@ static int make_devices(int rootfd, berr_t *err)
 	};
 	static const struct { const char *name, *target; } LINKS[] = {
 		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
-		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { "core", "/proc/kcore" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
 	};
 	_cleanup_close_ int dev = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -231,11 +240,6 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 
 	if ((r = mnt_at(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
 		return r;
-	if (mnt_at(rootfd, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, 1, err) < 0) {
-		/* sysfs refuses a mount outside a netns we own (host network): bind the host's */
-		if ((r = mnt_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
-			return r;
-	}
 	if ((r = mnt_at(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", 1, err)) < 0)
 		return r;
 	if ((r = mnt_at(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
@@ -243,9 +247,14 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 		return r;
 	if ((r = make_devices(rootfd, err)) < 0)
 		return r;
-	if ((r = mnt_at(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm, 1, err)) < 0)
-		return r;
+	if (mnt_at(rootfd, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, 1, err) < 0) {
+		/* sysfs refuses a mount outside a netns we own (host network): bind the host's */
+		if ((r = mnt_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
+			return r;
+	}
 	if ((r = mnt_at(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
+		return r;
+	if ((r = mnt_at(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm, 1, err)) < 0)
 		return r;
 	return 0;
 }
@@ -307,8 +316,9 @@ static size_t path_depth(const char *p)
  * entries for the files in files[3]. */
 static size_t plan_mounts(const struct rt_spec *s, struct rt_mount files[3], const struct rt_mount ***out)
 {
-	const char *paths[3][2] = { { s->hosts_path, "/etc/hosts" }, { s->hostname_path, "/etc/hostname" },
-				    { s->resolv_path, "/etc/resolv.conf" } };
+	/* in Docker's order (container.NetworkMounts) */
+	const char *paths[3][2] = { { s->resolv_path, "/etc/resolv.conf" }, { s->hostname_path, "/etc/hostname" },
+				    { s->hosts_path, "/etc/hosts" } };
 	const struct rt_mount **v = xcalloc(s->nmounts + 3, sizeof(*v));
 	size_t n = 0;
 

@@ -152,4 +152,33 @@ expect_eq "--tmpfs :bogus: exit 125" 125 $?
 $B create --tmpfs /data:bogus secbb true >/dev/null 2>&1
 expect_eq "--tmpfs :bogus: create makes nothing" "$before" "$($B ps -aq | wc -l)"
 
+# ---- masked /proc paths come from the container's own /dev/null (the host's devtmpfs showed its
+# size and inode count), in runc's order; /dev as Docker's (no /dev/core) ----
+mountinfo_awk='$5 != "/" && $9 !~ /^cgroup/ && $5 !~ /^\/sys\/fs\/cgroup/ {
+	for (i = 7; $i != "-"; i++) ;
+	r = $4; sub(/.*\/containers\/[0-9a-f]+\//, "CDIR/", r)
+	fs = $(i + 1)
+	if (fs ~ /^(proc|tmpfs|devpts|sysfs|mqueue)$/) print r, $5, $6, fs, $(i + 3); else print r, $5, $6, "(host fs)"
+}'
+same "mountinfo as Docker's (but the root and the cgroups)" "/ /proc rw,nosuid,nodev,noexec,relatime proc rw
+/ /dev rw,nosuid tmpfs rw,size=65536k,mode=755
+/ /dev/pts rw,nosuid,noexec,relatime devpts rw,gid=5,mode=620,ptmxmode=666
+/ /sys ro,nosuid,nodev,noexec,relatime sysfs ro
+/ /dev/mqueue rw,nosuid,nodev,noexec,relatime mqueue rw
+/ /dev/shm rw,nosuid,nodev,noexec,relatime tmpfs rw,size=65536k
+CDIR/resolv.conf /etc/resolv.conf rw,relatime (host fs)
+CDIR/hostname /etc/hostname rw,relatime (host fs)
+CDIR/hosts /etc/hosts rw,relatime (host fs)
+/bus /proc/bus ro,nosuid,nodev,noexec,relatime proc rw
+/fs /proc/fs ro,nosuid,nodev,noexec,relatime proc rw
+/irq /proc/irq ro,nosuid,nodev,noexec,relatime proc rw
+/sys /proc/sys ro,nosuid,nodev,noexec,relatime proc rw
+/ /proc/acpi ro,relatime tmpfs ro
+/null /proc/keys rw,nosuid tmpfs rw,size=65536k,mode=755
+/null /proc/timer_list rw,nosuid tmpfs rw,size=65536k,mode=755
+/ /sys/firmware ro,relatime tmpfs ro" $RUN secbb awk "$mountinfo_awk" /proc/self/mountinfo
+same "no host devtmpfs in the mountinfo" "0" $RUN secbb grep -c devtmpfs /proc/self/mountinfo
+same "/dev as Docker's" "fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero " \
+	$RUN secbb sh -c 'ls -A /dev | tr "\n" " "'
+
 finish
