@@ -5,6 +5,7 @@
 #include "common/util.h"
 #include "common/cleanup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -190,18 +191,66 @@ static int make_devices(int rootfd, berr_t *err)
 	return 0;
 }
 
-/* /sys/fs/cgroup read-only, rooted at the container's cgroup (we are in its cgroup namespace):
- * the unified hierarchy on v2, a tmpfs of per-controller mounts on v1. */
-static int mount_cgroups(int rootfd, berr_t *err)
+/* --privileged: the host's device nodes, as Docker adds them (runc's GetDevices: the tree under
+ * /dev but pts, shm, mqueue, fd and the lxc/udev dirs; no console, symlinks, fifos or sockets),
+ * with the host's mode and owner. dir is the container's directory that host mirrors. */
+static int host_devices(int rootfd, int dir, const char *host, berr_t *err)
+{
+	static const char *const SKIP_DIRS[] = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev" };
+	_cleanup_closedir_ DIR *d = opendir(host);
+	struct dirent *de;
+	int r;
+
+	if (!d)
+		return berr_sys(err, errno, "open %s", host);
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		_cleanup_free_ char *path = NULL;
+		struct stat st;
+		int skip = !strcmp(name, ".") || !strcmp(name, "..");
+
+		if (skip || fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		path = xasprintf("%s/%s", host, name);
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int sub = -1;
+			for (size_t i = 0; i < sizeof(SKIP_DIRS) / sizeof(SKIP_DIRS[0]); i++)
+				skip |= !strcmp(name, SKIP_DIRS[i]);
+			if (skip)
+				continue;
+			if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+				return berr_sys(err, errno, "mkdir %s", path);
+			/* our own tmpfs, but never follow a link we made (fd, ptmx, ...) */
+			sub = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0 && (r = host_devices(rootfd, sub, path, err)) < 0)
+				return r;
+		} else if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && strcmp(name, "console")) {
+			if (mknodat(dir, name, st.st_mode & (S_IFMT | 07777), st.st_rdev) == 0) {
+				/* mknod obeyed the umask */
+				if (fchmodat(dir, name, st.st_mode & 07777, 0) < 0 ||
+				    fchownat(dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+					return berr_sys(err, errno, "set mode and owner of %s", path);
+			} else if (errno != EEXIST &&
+				   (r = mnt_at(rootfd, path, path, NULL, MS_BIND, NULL, 0, err)) < 0) {
+				return r;   /* no mknod here: the host's node, bound */
+			}
+		}
+	}
+	return 0;
+}
+
+/* /sys/fs/cgroup read-only (writable: --privileged), rooted at the container's cgroup (we are in
+ * its cgroup namespace): the unified hierarchy on v2, a tmpfs of per-controller mounts on v1. */
+static int mount_cgroups(int rootfd, int writable, berr_t *err)
 {
 	static const char *const CTRLS[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
 					     "blkio", "pids", "systemd" };
-	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV, ro = writable ? 0 : MS_RDONLY;
 	char fp[64];
 	int r;
 
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
-		return mnt_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", fl | MS_RDONLY, NULL, 1, err);
+		return mnt_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", fl | ro, NULL, 1, err);
 	if ((r = mnt_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", fl, "mode=755", 1, err)) < 0)
 		return r;
 	for (size_t i = 0; i < sizeof(CTRLS) / sizeof(CTRLS[0]); i++) {
@@ -209,10 +258,12 @@ static int mount_cgroups(int rootfd, berr_t *err)
 		_cleanup_free_ char *dst = xasprintf("/sys/fs/cgroup/%s", CTRLS[i]);
 		if (access(host, F_OK) < 0)
 			continue;
-		if ((r = mnt_at(rootfd, "cgroup", dst, "cgroup", fl | MS_RDONLY,
+		if ((r = mnt_at(rootfd, "cgroup", dst, "cgroup", fl | ro,
 				strcmp(CTRLS[i], "systemd") ? CTRLS[i] : "none,name=systemd", 1, err)) < 0)
 			return r;
 	}
+	if (writable)
+		return 0;
 	{
 		_cleanup_close_ int fd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_CLOEXEC);
 		fd_path(fd, fp);
@@ -225,6 +276,7 @@ static int mount_cgroups(int rootfd, berr_t *err)
 int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 {
 	_cleanup_free_ char *shm = xasprintf("mode=1777,size=%lld", (long long)s->shm_size);
+	const unsigned long ro = s->privileged ? 0 : MS_RDONLY;
 	int rootfd, r;
 
 	/* nothing we mount may leak back to the host, nor host mounts appear later */
@@ -247,10 +299,19 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 		return r;
 	if ((r = make_devices(rootfd, err)) < 0)
 		return r;
-	if (mnt_at(rootfd, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, 1, err) < 0) {
-		/* sysfs refuses a mount outside a netns we own (host network): bind the host's */
-		if ((r = mnt_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
+	if (s->privileged) {
+		_cleanup_close_ int dev = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dev < 0)
+			return berr_sys(err, errno, "open /dev");
+		if ((r = host_devices(rootfd, dev, "/dev", err)) < 0)
 			return r;
+	}
+	/* read-only unless --privileged (Docker's: rw /sys, rw cgroups, every device) */
+	if (mnt_at(rootfd, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | ro, NULL, 1, err) < 0) {
+		/* sysfs refuses a mount outside a netns we own (host network): bind the host's */
+		if ((r = mnt_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | ro | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
+			return r;
+		berr_clear(err);
 	}
 	if ((r = mnt_at(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
 		return r;
@@ -354,7 +415,7 @@ int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 	size_t n;
 	int r;
 
-	if ((r = mount_cgroups(rootfd, err)) < 0)
+	if ((r = mount_cgroups(rootfd, s->privileged, err)) < 0)
 		return r;
 	/* user mounts last, as Docker's: they may cover any of the above */
 	n = plan_mounts(s, files, &plan);
