@@ -124,8 +124,8 @@ int cgroup_is_v2(void);
 /* pids in the container's cgroup (malloc'd array, count in *n). */
 int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
 
-/* Apply the security setup to the calling process: bounding set, user, caps, no_new_privs,
- * seccomp (used by the init and by exec). */
+/* Apply the security setup to the calling process: rlimits, bounding set, user, caps,
+ * no_new_privs, seccomp (used by the init and by exec). */
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err);
 /* Load a Docker-format seccomp profile for the given capability set. */
 int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);

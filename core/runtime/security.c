@@ -1,5 +1,5 @@
 /* Who the container runs as and what it may do: user/groups from the image's own files,
- * capabilities (bounding, permitted, effective; inheritable and ambient stay empty) and
+ * rlimits, capabilities (bounding, permitted, effective; inheritable and ambient stay empty) and
  * no_new_privs. */
 #include "runtime/runtime.h"
 #include "common/util.h"
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -145,6 +146,14 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 
 	if ((r = rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, err)) < 0)
 		return r;
+	/* the container's --ulimit values, for exec too (else it kept the caller's: nproc and
+	 * nofile unbounded by the container's limits); before the caps go (raising one needs
+	 * CAP_SYS_RESOURCE) */
+	for (size_t i = 0; i < s->nrlimits; i++) {
+		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
+		if (setrlimit(s->rlimits[i].resource, &rl) < 0)
+			return berr_sys(err, errno, "setrlimit %d", s->rlimits[i].resource);
+	}
 	for (int c = 0; c <= lc; c++) {
 		/* we can only hand on what we hold (a nested engine may lack some) */
 		if ((s->caps & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)

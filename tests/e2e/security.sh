@@ -201,4 +201,13 @@ expect_eq "--privileged: a cgroup can be made" "made" \
 same "not privileged: /sys and the cgroup mounts stay read-only" "" \
 	$RUN secbb sh -c 'grep -E " /sys( |/fs/cgroup/)" /proc/self/mountinfo | cut -d" " -f5-6 | grep -v " ro,"'
 
+# ---- exec gets the container's --ulimit values (it kept the caller's, nproc unbounded) ----
+$B run -d --name lim --network none --ulimit nofile=100:200 --ulimit nproc=50:60 secbb sleep 300 >/dev/null
+with_docker run -d --name lim --network none --ulimit nofile=100:200 --ulimit nproc=50:60 secbb sleep 300
+# (Docker's exec has the soft nofile at the hard one: runc's Go runtime raises it; not compared)
+same "exec: the container's nproc and hard nofile" "Max processes 50 60 processes
+200" exec lim sh -c 'grep "Max processes" /proc/self/limits | tr -s " " | sed "s/ $//"; ulimit -Hn'
+same "exec -u alice: the container's nproc" "Max processes 50 60 processes" \
+	exec -u alice lim sh -c 'grep "Max processes" /proc/self/limits | tr -s " " | sed "s/ $//"'
+
 finish
