@@ -119,7 +119,7 @@ static int v1_create(const char *id, const struct rt_limits *lim, pid_t pid, ber
 		} else if (!strcmp(c, "pids") && lim->pids_limit > 0) {
 			if ((r = write_i64(dir, "pids.max", lim->pids_limit, err)) < 0)
 				return r;
-		} else if (!strcmp(c, "devices")) {
+		} else if (!strcmp(c, "devices") && !lim->devices_all) {
 			/* Docker's device list: nothing but the standard nodes, pts and mknod */
 			static const char *const ALLOW[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
 				"c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",

@@ -252,6 +252,25 @@ function M.parse_mount(value)
   return m
 end
 
+-- --tmpfs options Docker's daemon takes (moby/sys mount.ParseTmpfsOptions): mount flag words,
+-- or size/mode/uid/gid/nr_inodes/nr_blocks/mpol=VALUE. The runtime applies them (spec.c); here
+-- they are refused at create, with Docker's message, before anything is made.
+local TMPFS_WORDS, TMPFS_KEYS = {}, { size = 1, mode = 1, uid = 1, gid = 1, nr_inodes = 1, nr_blocks = 1, mpol = 1 }
+for w in ([[defaults ro rw suid nosuid dev nodev exec noexec sync async dirsync remount mand nomand atime
+  noatime diratime nodiratime bind rbind unbindable runbindable private rprivate shared rshared slave
+  rslave relatime norelatime strictatime nostrictatime]]):gmatch("%S+") do TMPFS_WORDS[w] = true end
+local function check_tmpfs_options(opts)
+  if opts == "" then return end
+  for o in (opts .. ","):gmatch("([^,]*),") do
+    local k, v = o:match("^([^=]*)=(.*)$")
+    if not TMPFS_WORDS[o] and not (k and TMPFS_KEYS[k]) then
+      local q = {}
+      for _, p in ipairs(k and { k, v } or { o }) do q[#q + 1] = '"' .. p:gsub('[\\"]', "\\%0") .. '"' end
+      M.fail(125, "Error response from daemon: invalid tmpfs option [" .. table.concat(q, " ") .. "]")
+    end
+  end
+end
+
 -- Build the container document from parsed flags and IMAGE [COMMAND [ARG...]].
 function M.build(opts, changed, positional)
   local image_name = positional[1]
@@ -407,6 +426,7 @@ function M.build(opts, changed, positional)
   local tmpfs = {}
   for _, t in ipairs(opts.tmpfs) do
     local path, o = t:match("^([^:]+):?(.*)$")
+    check_tmpfs_options(o)
     tmpfs[path] = o
   end
   local logcfg = kv_list_to_map(opts["log-opt"])
