@@ -939,6 +939,39 @@ static int l_logs(lua_State *L)
 	return 0;
 }
 
+/* check_log_config(type, config): the logging driver's own check of the options a container
+ * would get, before anything is created; raises Docker's daemon message. A driver built before
+ * the validate member (logging ABI minor 1) accepts any options. */
+static int l_check_log_config(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	const char *type = luaL_checkstring(L, 1);
+	const struct berth_logging_ops *ops;
+	struct plugin *p;
+	berr_t err = { 0 };
+	json_t *o;
+	char *text;
+	int r;
+
+	if (plugin_load(ctx, BERTH_PLUGIN_LOGGING, type, &p, &err) < 0) {
+		if (err.code == ENOENT || err.code == EINVAL)
+			return raise_msg(L, "error looking up logging plugin %s: plugin \"%s\" not found", type, type);
+		return bind_raise(L, &err);
+	}
+	ops = p->desc->vtable;
+	if (!BERTH_HAS_MEMBER(struct berth_logging_ops, p->desc->vtable_size, validate) || !ops->validate)
+		return 0;
+	o = lua_isnoneornil(L, 2) ? json_object() : bind_to_json(L, 2);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	/* the plugin's message stays in err, a C buffer: nothing to free after raising */
+	r = ops->validate(text ? text : "{}", &err);
+	free(text);
+	if (r < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
 /* update(ref, changes): changes is a partial HostConfig (see container_update) */
 static int l_update(lua_State *L)
 {
@@ -984,6 +1017,7 @@ static const luaL_Reg FUNCS[] = {
 	{ "logs", l_logs },
 	{ "cgroup_file", l_cgroup_file },
 	{ "update", l_update },
+	{ "check_log_config", l_check_log_config },
 	{ NULL, NULL },
 };
 
