@@ -271,7 +271,8 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c)
 			sqlite3_finalize(s);
 		}
 	}
-	remove = json_is_true(json_object_get(rec, "remove")) && !strcmp(c->state, "exited");
+	/* --rm: after the exit, or after a first start that failed ("created") */
+	remove = json_is_true(json_object_get(rec, "remove")) && (!strcmp(c->state, "exited") || !strcmp(c->state, "created"));
 	container_live_done(ctx, c->id, lk);
 	json_decref(rec);
 	if (!remove)

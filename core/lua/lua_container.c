@@ -553,6 +553,9 @@ static int l_start(lua_State *L)
 		char *msg = strchr(line + 4, ' ');
 		if (sock >= 0)
 			close(sock);
+		/* the monitor recorded the failure: fold it now, so a --rm container is gone when
+		 * run returns, as Docker's */
+		container_fold_live(ctx, c);
 		return raise_code(L, atoi(line + 4), msg ? msg + 1 : "start failed");
 	}
 	if (!attach) {
