@@ -623,22 +623,50 @@ static int parse_signal(lua_State *L, int idx, int def)
 		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
 		{ "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
 		{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+		{ "CLD", SIGCHLD }, { "IOT", SIGABRT }, { "POLL", SIGIO }, { "STKFLT", SIGSTKFLT },
 	};
 	const char *s;
+	char *end;
 
 	if (lua_isnoneornil(L, idx))
 		return def;
-	if (lua_type(L, idx) == LUA_TNUMBER)
+	if (lua_type(L, idx) == LUA_TNUMBER && lua_tointeger(L, idx) != 0)
 		return (int)lua_tointeger(L, idx);
 	s = luaL_checkstring(L, idx);
-	if (*s >= '0' && *s <= '9')
-		return atoi(s);
+	if (*s >= '0' && *s <= '9') {
+		long n = strtol(s, &end, 10);
+		if (*end || n <= 0 || n > 255)
+			return raise_msg(L, "Invalid signal: %s", s);
+		return (int)n;
+	}
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
 	for (size_t i = 0; i < sizeof(SIGS) / sizeof(SIGS[0]); i++)
 		if (!strcasecmp(s, SIGS[i].n))
 			return SIGS[i].s;
+	/* Docker's names for the real-time signals: RTMIN, RTMIN+1..15, RTMAX-14..-1, RTMAX (34..64) */
+	if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
+		int max = (s[4] | 0x20) == 'x';
+		long off = 0;
+		if (s[5]) {
+			off = strtol(s + 6, &end, 10);
+			if (s[5] != (max ? '-' : '+') || !(s[6] >= '0' && s[6] <= '9') || *end || off < 1 || off > 15 ||
+			    (max && off > 14))
+				off = -1;
+		}
+		if (off >= 0)
+			return max ? 64 - (int)off : 34 + (int)off;
+	}
 	return raise_msg(L, "Invalid signal: %s", lua_tostring(L, idx));
+}
+
+/* signal(name) -> number: Docker's signal names (SIGTERM, term, 15, RTMIN+3); raises
+ * "Invalid signal: X" for others. */
+static int l_signal(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	lua_pushinteger(L, parse_signal(L, 1, 0));
+	return 1;
 }
 
 static int running(const struct container *c)
@@ -1020,6 +1048,7 @@ static const luaL_Reg FUNCS[] = {
 	{ "logs", l_logs },
 	{ "cgroup_file", l_cgroup_file },
 	{ "update", l_update },
+	{ "signal", l_signal },
 	{ "check_log_config", l_check_log_config },
 	{ NULL, NULL },
 };
