@@ -679,13 +679,12 @@ static int jf_validate(const char *options_json, struct berth_error *err)
 		r = host->error(err, EINVAL, "failed to initialize logging driver: strconv.Atoi: parsing \"%s\": invalid syntax", mf);
 	else if (mf && files < 1)
 		r = host->error(err, EINVAL, "failed to initialize logging driver: max-file cannot be less than 1");
-	else if ((cp = lgo_get(o, "compress")) && !lgo_parse_bool(cp, &compress))
+	else if ((cp = lgo_get(o, "compress")) && (compress = lgu_parse_bool(cp)) < 0)
 		r = host->error(err, EINVAL, "failed to initialize logging driver: strconv.ParseBool: parsing \"%s\": invalid syntax", cp);
 	else if (compress) {
-		int64_t max_size;
-		int max_file;
-		lgu_read_options(host, "json-file", &LIMITS, options_json, &max_size, &max_file);
-		if (max_file < 2 || max_size < 0)
+		struct lgu_options lo;
+		lgu_read_options(host, "json-file", &LIMITS, options_json, &lo);
+		if (lo.max_file < 2 || lo.max_size < 0)
 			r = host->error(err, EINVAL, "failed to initialize logging driver: compress cannot be true when "
 					"max-file is less than 2 or max-size is not set");
 	}

@@ -609,7 +609,7 @@ static int local_validate(const char *options_json, struct berth_error *err)
 				"strconv.Atoi: parsing \"%s\": invalid syntax", mf, mf);
 	else if (mf && files < 0)
 		r = host->error(err, EINVAL, "failed to initialize logging driver: max file count cannot be less than 0");
-	else if ((cp = lgo_get(o, "compress")) && !lgo_parse_bool(cp, &compress))
+	else if ((cp = lgo_get(o, "compress")) && (compress = lgu_parse_bool(cp)) < 0)
 		r = host->error(err, EINVAL, "failed to initialize logging driver: error reading compress log option: "
 				"strconv.ParseBool: parsing \"%s\": invalid syntax", cp);
 	else if (compress && mf && files <= 1)

@@ -69,19 +69,4 @@ static LGO_UNUSED int lgo_atoi(const char *s, long long *out)
 	return *end == 0;
 }
 
-/* strconv.ParseBool. */
-static LGO_UNUSED int lgo_parse_bool(const char *s, int *out)
-{
-	static const char *const T[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
-	static const char *const F[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
-
-	for (int i = 0; T[i]; i++)
-		if (!strcmp(s, T[i]))
-			return *out = 1, 1;
-	for (int i = 0; F[i]; i++)
-		if (!strcmp(s, F[i]))
-			return *out = 0, 1;
-	return 0;
-}
-
 #endif
