@@ -9,21 +9,28 @@
 #include <unistd.h>
 
 /* The tree holding scripts/ and lua/: next to the binary in the build tree (build/..), else the
- * install prefix's share dir. BERTH_ROOT overrides both (for tests of an installed tree). */
-static char *find_root(const char *exe_dir)
+ * install prefix's share dir. BERTH_ROOT overrides both (for tests of an installed tree). The
+ * precompiled chunks are in build/luac in the build tree, else in the tree's luac/. */
+static char *find_root(const char *exe_dir, char **luac_dir)
 {
 	const char *env = getenv("BERTH_ROOT");
 	_cleanup_free_ char *probe = NULL;
+	char *root;
 
-	if (env && *env)
-		return xstrdup(env);
-	probe = xasprintf("%s/../lua/berth/main.lua", exe_dir);
-	if (access(probe, R_OK) == 0) {
-		char buf[PATH_MAX];
-		_cleanup_free_ char *up = xasprintf("%s/..", exe_dir);
-		return xstrdup(realpath(up, buf) ? buf : up);
+	if (env && *env) {
+		root = xstrdup(env);
+	} else {
+		probe = xasprintf("%s/../lua/berth/main.lua", exe_dir);
+		if (access(probe, R_OK) == 0) {
+			char buf[PATH_MAX];
+			_cleanup_free_ char *up = xasprintf("%s/..", exe_dir);
+			*luac_dir = xasprintf("%s/luac", exe_dir);
+			return xstrdup(realpath(up, buf) ? buf : up);
+		}
+		root = xstrdup(BERTH_PREFIX "/share/berth");
 	}
-	return xstrdup(BERTH_PREFIX "/share/berth");
+	*luac_dir = xasprintf("%s/luac", root);
+	return root;
 }
 
 int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_root,
@@ -42,7 +49,7 @@ int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_ro
 	} else {
 		ctx->exe_dir = xstrdup(".");
 	}
-	ctx->root_dir = find_root(ctx->exe_dir);
+	ctx->root_dir = find_root(ctx->exe_dir, &ctx->luac_dir);
 	if (!config_file)
 		config_file = getenv("BERTH_CONFIG");
 	r = config_load(&ctx->cfg, config_file, config_file != NULL, err);
@@ -71,6 +78,7 @@ void ctx_free(struct berth_ctx *ctx)
 	config_free(&ctx->cfg);
 	free(ctx->root_dir);
 	free(ctx->exe_dir);
+	free(ctx->luac_dir);
 	memset(ctx, 0, sizeof(*ctx));
 }
 

@@ -11,6 +11,7 @@ struct berth_ctx {
 	struct berth_config cfg;
 	char *root_dir;              /* the tree holding scripts/ and lua/ (build tree or share dir) */
 	char *exe_dir;               /* directory of the running berth binary */
+	char *luac_dir;              /* precompiled chunks of root_dir's Lua files (core/lua/chunk.h) */
 	struct store *store;         /* NULL until ctx_store() */
 	void (*store_close)(struct store *);   /* set by ctx_store(), called by ctx_free() */
 	struct plugin_set plugins;   /* loaded drivers */
