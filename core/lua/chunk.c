@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define CHUNK_MAGIC "BERTHLC1"
-#define CHUNK_HEAD (8 + 8 + 8)       /* magic, source length, source FNV-1a 64 (little endian) */
+#define CHUNK_HEAD (8 + 8 + 8)       /* magic, source length, source hash (little endian) */
 #define LUAC_HEADER 31
 
 struct buf {
@@ -42,14 +42,19 @@ static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
 	return 0;
 }
 
-static uint64_t fnv1a64(const char *s, size_t n)
+/* FNV-1a over 64-bit words (then the tail bytes): a change detector, 8x fewer steps than bytewise */
+static uint64_t source_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
 	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h;
 }
 
@@ -88,7 +93,7 @@ int chunk_compile(const char *src, const char *dst, berr_t *err)
 	}
 	memcpy(head, CHUNK_MAGIC, 8);
 	put_u64(head + 8, len);
-	put_u64(head + 16, fnv1a64(text, len));
+	put_u64(head + 16, source_hash(text, len));
 	buf_add(&out, head, sizeof(head));
 	lua_dump(L, dump_writer, &out, 0);   /* keep debug information: line numbers in messages */
 	lua_close(L);
@@ -163,7 +168,7 @@ int chunk_loadfile(lua_State *L, const char *path, const char *compiled)
 	if (!compiled || read_file(compiled, &chunk, &clen, &e) < 0 || clen < CHUNK_HEAD ||
 	    memcmp(chunk, CHUNK_MAGIC, 8) || read_file(path, &text, &len, &e) < 0 ||
 	    get_u64((unsigned char *)chunk + 8) != len ||
-	    get_u64((unsigned char *)chunk + 16) != fnv1a64(text, len))
+	    get_u64((unsigned char *)chunk + 16) != source_hash(text, len))
 		return luaL_loadfilex(L, path, NULL);
 	dump = with_source_name(L, (unsigned char *)chunk + CHUNK_HEAD, clen - CHUNK_HEAD, path, &dlen);
 	if (!dump)

@@ -1,7 +1,7 @@
 /* Precompiled Lua chunks. Compiling berth's scripts and modules from source was half of the
  * instructions of a `berth run` (the parser, ~11 million for the six files a run loads); the
  * build compiles each file once (build/luac/<path>c) and berth loads that instead, but only when
- * it was made from exactly the source beside it (same length and FNV-1a hash): an edited or
+ * it was made from exactly the source beside it (same length and hash): an edited or
  * replaced source is always what runs. The chunk keeps its debug information, and its source
  * name is set to the real path when loaded, so messages, tracebacks and debug.getinfo read as
  * if the source had been loaded. */
