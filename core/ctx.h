@@ -14,6 +14,7 @@ struct berth_ctx {
 	char *luac_dir;              /* precompiled chunks of root_dir's Lua files (core/lua/chunk.h) */
 	struct store *store;         /* NULL until ctx_store() */
 	void (*store_close)(struct store *);   /* set by ctx_store(), called by ctx_free() */
+	int store_unavailable;       /* a fork setting up a container: the store is its parent's */
 	struct plugin_set plugins;   /* loaded drivers */
 };
 

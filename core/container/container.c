@@ -277,8 +277,7 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c)
 	if (!remove)
 		return 0;
 	/* --rm: the monitor wrote its last record and is on its way out; let it finish */
-	for (int i = 0; i < 200 && container_monitor_alive(c); i++)
-		usleep(10000);
+	proc_wait_gone(c->monitor_pid, c->monitor_start, 2000);
 	if (container_remove(ctx, c, &e) < 0)
 		return 0;
 	volume_remove_anonymous(ctx, json_object_get(c->doc, "Mounts"));

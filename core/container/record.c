@@ -3,11 +3,11 @@
  * (written by berth at start) and its live-state file (folded into the store by berth, see
  * container_fold_live in container.c). */
 #include "container/container.h"
-#include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -81,7 +81,10 @@ int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err)
 	return ops->put(c->rw_layer, err);
 }
 
-/* Write doc to dir/name atomically (temp file, fsync, rename). */
+/* Write doc to dir/name atomically (temp file, rename): readers see the old or the new file.
+ * Not fsynced: these files hold run-time state (monitor.json is rewritten at every start, and
+ * live.json is folded into the store, whose commits are not synced either (WAL, synchronous=
+ * NORMAL)); after a power loss the liveness rule settles a container whose record was lost. */
 static int write_json_atomic(const char *dir, const char *name, json_t *doc, berr_t *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
@@ -91,7 +94,7 @@ static int write_json_atomic(const char *dir, const char *name, json_t *doc, ber
 
 	if (fd < 0)
 		return berr_sys(err, errno, "create %s", tmp);
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, text, strlen(text)) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -218,4 +221,38 @@ void container_live_done(struct berth_ctx *ctx, const char *id, int lock_fd)
 
 	unlink(path);
 	close(lock_fd);
+}
+
+/* exec-root/containers/<id>/init.pid: "pid start-time" of the running init, for containers that
+ * join its netns (their setup cannot ask the store). */
+void container_write_init_pid(struct berth_ctx *ctx, const char *id, pid_t pid)
+{
+	_cleanup_free_ char *dir = container_run_dir(ctx, id);
+	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
+	FILE *f;
+
+	if (!pid) {
+		unlink(p);
+		return;
+	}
+	if ((f = fopen(p, "we"))) {
+		fprintf(f, "%d %llu\n", (int)pid, (unsigned long long)proc_start_time(pid));
+		fclose(f);
+	}
+}
+
+pid_t container_read_init_pid(struct berth_ctx *ctx, const char *id)
+{
+	_cleanup_free_ char *dir = container_run_dir(ctx, id);
+	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
+	FILE *f = fopen(p, "re");
+	int pid = 0;
+	unsigned long long start = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d %llu", &pid, &start) != 2)
+		pid = 0;
+	fclose(f);
+	return pid > 0 && proc_start_time(pid) == start ? pid : 0;
 }

@@ -5,6 +5,7 @@
 #include "lua/bind.h"
 #include "container/container.h"
 #include "container/attach.h"
+#include "container/spawn.h"
 #include "runtime/runtime.h"
 #include "image/image.h"
 #include "common/util.h"
@@ -20,11 +21,13 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 
 /* Raise a message without luaL_error's "file:line:" prefix: these are user-facing. */
 #define raise_msg(L, ...) (lua_pushfstring((L), __VA_ARGS__), lua_error(L))
@@ -231,31 +234,40 @@ static int l_list(lua_State *L)
 
 /* ---- start and attach ---- */
 
+/* The monitor's one status line (it closes the pipe after writing it). */
 static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 {
 	size_t n = 0;
+
 	while (n + 1 < cap) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		ssize_t r;
+		char *nl;
 		if (poll(&pf, 1, timeout_ms) <= 0)
 			return -1;
-		r = read(fd, buf + n, 1);
+		r = read(fd, buf + n, cap - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return n ? (buf[n] = 0, (int)n) : -1;
-		if (buf[n] == '\n') {
-			buf[n] = 0;
-			return (int)n;
+			break;
+		n += (size_t)r;
+		buf[n] = 0;
+		if ((nl = memchr(buf, '\n', n))) {
+			*nl = 0;
+			return (int)(nl - buf);
 		}
-		n++;
 	}
 	buf[n] = 0;
-	return (int)n;
+	return n ? (int)n : -1;
 }
 
-/* Double-fork the monitor so it is nobody's child but init's; returns the status pipe. */
-static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr_t *err)
+/* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
+ * <message>"). The monitor is double-forked, so it is nobody's child but init's (or a
+ * subreaper's). Before it execs berth-monitor, this copy of berth forks the setup child: with
+ * the driver and config already loaded it mounts the rootfs, clones the init as the monitor's
+ * child and places it, while the small monitor program starts beside it (container/spawn.h).
+ * client_fd, if not -1, is the monitor's end of an attach connection made before anything runs. */
+static int spawn_monitor(struct berth_ctx *ctx, const char *id, int client_fd, berr_t *err)
 {
 	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
 	int p[2], st;
@@ -269,12 +281,18 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr
 		return berr_sys(err, errno, "pipe");
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return berr_sys(err, errno, "fork");
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return berr_sys(err, e, "fork");
+	}
 	if (pid == 0) {
-		char fdbuf[16];
-		const char *argv[16];
-		int n = 0, nul;
+		char fdbuf[3][16];
+		const char *argv[20];
+		int n = 0, nul, hs[2];
+		sigset_t mask;
+		pid_t setup;
 		setsid();
 		if (fork() != 0)
 			_exit(0);
@@ -283,7 +301,7 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr
 		if (nul > 2) close(nul);
 		{
 			/* the monitor outlives us: it must not hold our stderr open; its own
-			 * diagnostics go to a file beside the container's */
+			 * diagnostics (and the setup child's) go to a file beside the container's */
 			char lp[4096];
 			int lf;
 			snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
@@ -293,21 +311,47 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr
 				close(lf);
 			}
 		}
+		/* blocked from here on, so that the setup child's exit waits for the monitor's signalfd */
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGCHLD);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGHUP);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+			_exit(125);
+		setup = fork();
+		if (setup == 0) {
+			struct spawn_run run;
+			/* the store's connection belongs to the berth we were forked from */
+			ctx->store = NULL;
+			ctx->store_close = NULL;
+			ctx->store_unavailable = 1;
+			close(hs[0]);
+			container_spawn(ctx, id, &run);
+			spawn_send(hs[1], &run);
+			_exit(0);
+		}
+		close(hs[1]);
+		/* nothing of ours but the three fds below reaches the monitor */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		fcntl(p[1], F_SETFD, 0);
-		snprintf(fdbuf, sizeof(fdbuf), "%d", p[1]);
+		fcntl(hs[0], F_SETFD, 0);
+		snprintf(fdbuf[0], sizeof(fdbuf[0]), "%d", p[1]);
+		snprintf(fdbuf[1], sizeof(fdbuf[1]), "%d", hs[0]);
 		argv[n++] = bin;
 		if (ctx->cfg.path) { argv[n++] = "--config-file"; argv[n++] = ctx->cfg.path; }
 		argv[n++] = "--data-root"; argv[n++] = ctx->cfg.data_root;
 		argv[n++] = "--exec-root"; argv[n++] = ctx->cfg.exec_root;
 		argv[n++] = "--id"; argv[n++] = id;
-		argv[n++] = "--status-fd"; argv[n++] = fdbuf;
-		if (attach) argv[n++] = "--attach";
-		argv[n] = NULL;
-		{
-			sigset_t all;
-			sigemptyset(&all);
-			sigprocmask(SIG_SETMASK, &all, NULL);
+		argv[n++] = "--status-fd"; argv[n++] = fdbuf[0];
+		argv[n++] = "--handoff-fd"; argv[n++] = fdbuf[1];
+		if (client_fd >= 0) {
+			fcntl(client_fd, F_SETFD, 0);
+			snprintf(fdbuf[2], sizeof(fdbuf[2]), "%d", client_fd);
+			argv[n++] = "--client-fd"; argv[n++] = fdbuf[2];
 		}
+		argv[n] = NULL;
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -529,24 +573,27 @@ static int l_start(lua_State *L)
 			return bind_raise(L, &err);
 		}
 	}
-	if ((sfd = spawn_monitor(ctx, c->id, attach, &err)) < 0) {
+	if (attach) {
+		/* the attach connection exists before the init may print: nothing is missed */
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			close(lk);
+			return raise_msg(L, "attach socket: %s", strerror(errno));
+		}
+		sock = sv[0];
+		sfd = spawn_monitor(ctx, c->id, sv[1], &err);
+		close(sv[1]);
+	} else {
+		sfd = spawn_monitor(ctx, c->id, -1, &err);
+	}
+	if (sfd < 0) {
+		if (sock >= 0)
+			close(sock);
 		close(lk);
 		return bind_raise(L, &err);
 	}
-	if (read_line(sfd, line, sizeof(line), 60000) < 0) {
-		close(sfd);
-		close(lk);
-		return raise_code(L, 125, "the container's monitor failed to start");
-	}
-	if (!strcmp(line, "ready")) {
-		if (attach && (sock = connect_attach(ctx, c->id, &err)) < 0) {
-			close(sfd);
-			close(lk);
-			return bind_raise(L, &err);
-		}
-		if (read_line(sfd, line, sizeof(line), 60000) < 0)
-			snprintf(line, sizeof(line), "err 125 the container's monitor died during start");
-	}
+	if (read_line(sfd, line, sizeof(line), 60000) < 0)
+		snprintf(line, sizeof(line), "err 125 the container's monitor failed to start");
 	close(sfd);
 	close(lk);
 	if (!strncmp(line, "err ", 4)) {

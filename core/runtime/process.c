@@ -22,48 +22,16 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-struct exec_report {
-	int exit_code;
-	char msg[1024];
-};
-
 static _Noreturn void child_fail(int fd, int code, const berr_t *err)
 {
-	struct exec_report rep = { .exit_code = code };
+	struct rt_exec_report rep = { .exit_code = code };
 	snprintf(rep.msg, sizeof(rep.msg), "%.1000s", err->msg);
 	(void)!write(fd, &rep, sizeof(rep));
 	_exit(code);
-}
-
-uint64_t proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');   /* comm may hold spaces */
-	if (!p)
-		return 0;
-	/* a zombie is dead for our purposes (its parent may never reap it) */
-	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-		return 0;
-	/* after ") " come fields 3..; starttime is field 22 */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &st) != 1)
-		return 0;
-	return st;
 }
 
 int rt_find_program(const char *argv0, char *const *env, char *out, size_t len)
@@ -175,23 +143,6 @@ static int open_console(int sock, berr_t *err)
 	if (ioctl(0, TIOCSCTTY, 0) < 0)
 		return berr_sys(err, errno, "set controlling terminal");
 	return 0;
-}
-
-int rt_recv_console(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
 }
 
 static int mkdir_p_quiet(const char *path)
@@ -338,6 +289,9 @@ _Noreturn void rt_exec_final(struct rt_spec *s, int exec_w)
 					signal(sig, SIG_DFL);
 			sigprocmask(SIG_SETMASK, &none, NULL);
 		}
+		/* nothing but stdio crosses into the container, whatever the process that set it up
+		 * held open (a berth fork carries its caller's files) */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		execve(prog, s->argv, env);
 		r = errno;
 		berr_sys(&err, r, "exec: \"%s\"", s->argv[0]);
@@ -351,6 +305,9 @@ int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr
 	struct child_args a = { .s = s, .stdio = stdio, .netns_fd = -1, .console_fd = p->console_fd };
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
 	pid_t pid;
+
+	if (p->clone_parent)
+		flags |= CLONE_PARENT;   /* runc's nsexec way: the init is our parent's (the monitor's) child */
 
 	if (s->net == RT_NET_NEW)
 		flags |= CLONE_NEWNET;
@@ -390,45 +347,17 @@ int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr
 	return 0;
 }
 
-int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err)
-{
-	struct exec_report rep;
-	ssize_t n;
-
-	*exit_code = 0;
-	if (write(p->sync_fd, "g", 1) != 1) {
-		close(p->sync_fd);
-		close(p->exec_fd);
-		*exit_code = 125;
-		return berr_sys(err, errno, "release container init");
-	}
-	close(p->sync_fd);
-	p->sync_fd = -1;
-	do
-		n = read(p->exec_fd, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
-	close(p->exec_fd);
-	p->exec_fd = -1;
-	if (n == 0)
-		return 0;   /* close-on-exec fired: the command is running */
-	if (n != (ssize_t)sizeof(rep)) {
-		*exit_code = 125;
-		return berr_set(err, EIO, "container init died during setup");
-	}
-	*exit_code = rep.exit_code;
-	return berr_set(err, rep.exit_code == 127 ? ENOENT : rep.exit_code == 126 ? EACCES : EIO, "%s", rep.msg);
-}
-
 void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err)
 {
-	struct exec_report rep;
+	struct rt_exec_report rep;
 
 	kill(p->pid, SIGKILL);
-	waitpid(p->pid, NULL, 0);
+	if (!p->clone_parent)
+		waitpid(p->pid, NULL, 0);   /* else our parent reaps it */
 	close(p->sync_fd);
 	p->sync_fd = -1;
-	/* the child is gone: its report, if it wrote one, is all in the pipe */
-	if (fcntl(p->exec_fd, F_SETFL, O_NONBLOCK) == 0 && read(p->exec_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
+	/* its report, if it wrote one, is in the pipe; EOF once it is dead (it held the only writer) */
+	if (read(p->exec_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
 		berr_clear(err);
 		berr_set(err, EIO, "%s", rep.msg);
 		*exit_code = rep.exit_code;

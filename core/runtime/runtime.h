@@ -78,15 +78,20 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		      const char *seccomp_default, berr_t *err);
 void rt_spec_free(struct rt_spec *s);
 
+/* What an init that failed before its exec writes on the exec pipe (EOF alone means it exec'd). */
+struct rt_exec_report {
+	int exit_code;
+	char msg[1024];
+};
+
 struct rt_proc {
 	int console_fd;              /* in: with tty, the child's end of a socketpair for the pty master */
+	int clone_parent;            /* in: 1 = the init becomes our parent's child (CLONE_PARENT) */
 	pid_t pid;
 	int sync_fd;                 /* parent writes one byte to release the child */
 	int exec_fd;                 /* child reports setup/exec failure here; EOF = exec'd */
 };
 
-/* Receive the pty master the init sends over the console socket; -1 on failure. */
-int rt_recv_console(int sock);
 /* clone() the container init in new namespaces; it waits before doing anything. stdio[i] are
  * the fds it gets as 0, 1, 2 (a pty slave for all three with tty). */
 int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err);
@@ -96,6 +101,10 @@ int rt_root_propagation(const struct rt_spec *s);
 /* Let the child go and wait for its exec. On failure returns <0 with the child's message and
  * sets *exit_code to Docker's code (125 setup, 126 cannot invoke, 127 not found). */
 int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err);
+/* runtime_release in two halves, for when another process waits for the exec: let the child go
+ * (closes sync_fd), then read its exec result from exec_fd (closes it). */
+int runtime_let_go(int sync_fd, berr_t *err);
+int runtime_exec_result(int exec_fd, int *exit_code, berr_t *err);
 /* Kill and reap a child that was never released (placing it failed). The child builds part of
  * its file system meanwhile: if that failed first, err becomes its message (and *exit_code its
  * code), the cause of the placement failure. */
@@ -139,8 +148,5 @@ _Noreturn void rt_exec_final(struct rt_spec *s, int exec_w);
  * stdio is inherited. With detach, returns once the program is running. Returns 0 and the
  * program's exit code (128+n on signal) in *exit_code, or <0 with *exit_code 125/126/127. */
 int runtime_exec(struct rt_spec *s, pid_t target, int detach, int *exit_code, berr_t *err);
-
-/* start time of a process in clock ticks since boot (field 22 of /proc/pid/stat), 0 if gone. */
-uint64_t proc_start_time(pid_t pid);
 
 #endif

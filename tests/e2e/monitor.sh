@@ -6,8 +6,10 @@
 have_busybox || { skip "monitor e2e" "no /bin/busybox"; finish; }
 MON="$E2E_ROOT/build/berth-monitor"
 
-libs=$(ldd "$MON" | awk '{print $1}' | grep -E 'sqlite|lua|curl|crypto|ssl|archive|zstd' | tr '\n' ' ')
-expect_eq "monitor links no sqlite/Lua/curl/OpenSSL/libarchive" "" "$libs"
+libs=$(ldd "$MON" | awk '{print $1}' | grep -E 'sqlite|lua|curl|crypto|ssl|archive|zstd|seccomp|libcap' | tr '\n' ' ')
+expect_eq "monitor links no sqlite/Lua/curl/OpenSSL/libarchive/libseccomp/libcap" "" "$libs"
+RT="$E2E_ROOT/build/berth-runtime"
+expect_match "berth-runtime (the setup of a restart) links libseccomp" "libseccomp" "$(ldd "$RT" | awk '{print $1}' | tr '\n' ' ')"
 
 new_instance monitor
 import_busybox bb:mon >/dev/null || { not_ok "import busybox"; finish; }
@@ -28,6 +30,13 @@ else
 	[ "$pd" -lt 512 ] && ok "monitor private dirty under 512 kB ($pd kB)" || not_ok "monitor private dirty under 512 kB" "$pd kB"
 fi
 expect_eq "monitor holds no sqlite file" "" "$(ls -l /proc/$mon/fd 2>/dev/null | grep -E 'berth.db' )"
+expect_eq "monitor maps no runtime library or storage/network driver while it runs" "" \
+	"$(grep -oE 'lib(seccomp|cap)[^ ]*|plugins/(storage|network)/[^ ]*' /proc/$mon/maps | sort -u | tr '\n' ' ')"
+expect_eq "no setup process outlives the start" "" "$(pgrep -f "berth-runtime.*$id")"
+
+# what the berth that starts a container holds open stays out of it: a script's open file
+printf 'local berth = require "berth"\nlocal f = assert(io.open("%s/secret", "w"))\nf:write("x")\nlocal c = berth.container.run{ image = "bb:mon", cmd = { "ls", "/proc/self/fd" }, network = "none" }\nc:wait()\nio.write(c:logs())\nc:remove()\n' "$INSTANCE_DIR" > "$INSTANCE_DIR/leak.lua"
+expect_eq "only stdio (and ls's own directory fd) inside the container" "0 1 2 3" "$($B script "$INSTANCE_DIR/leak.lua" | tr '\n' ' ' | sed 's/ $//')"
 
 # an exit nobody watched: the record waits in live.json until a berth folds it
 id2=$($B run -d bb:mon sh -c 'exit 7')
