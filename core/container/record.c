@@ -56,15 +56,23 @@ int container_init_alive(const struct container *c)
 int container_mount(struct berth_ctx *ctx, struct container *c, char *path, size_t len, berr_t *err)
 {
 	const struct berth_storage_ops *ops;
+	const char *name, *opts = NULL;
+	struct plugin *p;
 	int r;
 
 	if (c->rootfs) {
 		snprintf(path, len, "%s", c->rootfs);
 		return 0;
 	}
-	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
+	if ((r = ctx_storage(ctx, &ops, &name, err)) < 0)
 		return r;
-	if ((r = ops->get(c->rw_layer, NULL, path, len, err)) < 0)
+	/* a container removed when it exits mounts its layer ephemeral, where the driver can */
+	if (json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove")) &&
+	    plugin_load(ctx, BERTH_PLUGIN_STORAGE, name, &p, err) == 0 &&
+	    BERTH_HAS_MEMBER(struct berth_storage_ops, p->desc->vtable_size, ephemeral_mount_opts) &&
+	    ops->ephemeral_mount_opts)
+		opts = ops->ephemeral_mount_opts();
+	if ((r = ops->get(c->rw_layer, opts, path, len, err)) < 0)
 		return berr_wrap(err, "mount the container's rootfs");
 	return 0;
 }

@@ -50,6 +50,16 @@ fi
 run() { $B $RUN "$@"; }
 
 # ---- basics and exit codes ----
+# --rm: the rw layer is used once, so it is mounted ephemeral (overlay2: volatile, where the
+# kernel has it); a kept container's is not
+if [ "$IMG" = bb:test ] && $B info 2>/dev/null | grep -q 'Storage Driver: overlay2' && grep -q volatile "$T/data/storage/overlay2/.overlay-checked" 2>/dev/null; then
+	check "--rm mounts its layer volatile" "yes" "$(run --rm "$IMG" sh -c 'grep -q " / / .*volatile" /proc/self/mountinfo && echo yes || echo no')"
+	check "a kept container's layer is not volatile" "no" "$(run --name keep-sync "$IMG" sh -c 'grep -q " / / .*volatile" /proc/self/mountinfo && echo yes || echo no')"
+	$B start -a keep-sync >/dev/null 2>&1; check "and starts again" 0 $?
+	$B rm keep-sync >/dev/null
+else
+	skip "--rm mounts its layer volatile" "not overlay2 on a kernel with volatile overlay mounts"
+fi
 check "run echo" "hello" "$(run --rm "$IMG" echo hello 2>&1)"
 run --rm "$IMG" true; check "exit code 0" 0 $?
 run --rm "$IMG" sh -c 'exit 3'; check "exit code 3" 3 $?
