@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The tree holding scripts/ and lua/: next to the binary in the build tree (build/..), else the
@@ -70,8 +71,28 @@ int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_ro
 	return 0;
 }
 
+void ctx_child(struct berth_ctx *ctx, pid_t pid)
+{
+	ctx->children = realloc(ctx->children, (ctx->nchildren + 1) * sizeof(pid_t));
+	if (!ctx->children)
+		abort();
+	ctx->children[ctx->nchildren++] = pid;
+}
+
+void ctx_reap_children(struct berth_ctx *ctx)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < ctx->nchildren; i++)
+		if (waitpid(ctx->children[i], NULL, WNOHANG) == 0)
+			ctx->children[k++] = ctx->children[i];   /* still running */
+	ctx->nchildren = k;
+}
+
 void ctx_free(struct berth_ctx *ctx)
 {
+	ctx_reap_children(ctx);   /* the rest become init's when we exit */
+	free(ctx->children);
 	plugin_set_free(&ctx->plugins);
 	if (ctx->store && ctx->store_close)
 		ctx->store_close(ctx->store);   /* only set where the store is linked (not the monitor) */

@@ -278,6 +278,7 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c)
 		return 0;
 	/* --rm: the monitor wrote its last record and is on its way out; let it finish */
 	proc_wait_gone(c->monitor_pid, c->monitor_start, 2000);
+	ctx_reap_children(ctx);
 	if (container_remove(ctx, c, &e) < 0)
 		return 0;
 	volume_remove_anonymous(ctx, json_object_get(c->doc, "Mounts"));

@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int container_spawn(struct berth_ctx *ctx, const char *id, struct spawn_run *run)
+int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run *run)
 {
-	struct container *c = NULL;
+	const char *id = c->id;
 	char rootfs[4096];
 	_cleanup_free_ char *cdir = container_dir(ctx, id), *netns = container_netns_path(ctx, id);
 	_cleanup_free_ char *seccomp = xasprintf("%s/scripts/container/seccomp-default.json", ctx->root_dir);
@@ -35,8 +35,6 @@ int container_spawn(struct berth_ctx *ctx, const char *id, struct spawn_run *run
 	memset(run, 0, sizeof(*run));
 	run->code = 125;
 	run->sync_fd = run->exec_fd = run->out_fd = run->err_fd = run->in_fd = run->console_fd = -1;
-	if ((r = container_read_monitor_config(ctx, id, &c, &err)) < 0)
-		goto fail;
 	if ((r = container_mount(ctx, c, rootfs, sizeof(rootfs), &err)) < 0)
 		goto fail;
 	mounted = 1;
@@ -103,7 +101,6 @@ int container_spawn(struct berth_ctx *ctx, const char *id, struct spawn_run *run
 	run->in_fd = in[1];
 	run->console_fd = console[0];
 	rt_spec_free(&s);
-	container_free(c);
 	return 0;
 fail:
 	if (spawned)
@@ -126,7 +123,6 @@ fail:
 	}
 	if (have_spec)
 		rt_spec_free(&s);
-	container_free(c);
 	snprintf(run->msg, sizeof(run->msg), "%s", err.msg[0] ? err.msg : "container setup failed");
 	return r < 0 ? r : -EIO;
 }

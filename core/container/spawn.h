@@ -25,9 +25,10 @@ struct spawn_run {
 	int console_fd;              /* with a tty: where the init sends the pty master (rt_recv_console) */
 };
 
-/* Set up one run of container `id` from its monitor.json; the init becomes our parent's child.
- * On failure everything done is undone and run->code/msg say why (the return value is <0). */
-int container_spawn(struct berth_ctx *ctx, const char *id, struct spawn_run *run);
+/* Set up one run of container c (as monitor.json has it: NetworkContainerId names the container
+ * whose netns it joins); the init becomes our parent's child. On failure everything done is
+ * undone and run->code/msg say why (the return value is <0). */
+int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run *run);
 /* Hand run (its fds by SCM_RIGHTS) over a SOCK_SEQPACKET socket, and receive it. */
 int spawn_send(int sock, const struct spawn_run *run);
 int spawn_recv(int sock, struct spawn_run *run);

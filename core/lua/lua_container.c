@@ -262,17 +262,21 @@ static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 }
 
 /* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
- * <message>"). The monitor is double-forked, so it is nobody's child but init's (or a
- * subreaper's). Before it execs berth-monitor, this copy of berth forks the setup child: with
- * the driver and config already loaded it mounts the rootfs, clones the init as the monitor's
+ * <message>"). Before it execs berth-monitor, this copy of berth forks the setup child: with c,
+ * the driver and the config in memory it mounts the rootfs, clones the init as the monitor's
  * child and places it, while the small monitor program starts beside it (container/spawn.h).
- * client_fd, if not -1, is the monitor's end of an attach connection made before anything runs. */
-static int spawn_monitor(struct berth_ctx *ctx, const char *id, int client_fd, berr_t *err)
+ * The monitor is our child (in a session of its own) until we exit; a second fork to make it
+ * init's at once would copy this big process once more on the way to every start, so we reap
+ * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
+ * connection made before anything runs. */
+static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_fd, berr_t *err)
 {
+	const char *id = c->id;
 	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
-	int p[2], st;
+	int p[2];
 	pid_t pid;
 
+	ctx_reap_children(ctx);
 	if (access(bin, X_OK) < 0) {
 		free(bin);
 		bin = xstrdup(BERTH_PREFIX "/bin/berth-monitor");
@@ -294,8 +298,6 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int client_fd, b
 		sigset_t mask;
 		pid_t setup;
 		setsid();
-		if (fork() != 0)
-			_exit(0);
 		nul = open("/dev/null", O_RDWR);
 		dup2(nul, 0); dup2(nul, 1);
 		if (nul > 2) close(nul);
@@ -328,7 +330,7 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int client_fd, b
 			ctx->store_close = NULL;
 			ctx->store_unavailable = 1;
 			close(hs[0]);
-			container_spawn(ctx, id, &run);
+			container_spawn(ctx, c, &run);
 			spawn_send(hs[1], &run);
 			_exit(0);
 		}
@@ -356,8 +358,7 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int client_fd, b
 		_exit(127);
 	}
 	close(p[1]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	ctx_child(ctx, pid);
 	return p[0];
 }
 
@@ -567,6 +568,8 @@ static int l_start(lua_State *L)
 			return bind_raise(L, &err);
 		}
 		r = container_write_monitor_config(ctx, c, other ? other->id : NULL, &err);
+		if (other)   /* the setup child takes c as monitor.json has it */
+			json_object_set_new(c->doc, "NetworkContainerId", json_string(other->id));
 		container_free(other);
 		if (r < 0) {
 			close(lk);
@@ -581,10 +584,10 @@ static int l_start(lua_State *L)
 			return raise_msg(L, "attach socket: %s", strerror(errno));
 		}
 		sock = sv[0];
-		sfd = spawn_monitor(ctx, c->id, sv[1], &err);
+		sfd = spawn_monitor(ctx, c, sv[1], &err);
 		close(sv[1]);
 	} else {
-		sfd = spawn_monitor(ctx, c->id, -1, &err);
+		sfd = spawn_monitor(ctx, c, -1, &err);
 	}
 	if (sfd < 0) {
 		if (sock >= 0)

@@ -7,6 +7,7 @@
  *       set up a run (the init becomes the monitor's child) and hand it over on socket N */
 #include "ctx.h"
 #include "container/spawn.h"
+#include "container/container.h"
 #include "common/util.h"
 
 #include <stdio.h>
@@ -43,8 +44,15 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	{
-		struct spawn_run run;
-		container_spawn(&ctx, id, &run);
+		struct spawn_run run = { .code = 125, .sync_fd = -1, .exec_fd = -1, .out_fd = -1, .err_fd = -1,
+					 .in_fd = -1, .console_fd = -1 };
+		struct container *c;
+		if (container_read_monitor_config(&ctx, id, &c, &err) == 0) {
+			container_spawn(&ctx, c, &run);
+			container_free(c);
+		} else {
+			snprintf(run.msg, sizeof(run.msg), "%s", err.msg);
+		}
 		r = spawn_send(fd, &run);
 		if (r < 0)
 			fprintf(stderr, "berth-runtime: hand the run over: %s\n", strerror(-r));
