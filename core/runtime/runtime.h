@@ -52,7 +52,8 @@ struct rt_spec {
 	int no_new_privs;
 	int init;                    /* --init: a reaping, signal-forwarding pid 1 runs the command */
 	uint64_t caps;               /* bit n = capability n */
-	json_t *seccomp;             /* Docker-format profile, NULL = unconfined */
+	char *seccomp_file;          /* the Docker-format profile's path, NULL = unconfined */
+	json_t *seccomp;             /* that profile parsed: only when rt_seccomp_prepare compiles it */
 	void *seccomp_bpf;           /* the profile compiled for caps (rt_seccomp_prepare), or NULL */
 	size_t seccomp_bpf_len;      /* its size in bytes (a whole number of struct sock_filter) */
 	struct rt_mount *mounts;
@@ -131,9 +132,10 @@ int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err);
 /* Load a Docker-format seccomp profile for the given capability set. */
 int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);
-/* Compile s->seccomp for s->caps into s->seccomp_bpf before the child starts, reusing a program
- * cached under cache_dir (keyed by profile, caps, kernel and libseccomp): compiling the default
- * profile costs milliseconds on every start. A no-op without a profile. */
+/* Compile s->seccomp_file for s->caps into s->seccomp_bpf before the child starts, reusing a
+ * program cached under cache_dir (keyed by the profile's bytes, caps, kernel and libseccomp):
+ * parsing and compiling the default profile costs milliseconds on every start, reading it and
+ * the cached program a few microseconds. A no-op without a profile. */
 int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err);
 /* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root. */
 int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
