@@ -53,9 +53,16 @@ char *xasprintf(const char *fmt, ...)
 
 int mkdir_p(const char *path, mode_t mode, berr_t *err)
 {
-	_cleanup_free_ char *p = xstrdup(path);
+	_cleanup_free_ char *p = NULL;
 	char *s;
 
+	/* the common case is a dir that exists, or whose parent does: one syscall, not one per
+	 * component */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return berr_sys(err, errno, "mkdir %s", path);
+	p = xstrdup(path);
 	for (s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
