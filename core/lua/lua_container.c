@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -706,24 +707,41 @@ static int l_kill(lua_State *L)
 	return 0;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
-
-/* Wait until the row no longer says running/paused/restarting (the monitor recorded the exit). */
+/* Wait until the row no longer says running/paused/restarting (the monitor recorded the exit);
+ * 1 once it does (or the container is gone: --rm), 0 after timeout_ms (-1: no limit). The
+ * monitor records by renaming live.json into the container's directory: inotify wakes us the
+ * moment it does, instead of a poll interval's delay; the periodic look catches the rest (a
+ * monitor that died without a record). */
 static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_ms)
 {
+	_cleanup_free_ char *dir = container_dir(ctx, c->id);
+	_cleanup_close_ int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
 	berr_t err = { 0 };
-	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 20) {
+
+	if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_DELETE_SELF) < 0) {
+		close(in);
+		in = -1;
+	}
+	for (;;) {
+		struct pollfd pf = { .fd = in, .events = POLLIN };
+		int64_t left = timeout_ms < 0 ? 100 : (deadline - now_ns()) / 1000000;
+		char buf[4096];
 		if (container_reload(ctx, c, &err) < 0)
 			return 1;   /* removed (--rm) */
 		if (strcmp(c->state, "running") && strcmp(c->state, "paused") && strcmp(c->state, "restarting"))
 			return 1;
-		sleep_ms(20);
+		if (timeout_ms >= 0 && left <= 0)
+			return 0;
+		if (in >= 0) {
+			if (poll(&pf, 1, left < 100 ? (int)left : 100) > 0)
+				while (read(in, buf, sizeof(buf)) > 0)
+					;
+		} else {
+			struct timespec ts = { 0, (left < 20 ? left : 20) * 1000000 };
+			nanosleep(&ts, NULL);
+		}
 	}
-	return 0;
 }
 
 static void mark_stopping(struct berth_ctx *ctx, const char *id)
