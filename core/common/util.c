@@ -331,10 +331,18 @@ uint64_t proc_start_time(pid_t pid)
 	/* a zombie is dead for our purposes (its parent may never reap it) */
 	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
 		return 0;
-	/* after ") " come fields 3..; starttime is field 22 */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &st) != 1)
-		return 0;
-	return st;
+	/* after ") " come fields 3..; starttime is field 22 (counted by hand: scanf is a large
+	 * part of libc to map into every monitor for one number) */
+	p += 2;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	for (; *p >= '0' && *p <= '9'; p++)
+		st = st * 10 + (unsigned long long)(*p - '0');
+	return *p == ' ' || *p == '\n' || !*p ? st : 0;
 }
 
 int fd_recv(int sock)

@@ -237,15 +237,17 @@ void container_write_init_pid(struct berth_ctx *ctx, const char *id, pid_t pid)
 {
 	_cleanup_free_ char *dir = container_run_dir(ctx, id);
 	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
-	FILE *f;
+	char line[64];
+	int fd, n;
 
 	if (!pid) {
 		unlink(p);
 		return;
 	}
-	if ((f = fopen(p, "we"))) {
-		fprintf(f, "%d %llu\n", (int)pid, (unsigned long long)proc_start_time(pid));
-		fclose(f);
+	n = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, (unsigned long long)proc_start_time(pid));
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0) {
+		(void)!write_all(fd, line, (size_t)n);
+		close(fd);
 	}
 }
 
