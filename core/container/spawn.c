@@ -79,6 +79,9 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run
 	if ((r = cgroup_create(c->id, &s.limits, p.pid, &err)) < 0)
 		goto fail;
 	placed = 1;
+	/* the init finishes its mounts while we join the network */
+	if ((r = runtime_placed(p.sync_fd, &err)) < 0)
+		goto fail;
 	if ((r = container_network(ctx, c, &nops, &drv, &err)) < 0)
 		goto fail;
 	if (s.net == RT_NET_NEW) {

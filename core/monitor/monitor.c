@@ -414,15 +414,19 @@ static int start_run(struct monitor *m, struct spawn_run *run, int *code, berr_t
 	m->out_fd = run->out_fd;
 	m->err_fd = run->err_fd;
 	m->in_fd = run->in_fd;
-	r = runtime_let_go(run->sync_fd, err);
-	run->sync_fd = -1;
-	if (r == 0) {
+	{
+		/* the init may have failed already (it finishes its setup before this): its own
+		 * report is the cause then, not the closed pipe */
+		berr_t go = { 0 };
+		int lr = runtime_let_go(run->sync_fd, &go);
+		run->sync_fd = -1;
 		r = runtime_exec_result(run->exec_fd, code, err);
-	} else {
-		close(run->exec_fd);
-		*code = 125;
+		run->exec_fd = -1;
+		if (r == 0 && lr < 0) {
+			*code = 125;
+			r = berr_set(err, go.code, "%s", go.msg);
+		}
 	}
-	run->exec_fd = -1;
 	if (r == 0 && run->console_fd >= 0) {
 		m->out_fd = m->in_fd = fd_recv(run->console_fd);
 		if (m->out_fd < 0) {

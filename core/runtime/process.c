@@ -189,11 +189,90 @@ static void run_init(int exec_w)
 	}
 }
 
+/* What the final exec needs, worked out before the release. */
+struct exec_plan {
+	char prog[4096];
+	char **env;
+};
+
+/* The steps of the final exec that can fail: user, privileges (bounding set, ids, caps,
+ * no_new_privs, seccomp), environment, the program's path. Failures go to exec_w. */
+static void exec_prepare(struct rt_spec *s, int exec_w, struct exec_plan *x)
+{
+	berr_t err = { 0 };
+	_cleanup_free_ char *home = NULL;
+	int r;
+
+	{
+		uid_t uid; gid_t gid, *groups = NULL; size_t ng = 0;
+		if (rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, &err) < 0)
+			child_fail(exec_w, 125, &err);
+		free(groups);
+	}
+	/* nothing but stdio crosses into the container, whatever the process that set it up held
+	 * open (a berth fork carries its caller's files); before seccomp, which may forbid it */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (rt_apply_privileges(s, &err) < 0)
+		child_fail(exec_w, 125, &err);
+	x->env = build_env(s, home);
+	r = rt_find_program(s->argv[0], x->env, x->prog, sizeof(x->prog));
+	if (r == -ENOENT) {
+		if (strchr(s->argv[0], '/'))
+			berr_set(&err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", s->argv[0], s->argv[0]);
+		else
+			berr_set(&err, ENOENT, "exec: \"%s\": executable file not found in $PATH", s->argv[0]);
+		child_fail(exec_w, 127, &err);
+	}
+	if (r == -EACCES) {
+		berr_set(&err, EACCES, "exec: \"%s\": permission denied", s->argv[0]);
+		child_fail(exec_w, 126, &err);
+	}
+}
+
+static _Noreturn void exec_now(struct rt_spec *s, struct exec_plan *x, int exec_w)
+{
+	berr_t err = { 0 };
+	sigset_t none;
+	int r;
+
+	/* the program starts with the signal state of a fresh process, not the monitor's (which
+	 * blocks SIGCHLD/SIGTERM/... for its signalfd and ignores SIGPIPE) */
+	sigemptyset(&none);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(x->prog, s->argv, x->env);
+	r = errno;
+	berr_sys(&err, r, "exec: \"%s\"", s->argv[0]);
+	child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
+}
+
+_Noreturn void rt_exec_final(struct rt_spec *s, int exec_w)
+{
+	struct exec_plan x;
+
+	exec_prepare(s, exec_w, &x);
+	exec_now(s, &x, exec_w);
+}
+
+static void wait_for(int sync_r, char what)
+{
+	char c;
+
+	if (read(sync_r, &c, 1) != 1 || c != what)
+		_exit(125);  /* the parent (or the monitor) gave up before letting us go */
+}
+
+/* Two steps gate the init: 'p' once it is placed in its cgroups (the cgroup namespace and the
+ * mounts under /sys/fs/cgroup need that), then 'g' once the monitor is ready for its output.
+ * Everything but the exec itself is done before 'g', while the network is joined and the run
+ * handed over: nothing of the image runs before the release. */
 static _Noreturn void child_main(struct child_args *a)
 {
 	struct rt_spec *s = a->s;
+	struct exec_plan x;
 	berr_t err = { 0 };
-	char go;
 	int rootfd = -1, r;
 
 	/* die with the monitor rather than run unsupervised */
@@ -208,12 +287,10 @@ static _Noreturn void child_main(struct child_args *a)
 		child_fail(a->exec_w, 125, &err);
 	}
 	/* the mounts that need no cgroup overlap the parent's cgroup placement (on v1 the attach
-	 * waits for an RCU grace period, ~10 ms); nothing of the image runs before the release */
+	 * waits for an RCU grace period, ~10 ms) */
 	if ((r = mnt_setup_rootfs(s, &rootfd, &err)) < 0)
 		child_fail(a->exec_w, 125, &err);
-	if (read(a->sync_r, &go, 1) != 1)
-		_exit(125);  /* parent gave up before release */
-	close(a->sync_r);
+	wait_for(a->sync_r, 'p');
 	/* the cgroup namespace is taken after the parent moved us, so berth/<id> is its root */
 	if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
 		berr_sys(&err, errno, "cgroup namespace");
@@ -245,58 +322,17 @@ static _Noreturn void child_main(struct child_args *a)
 			child_fail(a->exec_w, 125, &err);
 		}
 	}
-	if (s->init)
+	if (s->init) {
+		/* --init: pid 1 stays ours; the command's process drops privileges and execs */
+		wait_for(a->sync_r, 'g');
+		close(a->sync_r);
 		run_init(a->exec_w);
-	rt_exec_final(s, a->exec_w);
-}
-
-_Noreturn void rt_exec_final(struct rt_spec *s, int exec_w)
-{
-	berr_t err = { 0 };
-	char prog[4096];
-	_cleanup_free_ char *home = NULL;
-	int r;
-
-	{
-		uid_t uid; gid_t gid, *groups = NULL; size_t ng = 0;
-		if (rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, &err) < 0)
-			child_fail(exec_w, 125, &err);
-		free(groups);
+		rt_exec_final(s, a->exec_w);
 	}
-	if (rt_apply_privileges(s, &err) < 0)
-		child_fail(exec_w, 125, &err);
-	{
-		char **env = build_env(s, home);
-		r = rt_find_program(s->argv[0], env, prog, sizeof(prog));
-		if (r == -ENOENT) {
-			if (strchr(s->argv[0], '/'))
-				berr_set(&err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", s->argv[0], s->argv[0]);
-			else
-				berr_set(&err, ENOENT, "exec: \"%s\": executable file not found in $PATH", s->argv[0]);
-			child_fail(exec_w, 127, &err);
-		}
-		if (r == -EACCES) {
-			berr_set(&err, EACCES, "exec: \"%s\": permission denied", s->argv[0]);
-			child_fail(exec_w, 126, &err);
-		}
-		{
-			/* the program starts with the signal state of a fresh process, not the monitor's
-			 * (which blocks SIGCHLD/SIGTERM/... for its signalfd and ignores SIGPIPE) */
-			sigset_t none;
-			sigemptyset(&none);
-			for (int sig = 1; sig < NSIG; sig++)
-				if (sig != SIGKILL && sig != SIGSTOP)
-					signal(sig, SIG_DFL);
-			sigprocmask(SIG_SETMASK, &none, NULL);
-		}
-		/* nothing but stdio crosses into the container, whatever the process that set it up
-		 * held open (a berth fork carries its caller's files) */
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-		execve(prog, s->argv, env);
-		r = errno;
-		berr_sys(&err, r, "exec: \"%s\"", s->argv[0]);
-		child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
-	}
+	exec_prepare(s, a->exec_w, &x);
+	wait_for(a->sync_r, 'g');
+	close(a->sync_r);
+	exec_now(s, &x, a->exec_w);
 }
 
 int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err)

@@ -35,9 +35,21 @@ int runtime_exec_result(int exec_fd, int *exit_code, berr_t *err)
 	return berr_set(err, rep.exit_code == 127 ? ENOENT : rep.exit_code == 126 ? EACCES : EIO, "%s", rep.msg);
 }
 
+int runtime_placed(int sync_fd, berr_t *err)
+{
+	if (write(sync_fd, "p", 1) != 1)
+		return berr_sys(err, errno, "signal the container init");
+	return 0;
+}
+
 int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err)
 {
-	int r = runtime_let_go(p->sync_fd, err);
+	int r = runtime_placed(p->sync_fd, err);
+
+	if (r == 0)
+		r = runtime_let_go(p->sync_fd, err);
+	else
+		close(p->sync_fd);
 
 	p->sync_fd = -1;
 	if (r < 0) {

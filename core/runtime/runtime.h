@@ -93,8 +93,9 @@ struct rt_proc {
 	int exec_fd;                 /* child reports setup/exec failure here; EOF = exec'd */
 };
 
-/* clone() the container init in new namespaces; it waits before doing anything. stdio[i] are
- * the fds it gets as 0, 1, 2 (a pty slave for all three with tty). */
+/* clone() the container init in new namespaces; it builds what it can of its file system and
+ * waits to be placed, then to be let go (runtime_release or its parts). stdio[i] are the fds it
+ * gets as 0, 1, 2 (a pty slave for all three with tty). */
 int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err);
 /* 1 when a bind asks for slave or shared propagation: the root then becomes rslave, not
  * rprivate, so host mounts can reach the bind (runc's rootfsPropagation, as Docker sets it). */
@@ -102,8 +103,10 @@ int rt_root_propagation(const struct rt_spec *s);
 /* Let the child go and wait for its exec. On failure returns <0 with the child's message and
  * sets *exit_code to Docker's code (125 setup, 126 cannot invoke, 127 not found). */
 int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err);
-/* runtime_release in two halves, for when another process waits for the exec: let the child go
- * (closes sync_fd), then read its exec result from exec_fd (closes it). */
+/* runtime_release in parts, for when the release is another process's: the child is placed
+ * (its cgroups are set: it may take its cgroup namespace and finish its mounts), let go (closes
+ * sync_fd: it execs), and its exec result read from exec_fd (closes it). */
+int runtime_placed(int sync_fd, berr_t *err);
 int runtime_let_go(int sync_fd, berr_t *err);
 int runtime_exec_result(int exec_fd, int *exit_code, berr_t *err);
 /* Kill and reap a child that was never released (placing it failed). The child builds part of
