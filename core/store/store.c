@@ -61,6 +61,9 @@ static int migrate(struct store *st, berr_t *err)
 
 	while (STORE_MIGRATIONS[want])
 		want++;
+	/* up to date, the common case: no write lock (BEGIN IMMEDIATE) for every command */
+	if (store_schema_version(st) == want)
+		return 0;
 	r = store_begin(st, err);
 	if (r < 0)
 		return r;
