@@ -409,7 +409,9 @@ static int write_count(int fd, long n, struct berth_error *err)
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%ld\n", n);
 
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+	/* overwrite, then cut to the new length: truncating to 0 first made ext4 free the block
+	 * and allocate it again on every get and put (journal work on the start and exit path) */
+	if (pwrite(fd, buf, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
 		return host->error(err, errno, "overlay2: record mount count: %s", strerror(errno));
 	return 0;
 }
