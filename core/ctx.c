@@ -6,24 +6,32 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The tree holding scripts/ and lua/: next to the binary in the build tree (build/..), else the
- * install prefix's share dir. BERTH_ROOT overrides both (for tests of an installed tree). */
-static char *find_root(const char *exe_dir)
+ * install prefix's share dir. BERTH_ROOT overrides both (for tests of an installed tree). The
+ * precompiled chunks are in build/luac in the build tree, else in the tree's luac/. */
+static char *find_root(const char *exe_dir, char **luac_dir)
 {
 	const char *env = getenv("BERTH_ROOT");
 	_cleanup_free_ char *probe = NULL;
+	char *root;
 
-	if (env && *env)
-		return xstrdup(env);
-	probe = xasprintf("%s/../lua/berth/main.lua", exe_dir);
-	if (access(probe, R_OK) == 0) {
-		char buf[PATH_MAX];
-		_cleanup_free_ char *up = xasprintf("%s/..", exe_dir);
-		return xstrdup(realpath(up, buf) ? buf : up);
+	if (env && *env) {
+		root = xstrdup(env);
+	} else {
+		probe = xasprintf("%s/../lua/berth/main.lua", exe_dir);
+		if (access(probe, R_OK) == 0) {
+			char buf[PATH_MAX];
+			_cleanup_free_ char *up = xasprintf("%s/..", exe_dir);
+			*luac_dir = xasprintf("%s/luac", exe_dir);
+			return xstrdup(realpath(up, buf) ? buf : up);
+		}
+		root = xstrdup(BERTH_PREFIX "/share/berth");
 	}
-	return xstrdup(BERTH_PREFIX "/share/berth");
+	*luac_dir = xasprintf("%s/luac", root);
+	return root;
 }
 
 int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_root,
@@ -42,7 +50,7 @@ int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_ro
 	} else {
 		ctx->exe_dir = xstrdup(".");
 	}
-	ctx->root_dir = find_root(ctx->exe_dir);
+	ctx->root_dir = find_root(ctx->exe_dir, &ctx->luac_dir);
 	if (!config_file)
 		config_file = getenv("BERTH_CONFIG");
 	r = config_load(&ctx->cfg, config_file, config_file != NULL, err);
@@ -63,14 +71,35 @@ int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_ro
 	return 0;
 }
 
+void ctx_child(struct berth_ctx *ctx, pid_t pid)
+{
+	ctx->children = realloc(ctx->children, (ctx->nchildren + 1) * sizeof(pid_t));
+	if (!ctx->children)
+		abort();
+	ctx->children[ctx->nchildren++] = pid;
+}
+
+void ctx_reap_children(struct berth_ctx *ctx)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < ctx->nchildren; i++)
+		if (waitpid(ctx->children[i], NULL, WNOHANG) == 0)
+			ctx->children[k++] = ctx->children[i];   /* still running */
+	ctx->nchildren = k;
+}
+
 void ctx_free(struct berth_ctx *ctx)
 {
+	ctx_reap_children(ctx);   /* the rest become init's when we exit */
+	free(ctx->children);
 	plugin_set_free(&ctx->plugins);
 	if (ctx->store && ctx->store_close)
 		ctx->store_close(ctx->store);   /* only set where the store is linked (not the monitor) */
 	config_free(&ctx->cfg);
 	free(ctx->root_dir);
 	free(ctx->exe_dir);
+	free(ctx->luac_dir);
 	memset(ctx, 0, sizeof(*ctx));
 }
 

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 
 	lua_pushcfunction(L, traceback);
 	mainlua = xasprintf("%s/lua/berth/main.lua", ctx.root_dir);
-	if (luaL_loadfile(L, mainlua) != LUA_OK) {
+	if (bind_loadfile(L, mainlua) != LUA_OK) {
 		fprintf(stderr, "berth: %s\n", lua_tostring(L, -1));
 		goto out;
 	}

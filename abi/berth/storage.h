@@ -7,7 +7,7 @@
 #include "plugin.h"
 #include "host.h"
 
-#define BERTH_STORAGE_MINOR 0
+#define BERTH_STORAGE_MINOR 1
 
 struct berth_storage_ops {
 	/* minor 0 */
@@ -42,7 +42,13 @@ struct berth_storage_ops {
 	int (*status)(char *buf, size_t len);
 	/* Key/value pairs for inspect's GraphDriver.Data ("LowerDir\t...\n" lines) of layer id. */
 	int (*metadata)(const char *id, char *buf, size_t len, struct berth_error *err);
-	/* minor 1 members go here */
+	/* minor 1 */
+	/* Options for get() that make a mount ephemeral: the layer will be removed after its one
+	 * use and need not survive a crash, so the driver may skip syncing it (overlayfs
+	 * "volatile", which also spares the unmount a sync of the whole file system). The core
+	 * passes them for containers removed when they exit (--rm). NULL if there are none. */
+	const char *(*ephemeral_mount_opts)(void);
+	/* minor 2 members go here */
 };
 
 #endif

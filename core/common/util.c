@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,9 +53,16 @@ char *xasprintf(const char *fmt, ...)
 
 int mkdir_p(const char *path, mode_t mode, berr_t *err)
 {
-	_cleanup_free_ char *p = xstrdup(path);
+	_cleanup_free_ char *p = NULL;
 	char *s;
 
+	/* the common case is a dir that exists, or whose parent does: one syscall, not one per
+	 * component */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return berr_sys(err, errno, "mkdir %s", path);
+	p = xstrdup(path);
 	for (s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
@@ -297,4 +307,78 @@ int parse_rfc3339(const char *s, int64_t *ns)
 		return -EINVAL;
 	*ns = ((int64_t)timegm(&tm) - off) * 1000000000 + frac;
 	return 0;
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');   /* comm may hold spaces */
+	if (!p)
+		return 0;
+	/* a zombie is dead for our purposes (its parent may never reap it) */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return 0;
+	/* after ") " come fields 3..; starttime is field 22 (counted by hand: scanf is a large
+	 * part of libc to map into every monitor for one number) */
+	p += 2;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	for (; *p >= '0' && *p <= '9'; p++)
+		st = st * 10 + (unsigned long long)(*p - '0');
+	return *p == ' ' || *p == '\n' || !*p ? st : 0;
+}
+
+int fd_recv(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+int proc_wait_gone(pid_t pid, uint64_t start, int timeout_ms)
+{
+	int fd;
+
+	if (pid <= 0 || proc_start_time(pid) != start)
+		return 0;
+	/* a pidfd wakes us the moment it exits; checked again after opening it, so it is that process */
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (proc_start_time(pid) == start)
+			while (poll(&pf, 1, timeout_ms) < 0 && errno == EINTR)
+				;
+		close(fd);
+	} else {
+		for (int waited = 0; waited < timeout_ms && proc_start_time(pid) == start; waited++)
+			usleep(1000);
+	}
+	return proc_start_time(pid) == start ? -ETIMEDOUT : 0;
 }

@@ -28,6 +28,13 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 /* 64 random hex characters (a Docker-style id). */
 void random_hex_id(char out[65]);
+/* Start time of a process in clock ticks since boot (field 22 of /proc/pid/stat), 0 if it is
+ * gone or a zombie: with the pid it names one process for good. */
+uint64_t proc_start_time(pid_t pid);
+/* Wait (timeout_ms at most) until the process pid with that start time is gone; 0 when it is. */
+int proc_wait_gone(pid_t pid, uint64_t start, int timeout_ms);
+/* Receive one fd sent with SCM_RIGHTS (and one byte) on sock, close-on-exec; -1 on failure. */
+int fd_recv(int sock);
 /* Wall-clock time in nanoseconds. */
 int64_t now_ns(void);
 /* RFC3339Nano UTC of a unix time in ns, Go style (trailing zeros of the fraction trimmed). */

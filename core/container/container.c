@@ -245,12 +245,31 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c)
 	struct store *st;
 	sqlite3_stmt *s;
 	char sql[1024] = "UPDATE containers SET ";
-	int lk, n = 0, remove;
+	int lk, n = 0;
 	json_t *rec = container_live_take(ctx, c->id, &lk);
 	berr_t e = { 0 };
 
 	if (!rec)
 		return 0;
+	for (size_t i = 0; i < sizeof(LIVE_COLS) / sizeof(LIVE_COLS[0]); i++) {
+		json_t *v = json_object_get(rec, LIVE_COLS[i].col);
+		if (v)
+			live_apply_to(c, LIVE_COLS[i].col, v);
+	}
+	/* --rm: after the exit, or after a first start that failed ("created") */
+	if (json_is_true(json_object_get(rec, "remove")) && (!strcmp(c->state, "exited") || !strcmp(c->state, "created"))) {
+		/* --rm: the monitor wrote its last record and is on its way out; let it finish. The
+		 * row goes with the rest, so the exit is not written into it first */
+		proc_wait_gone(c->monitor_pid, c->monitor_start, 2000);
+		ctx_reap_children(ctx);
+		if (container_remove(ctx, c, &e) == 0) {
+			container_live_done(ctx, c->id, lk);
+			json_decref(rec);
+			volume_remove_anonymous(ctx, json_object_get(c->doc, "Mounts"));
+			return 1;
+		}
+		berr_clear(&e);   /* it stays, exited, as when --rm cannot remove it */
+	}
 	for (size_t i = 0; i < sizeof(LIVE_COLS) / sizeof(LIVE_COLS[0]); i++)
 		if (json_object_get(rec, LIVE_COLS[i].col)) {
 			size_t l = strlen(sql);
@@ -271,7 +290,6 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c)
 					sqlite3_bind_text(s, k++, json_string_value(v) ?: "", -1, SQLITE_TRANSIENT);
 				else
 					sqlite3_bind_int64(s, k++, json_integer_value(v));
-				live_apply_to(c, LIVE_COLS[i].col, v);
 			}
 			if (sqlite3_step(s) != SQLITE_DONE) {
 				/* leave the record for the next reader rather than lose it */
@@ -283,19 +301,9 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c)
 			sqlite3_finalize(s);
 		}
 	}
-	/* --rm: after the exit, or after a first start that failed ("created") */
-	remove = json_is_true(json_object_get(rec, "remove")) && (!strcmp(c->state, "exited") || !strcmp(c->state, "created"));
 	container_live_done(ctx, c->id, lk);
 	json_decref(rec);
-	if (!remove)
-		return 0;
-	/* --rm: the monitor wrote its last record and is on its way out; let it finish */
-	for (int i = 0; i < 200 && container_monitor_alive(c); i++)
-		usleep(10000);
-	if (container_remove(ctx, c, &e) < 0)
-		return 0;
-	volume_remove_anonymous(ctx, json_object_get(c->doc, "Mounts"));
-	return 1;
+	return 0;
 }
 
 void container_fold_all(struct berth_ctx *ctx)

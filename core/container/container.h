@@ -91,6 +91,10 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c);
 /* Fold every pending live record (run when a berth first opens the store, so that what reads
  * the store directly, e.g. volume users and name conflicts, sees monitors' exits and --rm). */
 void container_fold_all(struct berth_ctx *ctx);
+/* exec-root/containers/<id>/init.pid, written by the monitor while the init runs (pid 0 removes
+ * it); read gives the pid while that very process lives, else 0. */
+void container_write_init_pid(struct berth_ctx *ctx, const char *id, pid_t pid);
+pid_t container_read_init_pid(struct berth_ctx *ctx, const char *id);
 /* Apply the liveness rule: turn a running row with a dead monitor into exited (and write it). */
 void container_check_alive(struct berth_ctx *ctx, struct container *c);
 

@@ -102,15 +102,16 @@ static int copy_entry(int src, int dst, const char *name, berr_t *err)
 		target[n] = 0;
 		if (symlinkat(target, dst, name) < 0)
 			return berr_sys(err, errno, "symlink %s", name);
-		fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+		/* best effort, as copy_meta_fd: a file system may refuse owners or times */
+		(void)!fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
 		utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW);
 	} else {
 		/* devices, fifos, sockets: the node itself (no O_NOFOLLOW open needed for metadata) */
 		struct timespec ts[2] = { st.st_atim, st.st_mtim };
 		if (mknodat(dst, name, st.st_mode, st.st_rdev) < 0)
 			return berr_sys(err, errno, "mknod %s", name);
-		fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
-		fchmodat(dst, name, st.st_mode & 07777, 0);
+		(void)!fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+		(void)!fchmodat(dst, name, st.st_mode & 07777, 0);
 		utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW);
 	}
 	return 0;

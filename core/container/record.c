@@ -3,11 +3,11 @@
  * (written by berth at start) and its live-state file (folded into the store by berth, see
  * container_fold_live in container.c). */
 #include "container/container.h"
-#include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -56,15 +56,23 @@ int container_init_alive(const struct container *c)
 int container_mount(struct berth_ctx *ctx, struct container *c, char *path, size_t len, berr_t *err)
 {
 	const struct berth_storage_ops *ops;
+	const char *name, *opts = NULL;
+	struct plugin *p;
 	int r;
 
 	if (c->rootfs) {
 		snprintf(path, len, "%s", c->rootfs);
 		return 0;
 	}
-	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
+	if ((r = ctx_storage(ctx, &ops, &name, err)) < 0)
 		return r;
-	if ((r = ops->get(c->rw_layer, NULL, path, len, err)) < 0)
+	/* a container removed when it exits mounts its layer ephemeral, where the driver can */
+	if (json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove")) &&
+	    plugin_load(ctx, BERTH_PLUGIN_STORAGE, name, &p, err) == 0 &&
+	    BERTH_HAS_MEMBER(struct berth_storage_ops, p->desc->vtable_size, ephemeral_mount_opts) &&
+	    ops->ephemeral_mount_opts)
+		opts = ops->ephemeral_mount_opts();
+	if ((r = ops->get(c->rw_layer, opts, path, len, err)) < 0)
 		return berr_wrap(err, "mount the container's rootfs");
 	return 0;
 }
@@ -81,7 +89,10 @@ int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err)
 	return ops->put(c->rw_layer, err);
 }
 
-/* Write doc to dir/name atomically (temp file, fsync, rename). */
+/* Write doc to dir/name atomically (temp file, rename): readers see the old or the new file.
+ * Not fsynced: these files hold run-time state (monitor.json is rewritten at every start, and
+ * live.json is folded into the store, whose commits are not synced either (WAL, synchronous=
+ * NORMAL)); after a power loss the liveness rule settles a container whose record was lost. */
 static int write_json_atomic(const char *dir, const char *name, json_t *doc, berr_t *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
@@ -91,7 +102,7 @@ static int write_json_atomic(const char *dir, const char *name, json_t *doc, ber
 
 	if (fd < 0)
 		return berr_sys(err, errno, "create %s", tmp);
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, text, strlen(text)) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -220,4 +231,40 @@ void container_live_done(struct berth_ctx *ctx, const char *id, int lock_fd)
 
 	unlink(path);
 	close(lock_fd);
+}
+
+/* exec-root/containers/<id>/init.pid: "pid start-time" of the running init, for containers that
+ * join its netns (their setup cannot ask the store). */
+void container_write_init_pid(struct berth_ctx *ctx, const char *id, pid_t pid)
+{
+	_cleanup_free_ char *dir = container_run_dir(ctx, id);
+	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
+	char line[64];
+	int fd, n;
+
+	if (!pid) {
+		unlink(p);
+		return;
+	}
+	n = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, (unsigned long long)proc_start_time(pid));
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0) {
+		(void)!write_all(fd, line, (size_t)n);
+		close(fd);
+	}
+}
+
+pid_t container_read_init_pid(struct berth_ctx *ctx, const char *id)
+{
+	_cleanup_free_ char *dir = container_run_dir(ctx, id);
+	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
+	FILE *f = fopen(p, "re");
+	int pid = 0;
+	unsigned long long start = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d %llu", &pid, &start) != 2)
+		pid = 0;
+	fclose(f);
+	return pid > 0 && proc_start_time(pid) == start ? pid : 0;
 }

@@ -29,7 +29,10 @@ int luaopen_berth_system(lua_State *L);
 int luaopen_berth_image(lua_State *L);
 int luaopen_berth_registry(lua_State *L);
 
-/* Register `berth` (and its modules) in package.preload and bind ctx to the state. */
+/* Register `berth` (and its modules) in package.preload and bind ctx to the state; loadfile,
+ * dofile and require load berth's own Lua files from their precompiled chunks. */
 void bind_open_all(lua_State *L, struct berth_ctx *ctx);
+/* luaL_loadfile, from the precompiled chunk when path is one of berth's files (lua/chunk.h). */
+int bind_loadfile(lua_State *L, const char *path);
 
 #endif

@@ -5,6 +5,7 @@
 #include "lua/bind.h"
 #include "container/container.h"
 #include "container/attach.h"
+#include "container/spawn.h"
 #include "runtime/runtime.h"
 #include "image/image.h"
 #include "common/util.h"
@@ -17,14 +18,17 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 
 /* Raise a message without luaL_error's "file:line:" prefix: these are user-facing. */
 #define raise_msg(L, ...) (lua_pushfstring((L), __VA_ARGS__), lua_error(L))
@@ -240,36 +244,49 @@ static int l_list(lua_State *L)
 
 /* ---- start and attach ---- */
 
+/* The monitor's one status line (it closes the pipe after writing it). */
 static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 {
 	size_t n = 0;
+
 	while (n + 1 < cap) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		ssize_t r;
+		char *nl;
 		if (poll(&pf, 1, timeout_ms) <= 0)
 			return -1;
-		r = read(fd, buf + n, 1);
+		r = read(fd, buf + n, cap - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return n ? (buf[n] = 0, (int)n) : -1;
-		if (buf[n] == '\n') {
-			buf[n] = 0;
-			return (int)n;
+			break;
+		n += (size_t)r;
+		buf[n] = 0;
+		if ((nl = memchr(buf, '\n', n))) {
+			*nl = 0;
+			return (int)(nl - buf);
 		}
-		n++;
 	}
 	buf[n] = 0;
-	return (int)n;
+	return n ? (int)n : -1;
 }
 
-/* Double-fork the monitor so it is nobody's child but init's; returns the status pipe. */
-static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr_t *err)
+/* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
+ * <message>"). Before it execs berth-monitor, this copy of berth forks the setup child: with c,
+ * the driver and the config in memory it mounts the rootfs, clones the init as the monitor's
+ * child and places it, while the small monitor program starts beside it (container/spawn.h).
+ * The monitor is our child (in a session of its own) until we exit; a second fork to make it
+ * init's at once would copy this big process once more on the way to every start, so we reap
+ * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
+ * connection made before anything runs. */
+static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_fd, berr_t *err)
 {
+	const char *id = c->id;
 	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
-	int p[2], st;
+	int p[2];
 	pid_t pid;
 
+	ctx_reap_children(ctx);
 	if (access(bin, X_OK) < 0) {
 		free(bin);
 		bin = xstrdup(BERTH_PREFIX "/bin/berth-monitor");
@@ -278,21 +295,25 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr
 		return berr_sys(err, errno, "pipe");
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return berr_sys(err, errno, "fork");
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return berr_sys(err, e, "fork");
+	}
 	if (pid == 0) {
-		char fdbuf[16];
-		const char *argv[16];
-		int n = 0, nul;
+		char fdbuf[3][16];
+		const char *argv[20];
+		int n = 0, nul, hs[2];
+		sigset_t mask;
+		pid_t setup;
 		setsid();
-		if (fork() != 0)
-			_exit(0);
 		nul = open("/dev/null", O_RDWR);
 		dup2(nul, 0); dup2(nul, 1);
 		if (nul > 2) close(nul);
 		{
 			/* the monitor outlives us: it must not hold our stderr open; its own
-			 * diagnostics go to a file beside the container's */
+			 * diagnostics (and the setup child's) go to a file beside the container's */
 			char lp[4096];
 			int lf;
 			snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
@@ -302,27 +323,52 @@ static int spawn_monitor(struct berth_ctx *ctx, const char *id, int attach, berr
 				close(lf);
 			}
 		}
+		/* blocked from here on, so that the setup child's exit waits for the monitor's signalfd */
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGCHLD);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGHUP);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+			_exit(125);
+		setup = fork();
+		if (setup == 0) {
+			struct spawn_run run;
+			/* the store's connection belongs to the berth we were forked from */
+			ctx->store = NULL;
+			ctx->store_close = NULL;
+			ctx->store_unavailable = 1;
+			close(hs[0]);
+			container_spawn(ctx, c, &run);
+			spawn_send(hs[1], &run);
+			_exit(0);
+		}
+		close(hs[1]);
+		/* nothing of ours but the three fds below reaches the monitor */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		fcntl(p[1], F_SETFD, 0);
-		snprintf(fdbuf, sizeof(fdbuf), "%d", p[1]);
+		fcntl(hs[0], F_SETFD, 0);
+		snprintf(fdbuf[0], sizeof(fdbuf[0]), "%d", p[1]);
+		snprintf(fdbuf[1], sizeof(fdbuf[1]), "%d", hs[0]);
 		argv[n++] = bin;
 		if (ctx->cfg.path) { argv[n++] = "--config-file"; argv[n++] = ctx->cfg.path; }
 		argv[n++] = "--data-root"; argv[n++] = ctx->cfg.data_root;
 		argv[n++] = "--exec-root"; argv[n++] = ctx->cfg.exec_root;
 		argv[n++] = "--id"; argv[n++] = id;
-		argv[n++] = "--status-fd"; argv[n++] = fdbuf;
-		if (attach) argv[n++] = "--attach";
-		argv[n] = NULL;
-		{
-			sigset_t all;
-			sigemptyset(&all);
-			sigprocmask(SIG_SETMASK, &all, NULL);
+		argv[n++] = "--status-fd"; argv[n++] = fdbuf[0];
+		argv[n++] = "--handoff-fd"; argv[n++] = fdbuf[1];
+		if (client_fd >= 0) {
+			fcntl(client_fd, F_SETFD, 0);
+			snprintf(fdbuf[2], sizeof(fdbuf[2]), "%d", client_fd);
+			argv[n++] = "--client-fd"; argv[n++] = fdbuf[2];
 		}
+		argv[n] = NULL;
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
 	close(p[1]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	ctx_child(ctx, pid);
 	return p[0];
 }
 
@@ -507,30 +553,35 @@ static int l_start(lua_State *L)
 			return bind_raise(L, &err);
 		}
 		r = container_write_monitor_config(ctx, c, other ? other->id : NULL, &err);
+		if (other)   /* the setup child takes c as monitor.json has it */
+			json_object_set_new(c->doc, "NetworkContainerId", json_string(other->id));
 		container_free(other);
 		if (r < 0) {
 			close(lk);
 			return bind_raise(L, &err);
 		}
 	}
-	if ((sfd = spawn_monitor(ctx, c->id, attach, &err)) < 0) {
+	if (attach) {
+		/* the attach connection exists before the init may print: nothing is missed */
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			close(lk);
+			return raise_msg(L, "attach socket: %s", strerror(errno));
+		}
+		sock = sv[0];
+		sfd = spawn_monitor(ctx, c, sv[1], &err);
+		close(sv[1]);
+	} else {
+		sfd = spawn_monitor(ctx, c, -1, &err);
+	}
+	if (sfd < 0) {
+		if (sock >= 0)
+			close(sock);
 		close(lk);
 		return bind_raise(L, &err);
 	}
-	if (read_line(sfd, line, sizeof(line), 60000) < 0) {
-		close(sfd);
-		close(lk);
-		return raise_code(L, 125, "the container's monitor failed to start");
-	}
-	if (!strcmp(line, "ready")) {
-		if (attach && (sock = connect_attach(ctx, c->id, &err)) < 0) {
-			close(sfd);
-			close(lk);
-			return bind_raise(L, &err);
-		}
-		if (read_line(sfd, line, sizeof(line), 60000) < 0)
-			snprintf(line, sizeof(line), "err 125 the container's monitor died during start");
-	}
+	if (read_line(sfd, line, sizeof(line), 60000) < 0)
+		snprintf(line, sizeof(line), "err 125 the container's monitor failed to start");
 	close(sfd);
 	close(lk);
 	if (!strncmp(line, "err ", 4)) {
@@ -671,24 +722,41 @@ static int l_kill(lua_State *L)
 	return 0;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
-
-/* Wait until the row no longer says running/paused/restarting (the monitor recorded the exit). */
+/* Wait until the row no longer says running/paused/restarting (the monitor recorded the exit);
+ * 1 once it does (or the container is gone: --rm), 0 after timeout_ms (-1: no limit). The
+ * monitor records by renaming live.json into the container's directory: inotify wakes us the
+ * moment it does, instead of a poll interval's delay; the periodic look catches the rest (a
+ * monitor that died without a record). */
 static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_ms)
 {
+	_cleanup_free_ char *dir = container_dir(ctx, c->id);
+	_cleanup_close_ int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
 	berr_t err = { 0 };
-	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 20) {
+
+	if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_DELETE_SELF) < 0) {
+		close(in);
+		in = -1;
+	}
+	for (;;) {
+		struct pollfd pf = { .fd = in, .events = POLLIN };
+		int64_t left = timeout_ms < 0 ? 100 : (deadline - now_ns()) / 1000000;
+		char buf[4096];
 		if (container_reload(ctx, c, &err) < 0)
 			return 1;   /* removed (--rm) */
 		if (strcmp(c->state, "running") && strcmp(c->state, "paused") && strcmp(c->state, "restarting"))
 			return 1;
-		sleep_ms(20);
+		if (timeout_ms >= 0 && left <= 0)
+			return 0;
+		if (in >= 0) {
+			if (poll(&pf, 1, left < 100 ? (int)left : 100) > 0)
+				while (read(in, buf, sizeof(buf)) > 0)
+					;
+		} else {
+			struct timespec ts = { 0, (left < 20 ? left : 20) * 1000000 };
+			nanosleep(&ts, NULL);
+		}
 	}
-	return 0;
 }
 
 static void mark_stopping(struct berth_ctx *ctx, const char *id)

@@ -1,18 +1,26 @@
-/* berth-monitor: the per-container supervisor (conmon's role). Started (double-forked) by
- * `berth start/run`, it is the parent of the container's init: it owns the init's stdio (pipes
- * or a pty), feeds the logging driver, serves attach on exec-root/containers/<id>/attach.sock,
- * records the exit and applies the restart policy. It never opens the store (it links neither
- * sqlite nor Lua, curl or libarchive, to stay small): it reads data-root/containers/<id>/
- * monitor.json, written by berth at start, and records the live state in live.json beside it,
- * which the next berth reading the container folds into the store (container_fold_live).
+/* berth-monitor: the per-container supervisor (conmon's role), the one process that lives as long
+ * as the container. It is the parent of the container's init: it owns the init's stdio (pipes or
+ * a pty), feeds the logging driver, serves attach on exec-root/containers/<id>/attach.sock,
+ * records the exit and applies the restart policy. To be small it does none of the setup: a
+ * child of it does that and hands it the init (container/spawn.h) — at a start, a fork of the
+ * berth that started it, made before this program was exec'd; at a restart, berth-runtime
+ * setup. After each exit the monitor undoes the setup itself (the cgroup files and the storage
+ * and network drivers, loaded only then). It links libc and jansson and dlopens the logging
+ * driver: no runtime, seccomp or libcap, Lua, sqlite, curl or libarchive. It never opens the store: it reads
+ * data-root/containers/<id>/monitor.json, written by berth at start, and records its live state
+ * in live.json beside it, which the next berth reading the container folds into the store.
  *
- *   berth-monitor [--config-file F] --data-root D --exec-root E --id ID --status-fd N [--attach]
+ *   berth-monitor [--config-file F] --data-root D --exec-root E --id ID --status-fd N
+ *                 --handoff-fd N [--client-fd N]
  *
- * On the status fd it writes "ready\n" (the attach socket is listening), then "ok <pid>\n" or
+ * --handoff-fd: where the setup child sends the first run; --client-fd: an attach client already
+ * connected (berth run/start -a), served before the init may print anything. On the status fd
+ * it writes "ok <pid>\n" once the command runs and the attach socket listens, or
  * "err <exit code> <message>\n", then closes it. */
 #include "ctx.h"
 #include "container/container.h"
 #include "container/attach.h"
+#include "container/spawn.h"
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -24,11 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,33 +43,24 @@
 #define MAX_CLIENTS 16
 #define LINE_MAX_BYTES (16 * 1024)     /* Docker splits longer lines into partial messages */
 
-struct line_buf {
-	char data[LINE_MAX_BYTES];
-	size_t len;
-};
-
 struct monitor {
 	struct berth_ctx ctx;
 	const char *id;
 	int status_fd;
-	int attach_wait;
 	int listen_fd;
 	int clients[MAX_CLIENTS];
 	int sig_fd;
-	/* the running container */
+	int remove;                  /* --rm */
+	/* the running init */
 	pid_t pid;
 	int out_fd, err_fd;          /* read ends (out_fd = pty master with tty) */
 	int in_fd;                   /* write end of stdin, or the pty master, or -1 */
 	int tty;
-	struct line_buf lines[3];
-	/* drivers */
+	char *lines[3];              /* partial lines of stdout and stderr (LINE_MAX_BYTES each, on use) */
+	size_t line_len[3];
+	/* the logging driver */
 	const struct berth_logging_ops *log_ops;
 	struct berth_logger *logger;
-	const struct berth_network_ops *net_ops;
-	struct berth_endpoint ep;
-	char *netns_path;
-	int net_joined;
-	int mounted;
 	json_t *live;                /* the record kept in live.json, rewritten whole on each change */
 };
 
@@ -104,12 +101,11 @@ static void live_exited(struct monitor *m, const char *state, int code, int oom,
 	live_set(m, "oom", json_integer(oom));
 	live_set(m, "finished_at", json_integer(now_ns()));
 	live_set(m, "error", json_string(error ? error : ""));
-	live_flush(m);
 }
 
 /* A start that failed leaves the container as it was, as Docker does: "created" until it first
  * ran (else "exited"), FinishedAt untouched, the error and Docker's code (127 not found, 126
- * cannot invoke, else 128; the CLI still exits 125 for those). */
+ * cannot invoke, else 128; the CLI still exits 125 for those). finish() writes the record. */
 static void live_start_failed(struct monitor *m, const struct container *c, int code, const char *error)
 {
 	live_set(m, "state", json_string(c->started_at ? "exited" : "created"));
@@ -117,41 +113,6 @@ static void live_start_failed(struct monitor *m, const struct container *c, int 
 	live_set(m, "pid_start", json_integer(0));
 	live_set(m, "exit_code", json_integer(code == 126 || code == 127 ? code : 128));
 	live_set(m, "error", json_string(error ? error : ""));
-	live_flush(m);
-}
-
-/* exec-root/containers/<id>/init.pid: "pid start-time" of the running init, for containers
- * that join this one's netns (their monitors cannot ask the store). */
-static void write_init_pid(struct monitor *m, pid_t pid)
-{
-	_cleanup_free_ char *dir = container_run_dir(&m->ctx, m->id);
-	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
-	FILE *f;
-
-	if (!pid) {
-		unlink(p);
-		return;
-	}
-	if ((f = fopen(p, "we"))) {
-		fprintf(f, "%d %llu\n", (int)pid, (unsigned long long)proc_start_time(pid));
-		fclose(f);
-	}
-}
-
-static pid_t read_init_pid(struct monitor *m, const char *id)
-{
-	_cleanup_free_ char *dir = container_run_dir(&m->ctx, id);
-	_cleanup_free_ char *p = xasprintf("%s/init.pid", dir);
-	FILE *f = fopen(p, "re");
-	int pid = 0;
-	unsigned long long start = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%d %llu", &pid, &start) != 2)
-		pid = 0;
-	fclose(f);
-	return pid > 0 && proc_start_time(pid) == start ? pid : 0;
 }
 
 static void status(struct monitor *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -167,12 +128,7 @@ static void status(struct monitor *m, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	(void)!write(m->status_fd, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : strlen(buf));
-}
-
-static void status_close(struct monitor *m)
-{
-	if (m->status_fd >= 0)
-		close(m->status_fd);
+	close(m->status_fd);
 	m->status_fd = -1;
 }
 
@@ -189,13 +145,31 @@ static void log_emit(struct monitor *m, int stream, const char *data, size_t len
 
 static void log_feed(struct monitor *m, int stream, const char *data, size_t len)
 {
-	struct line_buf *lb = &m->lines[stream];
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++) {
-		lb->data[lb->len++] = data[i];
-		if (data[i] == '\n' || lb->len == sizeof(lb->data)) {
-			log_emit(m, stream, lb->data, lb->len, data[i] != '\n');
-			lb->len = 0;
+	if (!m->logger)
+		return;
+	while (i < len) {
+		/* whole lines straight from the read buffer; only a line's unfinished tail is copied */
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - data) + 1 : len, take;
+		if (!m->line_len[stream] && nl && end - i <= LINE_MAX_BYTES) {
+			log_emit(m, stream, data + i, end - i, 0);
+			i = end;
+			continue;
+		}
+		if (!m->lines[stream])
+			m->lines[stream] = xmalloc(LINE_MAX_BYTES);
+		take = end - i;
+		if (take > LINE_MAX_BYTES - m->line_len[stream])
+			take = LINE_MAX_BYTES - m->line_len[stream];
+		memcpy(m->lines[stream] + m->line_len[stream], data + i, take);
+		m->line_len[stream] += take;
+		i += take;
+		if (m->lines[stream][m->line_len[stream] - 1] == '\n' || m->line_len[stream] == LINE_MAX_BYTES) {
+			log_emit(m, stream, m->lines[stream], m->line_len[stream],
+				 m->lines[stream][m->line_len[stream] - 1] != '\n');
+			m->line_len[stream] = 0;
 		}
 	}
 }
@@ -203,9 +177,9 @@ static void log_feed(struct monitor *m, int stream, const char *data, size_t len
 static void log_flush(struct monitor *m)
 {
 	for (int s = 1; s <= 2; s++)
-		if (m->lines[s].len) {
-			log_emit(m, s, m->lines[s].data, m->lines[s].len, 0);
-			m->lines[s].len = 0;
+		if (m->line_len[s]) {
+			log_emit(m, s, m->lines[s], m->line_len[s], 0);
+			m->line_len[s] = 0;
 		}
 }
 
@@ -213,25 +187,23 @@ static int open_logger(struct monitor *m, struct container *c, berr_t *err)
 {
 	json_t *lc = json_object_get(json_object_get(c->doc, "HostConfig"), "LogConfig");
 	const char *type = json_string_value(json_object_get(lc, "Type"));
+	const char *dflt = m->ctx.cfg.log_driver && *m->ctx.cfg.log_driver ? m->ctx.cfg.log_driver : "json-file";
 	_cleanup_free_ char *opts = NULL, *dir = container_dir(&m->ctx, c->id);
+	json_t *o = json_object_get(lc, "Config");
 	struct plugin *p;
 	int r;
 
 	if (!type || !*type)
-		type = m->ctx.cfg.log_driver && *m->ctx.cfg.log_driver ? m->ctx.cfg.log_driver : "json-file";
+		type = dflt;
 	if (!strcmp(type, "none"))
 		return 0;
 	if ((r = plugin_load(&m->ctx, BERTH_PLUGIN_LOGGING, type, &p, err)) < 0)
 		return r;
 	m->log_ops = p->desc->vtable;
-	{
-		/* Docker: the daemon's log-opts apply to containers of the daemon's log-driver that set none */
-		json_t *o = json_object_get(lc, "Config");
-		const char *dflt = m->ctx.cfg.log_driver && *m->ctx.cfg.log_driver ? m->ctx.cfg.log_driver : "json-file";
-		if (json_object_size(o) == 0 && !strcmp(type, dflt))
-			o = json_object_get(m->ctx.cfg.root, "log-opts");
-		opts = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	}
+	/* Docker: the daemon's log-opts apply to containers of the daemon's log-driver that set none */
+	if (json_object_size(o) == 0 && !strcmp(type, dflt))
+		o = json_object_get(m->ctx.cfg.root, "log-opts");
+	opts = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	m->logger = m->log_ops->open(dir, c->id, opts ? opts : "{}", err);
 	if (!m->logger)
 		return berr_wrap(err, "logging driver %s", type);
@@ -249,17 +221,30 @@ static void broadcast(struct monitor *m, int type, const char *data, size_t len)
 		}
 }
 
-static void accept_client(struct monitor *m)
+static void add_client(struct monitor *m, int fd)
 {
-	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m->clients[i] < 0) {
 			m->clients[i] = fd;
 			return;
 		}
 	close(fd);
+}
+
+static void close_clients(struct monitor *m)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (m->clients[i] >= 0) {
+			close(m->clients[i]);
+			m->clients[i] = -1;
+		}
+}
+
+static void accept_client(struct monitor *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		add_client(m, fd);
 }
 
 static void client_input(struct monitor *m, int i)
@@ -311,73 +296,98 @@ static int open_listener(struct monitor *m, berr_t *err)
 	return 0;
 }
 
-/* ---- network ---- */
+/* ---- berth-runtime: the setup of a restart ---- */
 
-static const char *network_driver(struct monitor *m, const char *mode)
+/* Run berth-runtime ACTION for this container with fd passed as --fd; returns its pid. */
+static pid_t run_helper(struct monitor *m, const char *action, int fd)
 {
-	if (!mode || !*mode || !strcmp(mode, "default"))
-		return m->ctx.cfg.network_driver && *m->ctx.cfg.network_driver ? m->ctx.cfg.network_driver : "none";
-	if (!strncmp(mode, "container:", 10))
-		return "container";
-	return mode;
+	_cleanup_free_ char *bin = xasprintf("%s/berth-runtime", m->ctx.exe_dir);
+	char fdbuf[16];
+	const char *argv[16];
+	int n = 0;
+	pid_t pid;
+
+	if (access(bin, X_OK) < 0) {
+		free(bin);
+		bin = xstrdup(BERTH_PREFIX "/bin/berth-runtime");
+	}
+	snprintf(fdbuf, sizeof(fdbuf), "%d", fd);
+	argv[n++] = bin;
+	argv[n++] = action;
+	if (m->ctx.cfg.path) { argv[n++] = "--config-file"; argv[n++] = m->ctx.cfg.path; }
+	argv[n++] = "--data-root"; argv[n++] = m->ctx.cfg.data_root;
+	argv[n++] = "--exec-root"; argv[n++] = m->ctx.cfg.exec_root;
+	argv[n++] = "--id"; argv[n++] = m->id;
+	argv[n++] = "--fd"; argv[n++] = fdbuf;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		fcntl(fd, F_SETFD, 0);
+		execv(bin, (char *const *)argv);
+		fprintf(stderr, "berth-monitor: exec %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	return pid;
 }
 
-static int network_join(struct monitor *m, struct container *c, struct rt_spec *s, berr_t *err)
+static void reap(pid_t pid)
 {
-	const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
-	const char *drv = network_driver(m, mode);
-	struct plugin *p;
-	int r;
-
-	if ((r = plugin_load(&m->ctx, BERTH_PLUGIN_NETWORK, drv, &p, err)) < 0)
-		return r;
-	m->net_ops = p->desc->vtable;
-	if (!p->initialised) {
-		const char *sd = plugin_host(&m->ctx)->state_dir(drv);
-		if ((r = m->net_ops->init(sd, err)) < 0)
-			return berr_wrap(err, "network driver %s", drv);
-		p->initialised = 1;
-	}
-	memset(&m->ep, 0, sizeof(m->ep));
-	m->ep.network_id = drv;
-	m->ep.endpoint_id = m->id;
-	m->ep.container_id = m->id;
-	m->ep.options_json = "{}";
-	if (s->net == RT_NET_NEW) {
-		/* name the netns by a bind mount so drivers (and nsenter users) can reach it */
-		_cleanup_free_ char *src = xasprintf("/proc/%d/ns/net", (int)m->pid);
-		_cleanup_free_ char *dir = xasprintf("%s/netns", m->ctx.cfg.exec_root);
-		int fd;
-		m->netns_path = container_netns_path(&m->ctx, m->id);
-		if ((r = mkdir_p(dir, 0700, err)) < 0)
-			return r;
-		fd = open(m->netns_path, O_CREAT | O_RDONLY | O_CLOEXEC, 0600);
-		if (fd >= 0)
-			close(fd);
-		if (mount(src, m->netns_path, NULL, MS_BIND, NULL) < 0)
-			return berr_sys(err, errno, "bind netns to %s", m->netns_path);
-		m->ep.netns_path = m->netns_path;
-	} else if (s->net == RT_NET_JOIN) {
-		m->ep.netns_path = s->net_join_path;
-	}
-	if ((r = m->net_ops->join(&m->ep, err)) < 0)
-		return berr_wrap(err, "network driver %s: join", drv);
-	m->net_joined = 1;
-	return 0;
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
-static void network_leave(struct monitor *m)
+/* berth-runtime setup: a new init for a restart, handed over like the first. */
+static void spawn_again(struct monitor *m, struct spawn_run *run)
+{
+	int sv[2];
+	pid_t pid;
+
+	memset(run, 0, sizeof(*run));
+	run->code = 125;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(run->msg, sizeof(run->msg), "socketpair: %s", strerror(errno));
+		return;
+	}
+	pid = run_helper(m, "setup", sv[1]);
+	close(sv[1]);
+	if (pid < 0 || spawn_recv(sv[0], run) < 0) {
+		run->code = 125;
+		snprintf(run->msg, sizeof(run->msg), "berth-runtime setup failed (see monitor.log)");
+	}
+	close(sv[0]);
+	reap(pid);
+}
+
+/* The end of the monitor: the log closed, the socket gone, then the final record and the exit
+ * frame. Once the record is out, berth may remove the container's directories (--rm), so
+ * nothing of ours writes there any more. */
+static void finish(struct monitor *m, const char *exit_payload)
+{
+	_cleanup_free_ char *rundir = container_run_dir(&m->ctx, m->id);
+	_cleanup_free_ char *sock = xasprintf("%s/attach.sock", rundir);
+
+	if (m->logger)
+		m->log_ops->close(m->logger);
+	m->logger = NULL;
+	unlink(sock);
+	live_flush(m);
+	broadcast(m, ATTACH_EXIT, exit_payload, strlen(exit_payload));
+	close_clients(m);
+}
+
+/* Undo the run (network, netns bind, cgroup, rootfs mount); returns whether the memory cgroup
+ * recorded an OOM kill. The drivers it needs are loaded now, after the container ran. */
+static int teardown(struct monitor *m)
 {
 	berr_t e = { 0 };
-	if (m->net_joined && m->net_ops->leave)
-		m->net_ops->leave(&m->ep, &e);
-	m->net_joined = 0;
-	if (m->netns_path) {
-		umount2(m->netns_path, MNT_DETACH);
-		unlink(m->netns_path);
-		free(m->netns_path);
-		m->netns_path = NULL;
-	}
+	int oom = 0;
+
+	if (container_teardown(&m->ctx, m->id, &oom, &e) < 0)
+		fprintf(stderr, "berth-monitor: teardown: %s\n", e.msg);
+	return oom;
 }
 
 /* ---- one run of the container ---- */
@@ -390,120 +400,56 @@ static void close_stdio(struct monitor *m)
 	m->out_fd = m->err_fd = m->in_fd = -1;
 }
 
-/* Start the init; returns 0 or <0 with *code (Docker's exit code for the failure). */
-static int start_once(struct monitor *m, struct container *c, int *code, berr_t *err)
+static void drop_run(struct spawn_run *run)
 {
-	char rootfs[4096];
-	_cleanup_free_ char *cdir = container_dir(&m->ctx, c->id);
-	_cleanup_free_ char *seccomp = xasprintf("%s/scripts/container/seccomp-default.json", m->ctx.root_dir);
-	struct rt_spec s;
-	struct rt_proc p;
-	int child_stdio[3] = { -1, -1, -1 }, console[2] = { -1, -1 };
-	int open_stdin = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "OpenStdin"));
-	int r;
-
-	*code = 125;
-	if ((r = container_mount(&m->ctx, c, rootfs, sizeof(rootfs), err)) < 0)
-		return r;
-	m->mounted = 1;
-	if ((r = rt_spec_from_json(&s, c->doc, rootfs, cdir, seccomp, err)) < 0)
-		return r;
-	{
-		_cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", m->ctx.cfg.data_root);
-		if ((r = rt_seccomp_prepare(&s, cache, err)) < 0) {
-			rt_spec_free(&s);
-			return r;
+	int *fds[6] = { &run->sync_fd, &run->exec_fd, &run->out_fd, &run->err_fd, &run->in_fd, &run->console_fd };
+	for (int i = 0; i < 6; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
 		}
-	}
-	if (s.net == RT_NET_JOIN) {
-		/* berth resolved the name to an id when it wrote monitor.json */
-		const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
-		const char *other = json_string_value(json_object_get(c->doc, "NetworkContainerId"));
-		pid_t opid = read_init_pid(m, other ? other : mode + 10);
-		if (!opid) {
-			r = berr_set(err, EINVAL, "cannot join network of a non running container: %s", mode + 10);
-			rt_spec_free(&s);
-			return r;
-		}
-		s.net_join_path = xasprintf("/proc/%d/ns/net", (int)opid);
-	}
-	m->tty = s.tty;
-	p.console_fd = -1;
-	if (s.tty) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
-			rt_spec_free(&s);
-			return berr_sys(err, errno, "console socket");
-		}
-		p.console_fd = console[1];
-		child_stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	} else {
-		int o[2], e[2], i[2] = { -1, -1 };
-		if (pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 || (open_stdin && pipe2(i, O_CLOEXEC) < 0)) {
-			rt_spec_free(&s);
-			return berr_sys(err, errno, "pipe");
-		}
-		m->out_fd = o[0];
-		m->err_fd = e[0];
-		child_stdio[1] = o[1];
-		child_stdio[2] = e[1];
-		if (open_stdin) {
-			m->in_fd = i[1];
-			child_stdio[0] = i[0];
-		} else {
-			child_stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		}
-	}
-	r = runtime_spawn(&s, child_stdio, &p, err);
-	if (console[1] >= 0)
-		close(console[1]);
-	for (int i = 0; i < 3; i++)
-		if (child_stdio[i] >= 0 && (i == 0 || child_stdio[i] != child_stdio[i - 1]))
-			close(child_stdio[i]);
-	if (r < 0) {
-		rt_spec_free(&s);
-		return r;
-	}
-	m->pid = p.pid;
-	if ((r = cgroup_create(c->id, &s.limits, p.pid, err)) < 0 || (r = network_join(m, c, &s, err)) < 0) {
-		rt_spec_free(&s);
-		runtime_abort(&p, code, err);
-		m->pid = 0;
-		return r;
-	}
-	rt_spec_free(&s);
-	status(m, "ready\n");
-	if (m->attach_wait) {
-		/* output must not start before the client that asked for it is listening */
-		struct pollfd pf = { .fd = m->listen_fd, .events = POLLIN };
-		if (poll(&pf, 1, 10000) > 0)
-			accept_client(m);
-		m->attach_wait = 0;
-	}
-	if ((r = runtime_release(&p, code, err)) < 0) {
-		if (console[0] >= 0)
-			close(console[0]);
-		waitpid(p.pid, NULL, 0);
-		m->pid = 0;
-		return r;
-	}
-	if (console[0] >= 0) {
-		m->out_fd = m->in_fd = rt_recv_console(console[0]);
-		close(console[0]);
-	}
-	return 0;
 }
 
-static void after_exit(struct monitor *m, struct container *c)
+/* Let the handed-over init exec its command; 0 once it runs, else <0 with *code and err. */
+static int start_run(struct monitor *m, struct spawn_run *run, int *code, berr_t *err)
 {
-	berr_t e = { 0 };
+	int r;
 
-	close_stdio(m);
-	network_leave(m);
-	cgroup_remove(c->id, &e);
-	if (m->mounted) {
-		container_unmount(&m->ctx, c, &e);
-		m->mounted = 0;
+	*code = run->code;
+	if (run->code) {
+		berr_set(err, EIO, "%s", run->msg);
+		drop_run(run);
+		return -EIO;
 	}
+	m->pid = run->pid;
+	m->tty = run->tty;
+	m->out_fd = run->out_fd;
+	m->err_fd = run->err_fd;
+	m->in_fd = run->in_fd;
+	{
+		/* the init may have failed already (it finishes its setup before this): its own
+		 * report is the cause then, not the closed pipe */
+		berr_t go = { 0 };
+		int lr = runtime_let_go(run->sync_fd, &go);
+		run->sync_fd = -1;
+		r = runtime_exec_result(run->exec_fd, code, err);
+		run->exec_fd = -1;
+		if (r == 0 && lr < 0) {
+			*code = 125;
+			r = berr_set(err, go.code, "%s", go.msg);
+		}
+	}
+	if (r == 0 && run->console_fd >= 0) {
+		m->out_fd = m->in_fd = fd_recv(run->console_fd);
+		if (m->out_fd < 0) {
+			r = berr_set(err, EIO, "receive the container's terminal");
+			*code = 125;
+		}
+	}
+	if (run->console_fd >= 0)
+		close(run->console_fd);
+	run->console_fd = -1;
+	return r;
 }
 
 /* Pump stdio and clients until the init exits; returns its wait status. */
@@ -548,6 +494,7 @@ static int supervise(struct monitor *m)
 				if (si.ssi_signo == SIGCHLD) {
 					pid_t w;
 					int st;
+					/* the init, or the setup child that handed it over */
 					while ((w = waitpid(-1, &st, WNOHANG)) > 0)
 						if (w == m->pid) {
 							wstatus = st;
@@ -610,21 +557,22 @@ static int should_restart(struct container *c, int code, int restarts, int stopp
 }
 
 static int parse_args(int argc, char **argv, const char **cfg, const char **dr, const char **er,
-		      struct monitor *m)
+		      int *handoff_fd, int *client_fd, struct monitor *m)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--attach")) { m->attach_wait = 1; continue; }
 		if (!v) return -1;
 		if (!strcmp(a, "--config-file")) *cfg = v;
 		else if (!strcmp(a, "--data-root")) *dr = v;
 		else if (!strcmp(a, "--exec-root")) *er = v;
 		else if (!strcmp(a, "--id")) m->id = v;
 		else if (!strcmp(a, "--status-fd")) m->status_fd = atoi(v);
+		else if (!strcmp(a, "--handoff-fd")) *handoff_fd = atoi(v);
+		else if (!strcmp(a, "--client-fd")) *client_fd = atoi(v);
 		else return -1;
 		i++;
 	}
-	return m->id ? 0 : -1;
+	return m->id && *handoff_fd >= 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -633,9 +581,10 @@ int main(int argc, char **argv)
 	struct monitor *m = &mon;
 	const char *cfg = NULL, *dr = NULL, *er = NULL;
 	struct container *c = NULL;
+	struct spawn_run run;
 	berr_t err = { 0 };
 	sigset_t mask;
-	int code = 0, restarts = 0, r;
+	int code = 0, restarts = 0, handoff_fd = -1, client_fd = -1, r;
 	int64_t backoff_ms = 100;
 
 	if (argc > 1 && !strcmp(argv[1], "--version")) {
@@ -646,13 +595,19 @@ int main(int argc, char **argv)
 	m->listen_fd = m->out_fd = m->err_fd = m->in_fd = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		m->clients[i] = -1;
-	if (parse_args(argc, argv, &cfg, &dr, &er, m) < 0) {
+	if (parse_args(argc, argv, &cfg, &dr, &er, &handoff_fd, &client_fd, m) < 0) {
 		fprintf(stderr, "berth-monitor: started by berth, not by hand\n");
 		return 2;
 	}
+	fcntl(handoff_fd, F_SETFD, FD_CLOEXEC);
 	if (m->status_fd >= 0)
 		fcntl(m->status_fd, F_SETFD, FD_CLOEXEC);
+	if (client_fd >= 0) {
+		fcntl(client_fd, F_SETFD, FD_CLOEXEC);
+		add_client(m, client_fd);
+	}
 	signal(SIGPIPE, SIG_IGN);
+	/* berth blocked these before the setup child was forked: its exit is not lost */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -666,107 +621,103 @@ int main(int argc, char **argv)
 	if (ctx_init(&m->ctx, cfg, dr, er, &err) < 0 ||
 	    container_read_monitor_config(&m->ctx, m->id, &c, &err) < 0 ||
 	    open_listener(m, &err) < 0 || open_logger(m, c, &err) < 0) {
+		/* the setup child holds an init that must not run unsupervised: take it and kill it */
+		if (spawn_recv(handoff_fd, &run) == 0 && !run.code) {
+			kill(run.pid, SIGKILL);
+			drop_run(&run);
+			reap(run.pid);
+			teardown(m);
+		}
 		status(m, "err 125 %s\n", err.msg);
 		return 125;
 	}
 	restarts = c->restart_count;
+	m->remove = json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove"));
 	live_set(m, "monitor_pid", json_integer(getpid()));
 	live_set(m, "monitor_start", json_integer((json_int_t)proc_start_time(getpid())));
 	/* --rm: the foreground CLI may be gone (or detached); the first berth that folds the exited
 	 * record removes the container (container_fold_live), the foreground run right away */
-	if (json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove")))
+	if (m->remove)
 		live_set(m, "remove", json_true());
-	live_flush(m);
+	if (spawn_recv(handoff_fd, &run) < 0) {
+		run.code = 125;
+		snprintf(run.msg, sizeof(run.msg), "the container's setup died (see monitor.log)");
+	}
+	close(handoff_fd);
 	for (;;) {
 		int wstatus, oom, stopped;
 		int64_t started = now_ns();
 		_cleanup_free_ char *rundir = container_run_dir(&m->ctx, c->id);
 		_cleanup_free_ char *stopmark = xasprintf("%s/stopping", rundir);
 
-		unlink(stopmark);
 		berr_clear(&err);
-		if ((r = start_once(m, c, &code, &err)) < 0) {
-			after_exit(m, c);
+		if ((r = start_run(m, &run, &code, &err)) < 0) {
+			close_stdio(m);
+			if (m->pid > 0) {
+				reap(m->pid);
+				m->pid = 0;
+				teardown(m);   /* a setup that failed undid itself; an init that failed did not */
+			}
 			if (restarts == c->restart_count)
 				live_start_failed(m, c, code, err.msg);
 			else
 				live_exited(m, "exited", code, 0, err.msg);
+			finish(m, "");
 			status(m, "err %d %s\n", code, err.msg);
-			status_close(m);
-			broadcast(m, ATTACH_EXIT, "", 0);
 			break;
 		}
+		unlink(stopmark);
 		live_running(m, restarts);
-		write_init_pid(m, m->pid);
+		container_write_init_pid(&m->ctx, m->id, m->pid);
 		status(m, "ok %d\n", (int)m->pid);
-		status_close(m);
 
 		wstatus = supervise(m);
 		code = exit_code_of(wstatus);
-		oom = cgroup_oom_killed(c->id);
 		stopped = access(stopmark, F_OK) == 0;
-		write_init_pid(m, 0);
-		after_exit(m, c);
+		container_write_init_pid(&m->ctx, m->id, 0);
+		m->pid = 0;
+		close_stdio(m);
+		oom = teardown(m);
 		{
 			char cs[16];
-			snprintf(cs, sizeof(cs), "%d", code);
-			{
-				/* berth update may have changed the restart policy while the container ran */
-				struct container *n;
-				berr_t e = { 0 };
-				if (container_read_monitor_config(&m->ctx, m->id, &n, &e) == 0) {
-					json_t *rp = json_object_get(json_object_get(n->doc, "HostConfig"), "RestartPolicy");
-					json_t *hc = json_object_get(c->doc, "HostConfig");
-					if (rp && hc)
-						json_object_set(hc, "RestartPolicy", rp);
-					container_free(n);
-				}
+			struct container *n;
+			berr_t e = { 0 };
+			int again;
+			/* berth update may have changed the restart policy while the container ran */
+			if (container_read_monitor_config(&m->ctx, m->id, &n, &e) == 0) {
+				n->restart_count = c->restart_count;
+				container_free(c);
+				c = n;
 			}
-			int again = should_restart(c, code, restarts - c->restart_count, stopped);
+			snprintf(cs, sizeof(cs), "%d", code);
+			again = should_restart(c, code, restarts - c->restart_count, stopped);
 			live_exited(m, again ? "restarting" : "exited", code, oom, "");
-			broadcast(m, ATTACH_EXIT, cs, strlen(cs));
-			if (!again)
+			if (!again) {
+				finish(m, cs);
 				break;
+			}
+			live_flush(m);
+			broadcast(m, ATTACH_EXIT, cs, strlen(cs));
 		}
 		/* back-off: doubles from 100ms, reset when the container ran for 10s */
 		if (now_ns() - started > 10LL * 1000000000)
 			backoff_ms = 100;
-		for (int i = 0; i < MAX_CLIENTS; i++)
-			if (m->clients[i] >= 0) {
-				close(m->clients[i]);
-				m->clients[i] = -1;
-			}
+		close_clients(m);
 		{
 			struct timespec ts = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000 };
 			nanosleep(&ts, NULL);
 		}
 		if (access(stopmark, F_OK) == 0) {
 			live_set(m, "state", json_string("exited"));
-			live_flush(m);
+			finish(m, "");
 			break;
 		}
 		backoff_ms = backoff_ms * 2 > 60000 ? 60000 : backoff_ms * 2;
 		restarts++;
-		{
-			/* berth update may have changed the policy or limits: take its latest document */
-			struct container *n;
-			if (container_read_monitor_config(&m->ctx, m->id, &n, &err) == 0) {
-				n->restart_count = c->restart_count;
-				container_free(c);
-				c = n;
-			}
-		}
+		spawn_again(m, &run);
 	}
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (m->clients[i] >= 0)
-			close(m->clients[i]);
-	if (m->logger)
-		m->log_ops->close(m->logger);
-	{
-		_cleanup_free_ char *rundir = container_run_dir(&m->ctx, c->id);
-		_cleanup_free_ char *sock = xasprintf("%s/attach.sock", rundir);
-		unlink(sock);
-	}
+	for (int s = 0; s < 3; s++)
+		free(m->lines[s]);
 	json_decref(m->live);
 	container_free(c);
 	ctx_free(&m->ctx);

@@ -181,8 +181,8 @@ static int make_devices(int rootfd, berr_t *err)
 			int r = mnt_at(rootfd, host, dst, NULL, MS_BIND, NULL, 0, err);
 			if (r < 0)
 				return r;
-		} else {
-			fchmodat(dev, DEVS[i].name, 0666, 0);
+		} else if (fchmodat(dev, DEVS[i].name, 0666, 0) < 0) {
+			return berr_sys(err, errno, "chmod /dev/%s", DEVS[i].name);   /* mknod obeyed the umask */
 		}
 	}
 	for (size_t i = 0; i < sizeof(LINKS) / sizeof(LINKS[0]); i++)

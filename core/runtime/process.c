@@ -22,48 +22,16 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-struct exec_report {
-	int exit_code;
-	char msg[1024];
-};
-
 static _Noreturn void child_fail(int fd, int code, const berr_t *err)
 {
-	struct exec_report rep = { .exit_code = code };
+	struct rt_exec_report rep = { .exit_code = code };
 	snprintf(rep.msg, sizeof(rep.msg), "%.1000s", err->msg);
 	(void)!write(fd, &rep, sizeof(rep));
 	_exit(code);
-}
-
-uint64_t proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');   /* comm may hold spaces */
-	if (!p)
-		return 0;
-	/* a zombie is dead for our purposes (its parent may never reap it) */
-	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-		return 0;
-	/* after ") " come fields 3..; starttime is field 22 */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &st) != 1)
-		return 0;
-	return st;
 }
 
 int rt_find_program(const char *argv0, char *const *env, char *out, size_t len)
@@ -177,23 +145,6 @@ static int open_console(int sock, berr_t *err)
 	return 0;
 }
 
-int rt_recv_console(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 static int mkdir_p_quiet(const char *path)
 {
 	berr_t e = { 0 };
@@ -202,11 +153,106 @@ static int mkdir_p_quiet(const char *path)
 
 _Noreturn void rt_exec_final(struct rt_spec *s, int exec_w);
 
+/* What the final exec needs, worked out before the release. */
+struct exec_plan {
+	char prog[4096];
+	char **env;
+};
+
+/* The steps of the final exec that can fail: user, privileges (bounding set, ids, caps,
+ * no_new_privs, seccomp), environment, the program's path. Failures go to exec_w. */
+static void exec_prepare(struct rt_spec *s, int exec_w, struct exec_plan *x)
+{
+	berr_t err = { 0 };
+	_cleanup_free_ char *home = NULL;
+	int r;
+
+	{
+		uid_t uid; gid_t gid, *groups = NULL; size_t ng = 0;
+		if (rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, &err) < 0)
+			child_fail(exec_w, 125, &err);
+		free(groups);
+	}
+	/* nothing but stdio crosses into the container, whatever the process that set it up held
+	 * open (a berth fork carries its caller's files); before seccomp, which may forbid it */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (rt_apply_privileges(s, &err) < 0)
+		child_fail(exec_w, 125, &err);
+	x->env = build_env(s, home);
+	r = rt_find_program(s->argv[0], x->env, x->prog, sizeof(x->prog));
+	if (r == -ENOENT) {
+		if (strchr(s->argv[0], '/'))
+			berr_set(&err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", s->argv[0], s->argv[0]);
+		else
+			berr_set(&err, ENOENT, "exec: \"%s\": executable file not found in $PATH", s->argv[0]);
+		child_fail(exec_w, 127, &err);
+	}
+	if (r == -EACCES) {
+		berr_set(&err, EACCES, "exec: \"%s\": permission denied", s->argv[0]);
+		child_fail(exec_w, 126, &err);
+	}
+}
+
+static _Noreturn void exec_now(struct rt_spec *s, struct exec_plan *x, int exec_w)
+{
+	berr_t err = { 0 };
+	sigset_t none;
+	int r;
+
+	/* the program starts with the signal state of a fresh process, not the monitor's (which
+	 * blocks SIGCHLD/SIGTERM/... for its signalfd and ignores SIGPIPE) */
+	sigemptyset(&none);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (s->init) {
+		/* --init: berth-init runs the command (found above, so a missing one still fails the
+		 * start with Docker's message) and stays pid 1 */
+		size_t n = 0;
+		char **argv;
+		while (s->argv[n])
+			n++;
+		argv = xcalloc(n + 3, sizeof(char *));
+		argv[0] = RT_INIT_PATH;
+		argv[1] = "--";
+		memcpy(argv + 2, s->argv, n * sizeof(char *));
+		execve(RT_INIT_PATH, argv, x->env);
+		r = errno;
+		berr_sys(&err, r, "exec: \"%s\"", RT_INIT_PATH);
+		child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
+	}
+	execve(x->prog, s->argv, x->env);
+	r = errno;
+	berr_sys(&err, r, "exec: \"%s\"", s->argv[0]);
+	child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
+}
+
+_Noreturn void rt_exec_final(struct rt_spec *s, int exec_w)
+{
+	struct exec_plan x;
+
+	exec_prepare(s, exec_w, &x);
+	exec_now(s, &x, exec_w);
+}
+
+static void wait_for(int sync_r, char what)
+{
+	char c;
+
+	if (read(sync_r, &c, 1) != 1 || c != what)
+		_exit(125);  /* the parent (or the monitor) gave up before letting us go */
+}
+
+/* Two steps gate the init: 'p' once it is placed in its cgroups (the cgroup namespace and the
+ * mounts under /sys/fs/cgroup need that), then 'g' once the monitor is ready for its output.
+ * Everything but the exec itself is done before 'g', while the network is joined and the run
+ * handed over: nothing of the image runs before the release. */
 static _Noreturn void child_main(struct child_args *a)
 {
 	struct rt_spec *s = a->s;
+	struct exec_plan x;
 	berr_t err = { 0 };
-	char go;
 	int rootfd = -1, r;
 
 	/* die with the monitor rather than run unsupervised */
@@ -221,12 +267,10 @@ static _Noreturn void child_main(struct child_args *a)
 		child_fail(a->exec_w, 125, &err);
 	}
 	/* the mounts that need no cgroup overlap the parent's cgroup placement (on v1 the attach
-	 * waits for an RCU grace period, ~10 ms); nothing of the image runs before the release */
+	 * waits for an RCU grace period, ~10 ms) */
 	if ((r = mnt_setup_rootfs(s, &rootfd, &err)) < 0)
 		child_fail(a->exec_w, 125, &err);
-	if (read(a->sync_r, &go, 1) != 1)
-		_exit(125);  /* parent gave up before release */
-	close(a->sync_r);
+	wait_for(a->sync_r, 'p');
 	/* the cgroup namespace is taken after the parent moved us, so berth/<id> is its root */
 	if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
 		berr_sys(&err, errno, "cgroup namespace");
@@ -244,13 +288,6 @@ static _Noreturn void child_main(struct child_args *a)
 	if (s->domainname && s->net != RT_NET_HOST)
 		(void)!setdomainname(s->domainname, strlen(s->domainname));
 
-	for (size_t i = 0; i < s->nrlimits; i++) {
-		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
-		if (setrlimit(s->rlimits[i].resource, &rl) < 0) {
-			berr_sys(&err, errno, "setrlimit %d", s->rlimits[i].resource);
-			child_fail(a->exec_w, 125, &err);
-		}
-	}
 	if (s->cwd) {
 		mkdir_p_quiet(s->cwd);
 		if (chdir(s->cwd) < 0) {
@@ -258,69 +295,10 @@ static _Noreturn void child_main(struct child_args *a)
 			child_fail(a->exec_w, 125, &err);
 		}
 	}
-	rt_exec_final(s, a->exec_w);
-}
-
-_Noreturn void rt_exec_final(struct rt_spec *s, int exec_w)
-{
-	berr_t err = { 0 };
-	char prog[4096];
-	_cleanup_free_ char *home = NULL;
-	int r;
-
-	{
-		uid_t uid; gid_t gid, *groups = NULL; size_t ng = 0;
-		if (rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, &err) < 0)
-			child_fail(exec_w, 125, &err);
-		free(groups);
-	}
-	if (rt_apply_privileges(s, &err) < 0)
-		child_fail(exec_w, 125, &err);
-	{
-		char **env = build_env(s, home);
-		r = rt_find_program(s->argv[0], env, prog, sizeof(prog));
-		if (r == -ENOENT) {
-			if (strchr(s->argv[0], '/'))
-				berr_set(&err, ENOENT, "exec: \"%s\": stat %s: no such file or directory", s->argv[0], s->argv[0]);
-			else
-				berr_set(&err, ENOENT, "exec: \"%s\": executable file not found in $PATH", s->argv[0]);
-			child_fail(exec_w, 127, &err);
-		}
-		if (r == -EACCES) {
-			berr_set(&err, EACCES, "exec: \"%s\": permission denied", s->argv[0]);
-			child_fail(exec_w, 126, &err);
-		}
-		{
-			/* the program starts with the signal state of a fresh process, not the monitor's
-			 * (which blocks SIGCHLD/SIGTERM/... for its signalfd and ignores SIGPIPE) */
-			sigset_t none;
-			sigemptyset(&none);
-			for (int sig = 1; sig < NSIG; sig++)
-				if (sig != SIGKILL && sig != SIGSTOP)
-					signal(sig, SIG_DFL);
-			sigprocmask(SIG_SETMASK, &none, NULL);
-		}
-		if (s->init) {
-			/* --init: berth-init runs the command (found above, so a missing one still fails
-			 * the start with Docker's message) and stays pid 1 */
-			size_t n = 0;
-			char **argv;
-			while (s->argv[n])
-				n++;
-			argv = xcalloc(n + 3, sizeof(char *));
-			argv[0] = RT_INIT_PATH;
-			argv[1] = "--";
-			memcpy(argv + 2, s->argv, n * sizeof(char *));
-			execve(RT_INIT_PATH, argv, env);
-			r = errno;
-			berr_sys(&err, r, "exec: \"%s\"", RT_INIT_PATH);
-			child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
-		}
-		execve(prog, s->argv, env);
-		r = errno;
-		berr_sys(&err, r, "exec: \"%s\"", s->argv[0]);
-		child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
-	}
+	exec_prepare(s, a->exec_w, &x);
+	wait_for(a->sync_r, 'g');
+	close(a->sync_r);
+	exec_now(s, &x, a->exec_w);
 }
 
 int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err)
@@ -329,6 +307,9 @@ int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr
 	struct child_args a = { .s = s, .stdio = stdio, .netns_fd = -1, .console_fd = p->console_fd };
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
 	pid_t pid;
+
+	if (p->clone_parent)
+		flags |= CLONE_PARENT;   /* runc's nsexec way: the init is our parent's (the monitor's) child */
 
 	if (s->net == RT_NET_NEW)
 		flags |= CLONE_NEWNET;
@@ -368,45 +349,17 @@ int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr
 	return 0;
 }
 
-int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err)
-{
-	struct exec_report rep;
-	ssize_t n;
-
-	*exit_code = 0;
-	if (write(p->sync_fd, "g", 1) != 1) {
-		close(p->sync_fd);
-		close(p->exec_fd);
-		*exit_code = 125;
-		return berr_sys(err, errno, "release container init");
-	}
-	close(p->sync_fd);
-	p->sync_fd = -1;
-	do
-		n = read(p->exec_fd, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
-	close(p->exec_fd);
-	p->exec_fd = -1;
-	if (n == 0)
-		return 0;   /* close-on-exec fired: the command is running */
-	if (n != (ssize_t)sizeof(rep)) {
-		*exit_code = 125;
-		return berr_set(err, EIO, "container init died during setup");
-	}
-	*exit_code = rep.exit_code;
-	return berr_set(err, rep.exit_code == 127 ? ENOENT : rep.exit_code == 126 ? EACCES : EIO, "%s", rep.msg);
-}
-
 void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err)
 {
-	struct exec_report rep;
+	struct rt_exec_report rep;
 
 	kill(p->pid, SIGKILL);
-	waitpid(p->pid, NULL, 0);
+	if (!p->clone_parent)
+		waitpid(p->pid, NULL, 0);   /* else our parent reaps it */
 	close(p->sync_fd);
 	p->sync_fd = -1;
-	/* the child is gone: its report, if it wrote one, is all in the pipe */
-	if (fcntl(p->exec_fd, F_SETFL, O_NONBLOCK) == 0 && read(p->exec_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
+	/* its report, if it wrote one, is in the pipe; EOF once it is dead (it held the only writer) */
+	if (read(p->exec_fd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep)) {
 		berr_clear(err);
 		berr_set(err, EIO, "%s", rep.msg);
 		*exit_code = rep.exit_code;

@@ -54,7 +54,8 @@ struct rt_spec {
 	int no_new_privs;
 	int init;                    /* --init: berth-init is pid 1 and runs the command (RT_INIT_PATH) */
 	uint64_t caps;               /* bit n = capability n */
-	json_t *seccomp;             /* Docker-format profile, NULL = unconfined */
+	char *seccomp_file;          /* the Docker-format profile's path, NULL = unconfined */
+	json_t *seccomp;             /* that profile parsed: only when rt_seccomp_prepare compiles it */
 	void *seccomp_bpf;           /* the profile compiled for caps (rt_seccomp_prepare), or NULL */
 	size_t seccomp_bpf_len;      /* its size in bytes (a whole number of struct sock_filter) */
 	struct rt_mount *mounts;
@@ -85,17 +86,23 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		      const char *seccomp_default, berr_t *err);
 void rt_spec_free(struct rt_spec *s);
 
+/* What an init that failed before its exec writes on the exec pipe (EOF alone means it exec'd). */
+struct rt_exec_report {
+	int exit_code;
+	char msg[1024];
+};
+
 struct rt_proc {
 	int console_fd;              /* in: with tty, the child's end of a socketpair for the pty master */
+	int clone_parent;            /* in: 1 = the init becomes our parent's child (CLONE_PARENT) */
 	pid_t pid;
 	int sync_fd;                 /* parent writes one byte to release the child */
 	int exec_fd;                 /* child reports setup/exec failure here; EOF = exec'd */
 };
 
-/* Receive the pty master the init sends over the console socket; -1 on failure. */
-int rt_recv_console(int sock);
-/* clone() the container init in new namespaces; it waits before doing anything. stdio[i] are
- * the fds it gets as 0, 1, 2 (a pty slave for all three with tty). */
+/* clone() the container init in new namespaces; it builds what it can of its file system and
+ * waits to be placed, then to be let go (runtime_release or its parts). stdio[i] are the fds it
+ * gets as 0, 1, 2 (a pty slave for all three with tty). */
 int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err);
 /* 1 when a bind asks for slave or shared propagation: the root then becomes rslave, not
  * rprivate, so host mounts can reach the bind (runc's rootfsPropagation, as Docker sets it). */
@@ -103,6 +110,12 @@ int rt_root_propagation(const struct rt_spec *s);
 /* Let the child go and wait for its exec. On failure returns <0 with the child's message and
  * sets *exit_code to Docker's code (125 setup, 126 cannot invoke, 127 not found). */
 int runtime_release(struct rt_proc *p, int *exit_code, berr_t *err);
+/* runtime_release in parts, for when the release is another process's: the child is placed
+ * (its cgroups are set: it may take its cgroup namespace and finish its mounts), let go (closes
+ * sync_fd: it execs), and its exec result read from exec_fd (closes it). */
+int runtime_placed(int sync_fd, berr_t *err);
+int runtime_let_go(int sync_fd, berr_t *err);
+int runtime_exec_result(int exec_fd, int *exit_code, berr_t *err);
 /* Kill and reap a child that was never released (placing it failed). The child builds part of
  * its file system meanwhile: if that failed first, err becomes its message (and *exit_code its
  * code), the cause of the placement failure. */
@@ -129,9 +142,10 @@ int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err);
 /* Load a Docker-format seccomp profile for the given capability set. */
 int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);
-/* Compile s->seccomp for s->caps into s->seccomp_bpf before the child starts, reusing a program
- * cached under cache_dir (keyed by profile, caps, kernel and libseccomp): compiling the default
- * profile costs milliseconds on every start. A no-op without a profile. */
+/* Compile s->seccomp_file for s->caps into s->seccomp_bpf before the child starts, reusing a
+ * program cached under cache_dir (keyed by the profile's bytes, caps, kernel and libseccomp):
+ * parsing and compiling the default profile costs milliseconds on every start, reading it and
+ * the cached program a few microseconds. A no-op without a profile. */
 int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err);
 /* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root, as Docker:
  * groups = the primary gid, then (no group named) every group listing the user; malloc'd. */
@@ -159,8 +173,5 @@ struct rt_exec_opts {
  * in *exit_code (0 with detach, once it runs); 1 when the user typed the detach keys (the
  * program runs on); or <0 with *exit_code 125/126/127 when it could not start. */
 int runtime_exec(struct rt_spec *s, pid_t target, const struct rt_exec_opts *o, int *exit_code, berr_t *err);
-
-/* start time of a process in clock ticks since boot (field 22 of /proc/pid/stat), 0 if gone. */
-uint64_t proc_start_time(pid_t pid);
 
 #endif

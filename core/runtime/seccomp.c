@@ -187,19 +187,19 @@ int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err)
 	return 0;
 }
 
-/* Everything the compiled program depends on. The cache file holds this key, a NUL, then the
- * program; a file whose key differs (a hash collision, another libseccomp) is never used. */
-static char *seccomp_cache_key(json_t *profile, uint64_t caps)
+/* Everything the compiled program depends on: the profile's bytes as read, caps, kernel and
+ * libseccomp. The cache file holds this key, a NUL, then the program; a file whose key differs
+ * (a hash collision, another libseccomp, an edited profile) is never used. */
+static char *seccomp_cache_key(const char *profile, uint64_t caps)
 {
 	const struct scmp_version *v = seccomp_version();
-	_cleanup_free_ char *doc = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
 	struct utsname u;
 
-	if (!doc || uname(&u) < 0)
+	if (uname(&u) < 0)
 		return NULL;
-	return xasprintf("berth-seccomp 1\nlibseccomp %u.%u.%u\nkernel %s %s\ncaps %016llx\n%s",
+	return xasprintf("berth-seccomp 2\nlibseccomp %u.%u.%u\nkernel %s %s\ncaps %016llx\n%s",
 			 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release, u.machine,
-			 (unsigned long long)caps, doc);
+			 (unsigned long long)caps, profile);
 }
 
 static uint64_t fnv1a64(const char *p, size_t n)
@@ -222,14 +222,17 @@ static int take_program(struct rt_spec *s, const char *data, size_t len)
 
 int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err)
 {
-	_cleanup_free_ char *key = NULL, *path = NULL, *tmp = NULL, *prog = NULL;
+	_cleanup_free_ char *key = NULL, *path = NULL, *tmp = NULL, *prog = NULL, *text = NULL;
 	scmp_filter_ctx ctx;
-	size_t klen, plen;
+	size_t klen, plen, tlen;
+	json_error_t jerr;
 	int fd, r;
 
-	if (!s->seccomp)
+	if (!s->seccomp_file)
 		return 0;
-	key = seccomp_cache_key(s->seccomp, s->caps);
+	if (read_file(s->seccomp_file, &text, &tlen, err) < 0)
+		return berr_wrap(err, "seccomp profile %s", s->seccomp_file);
+	key = seccomp_cache_key(text, s->caps);
 	if (!key)
 		return berr_set(err, ENOMEM, "seccomp: profile key");
 	klen = strlen(key);
@@ -244,7 +247,10 @@ int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err)
 		berr_clear(&miss);
 	}
 
-	/* a miss: compile, export the program through a memfd, keep it for next time */
+	/* a miss: parse, compile, export the program through a memfd, keep it for next time */
+	if (!(s->seccomp = json_loadb(text, tlen, 0, &jerr)))
+		return berr_set(err, EINVAL, "seccomp profile %s: %s (line %d, column %d)", s->seccomp_file,
+				jerr.text, jerr.line, jerr.column);
 	if ((r = seccomp_build(s->seccomp, s->caps, &ctx, err)) < 0)
 		return r;
 	fd = memfd_create("berth-seccomp", MFD_CLOEXEC);

@@ -171,6 +171,8 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 					   .filter = s->seccomp_bpf };
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 			return berr_sys(err, errno, "seccomp: load filter");
+	} else if (s->seccomp_file && !s->seccomp) {
+		return berr_set(err, EINVAL, "seccomp: profile %s was not prepared", s->seccomp_file);
 	} else if (s->seccomp && (r = rt_seccomp_load(s->seccomp, s->caps, err)) < 0) {
 		return r;
 	}

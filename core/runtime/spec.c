@@ -282,7 +282,6 @@ static int parse_security_opts(struct rt_spec *s, json_t *opts, const char *secc
 			       berr_t *err)
 {
 	const char *seccomp = seccomp_default;
-	json_error_t jerr;
 	size_t i;
 	json_t *e;
 
@@ -304,10 +303,7 @@ static int parse_security_opts(struct rt_spec *s, json_t *opts, const char *secc
 		return 0;  /* --privileged runs unconfined unless a profile is named */
 	if (!seccomp || !strcmp(seccomp, "unconfined"))
 		return 0;
-	s->seccomp = json_load_file(seccomp, 0, &jerr);
-	if (!s->seccomp)
-		return berr_set(err, EINVAL, "seccomp profile %s: %s (line %d, column %d)", seccomp,
-				jerr.text, jerr.line, jerr.column);
+	s->seccomp_file = xstrdup(seccomp);   /* read (and parsed if need be) by rt_seccomp_prepare */
 	return 0;
 }
 
@@ -496,6 +492,7 @@ void rt_spec_free(struct rt_spec *s)
 	free(s->cwd);
 	free(s->user);
 	json_decref(s->seccomp);
+	free(s->seccomp_file);
 	free(s->seccomp_bpf);
 	for (size_t i = 0; i < s->nmounts; i++) {
 		free(s->mounts[i].source);

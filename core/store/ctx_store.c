@@ -8,6 +8,8 @@ int ctx_store(struct berth_ctx *ctx, struct store **out, berr_t *err)
 {
 	int r;
 
+	if (ctx->store_unavailable)
+		return berr_set(err, ENOTSUP, "the store is not available while a container is set up");
 	if (!ctx->store) {
 		if ((r = mkdir_p(ctx->cfg.data_root, 0711, err)) < 0)
 			return r;

@@ -61,6 +61,9 @@ static int migrate(struct store *st, berr_t *err)
 
 	while (STORE_MIGRATIONS[want])
 		want++;
+	/* up to date, the common case: no write lock (BEGIN IMMEDIATE) for every command */
+	if (store_schema_version(st) == want)
+		return 0;
 	r = store_begin(st, err);
 	if (r < 0)
 		return r;
@@ -107,8 +110,11 @@ int store_open(struct store **out, const char *data_root, berr_t *err)
 	 * close instead of checkpointing (two fsyncs), deleting and recreating them each time;
 	 * commits still checkpoint once the WAL passes sqlite's auto-checkpoint size */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	/* but every berth is the store's first connection, which rebuilds the WAL index by reading
+	 * the whole WAL (~3,000 instructions a frame): checkpoint at 64 frames (~7 runs) rather than
+	 * sqlite's 1000, so opening reads ~30 frames on average instead of ~500 */
 	if ((r = store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			    "PRAGMA foreign_keys=ON;", err)) < 0)
+			    "PRAGMA wal_autocheckpoint=64; PRAGMA foreign_keys=ON;", err)) < 0)
 		goto fail;
 	if ((r = migrate(st, err)) < 0)
 		goto fail;

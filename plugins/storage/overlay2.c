@@ -10,7 +10,9 @@
  * paths do not fit, the mount is done from a child that chdir()s to HOME. A base layer (no
  * lower) is not mounted: get() returns its diff directory, as Docker does.
  * Mounts use index=off (as Docker), redirect_dir=off and metacopy=off where the kernel has them,
- * so an upperdir always holds whole files and whole directories and diff() can read it as is. */
+ * so an upperdir always holds whole files and whole directories and diff() can read it as is.
+ * Ephemeral mounts (a container removed at exit) add "volatile" where the kernel has it (5.10):
+ * no syncs, and no sync of the data-root file system at unmount. */
 #include <berth/plugin.h>
 #include <berth/storage.h>
 #include "fsutil.h"
@@ -29,6 +31,7 @@
 static const struct berth_host *host;
 static char *home;
 static const char *mount_extra = "";   /* options the kernel accepted in init's test mount */
+static int volatile_ok;                /* and whether it accepted "volatile" */
 
 static char *lpath(const char *id, const char *what)
 {
@@ -118,6 +121,14 @@ static int check_home(struct berth_error *err)
 		if (ok) {
 			mount_extra = extras[i];
 			umount2(sub[4], MNT_DETACH);
+			data = fsu_printf("lowerdir=%s:%s,upperdir=%s,workdir=%s%s,volatile", sub[1], sub[0],
+					  sub[2], sub[3], extras[i]);
+			fsu_rm_rf(host, sub[3], &ignored);   /* a fresh workdir for the second mount */
+			mkdir(sub[3], 0700);
+			volatile_ok = mount("overlay", sub[4], "overlay", 0, data) == 0;
+			if (volatile_ok)
+				umount2(sub[4], MNT_DETACH);
+			free(data);
 			break;
 		}
 		if (mount_errno != EINVAL)
@@ -152,19 +163,23 @@ static int check_home_cached(struct berth_error *err)
 	struct berth_error ignored;
 	int r = 0;
 
-	if (boot && seen && !strncmp(seen, boot, strlen(boot)) && seen[strlen(boot)] == '\n') {
-		const char *opts = seen + strlen(boot) + 1;
-		if (!strcmp(opts, "index=off,redirect_dir=off,metacopy=off"))
+	/* "<boot id>\n<options or ->\n<volatile or ->" */
+	if (boot && seen && !strncmp(seen, boot, strlen(boot)) && seen[strlen(boot)] == '\n' &&
+	    strchr(seen + strlen(boot) + 1, '\n')) {
+		const char *opts = seen + strlen(boot) + 1, *vol = strchr(opts, '\n') + 1;
+		size_t n = (size_t)(vol - 1 - opts);
+		if (n == 39 && !strncmp(opts, "index=off,redirect_dir=off,metacopy=off", n))
 			mount_extra = ",index=off,redirect_dir=off,metacopy=off";
-		else if (!strcmp(opts, "index=off"))
+		else if (n == 9 && !strncmp(opts, "index=off", n))
 			mount_extra = ",index=off";
 		else
 			mount_extra = "";
+		volatile_ok = !strcmp(vol, "volatile");
 		goto out;
 	}
 	if ((r = check_home(err)) < 0 || !boot)
 		goto out;
-	text = fsu_printf("%s\n%s", boot, mount_extra[0] ? mount_extra + 1 : "-");
+	text = fsu_printf("%s\n%s\n%s", boot, mount_extra[0] ? mount_extra + 1 : "-", volatile_ok ? "volatile" : "-");
 	fsu_write_text(host, file, text, &ignored);     /* only a cache */
 	free(text);
 out:
@@ -394,7 +409,9 @@ static int write_count(int fd, long n, struct berth_error *err)
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%ld\n", n);
 
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+	/* overwrite, then cut to the new length: truncating to 0 first made ext4 free the block
+	 * and allocate it again on every get and put (journal work on the start and exit path) */
+	if (pwrite(fd, buf, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
 		return host->error(err, errno, "overlay2: record mount count: %s", strerror(errno));
 	return 0;
 }
@@ -403,12 +420,19 @@ static int do_mount(const char *id, const char *lower, const char *opts, struct 
 {
 	long page = sysconf(_SC_PAGESIZE);
 	char *merged = lpath(id, "merged"), *abs = NULL, *data, *rel;
+	char *incompat = fsu_printf("%s/%s/work/work/incompat", home, id);
 	const char *extra_sep = opts && *opts ? "," : "";
+	struct berth_error ignored;
 	size_t n = 0;
 	int r = 0;
 
 	if (!opts)
 		opts = "";
+	/* a volatile mount leaves work/incompat/volatile behind, and the kernel refuses the dirs
+	 * until it is gone; the layer was ephemeral, so whatever a crash left of it is acceptable */
+	if (access(incompat, F_OK) == 0)
+		fsu_rm_rf(host, incompat, &ignored);
+	free(incompat);
 	/* Absolute paths (readable in /proc/mounts) when they fit in a page, else relative. */
 	abs = malloc(strlen(lower) * 2 + strlen(home) * (size_t)(count_lowers(lower) + 1) + 16);
 	if (!abs)
@@ -779,6 +803,11 @@ static int ovl_metadata(const char *id, char *buf, size_t len, struct berth_erro
 	return 0;
 }
 
+static const char *ovl_ephemeral_mount_opts(void)
+{
+	return volatile_ok ? "volatile" : NULL;
+}
+
 static const struct berth_storage_ops ops = {
 	.init = ovl_init,
 	.cleanup = ovl_cleanup,
@@ -794,6 +823,7 @@ static const struct berth_storage_ops ops = {
 	.diff_size = ovl_diff_size,
 	.status = ovl_status,
 	.metadata = ovl_metadata,
+	.ephemeral_mount_opts = ovl_ephemeral_mount_opts,
 };
 
 static const struct berth_plugin_desc desc = {

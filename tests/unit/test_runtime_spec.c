@@ -79,6 +79,7 @@ static void privileged_has_all_and_no_seccomp(void **state)
 	assert_int_equal(spec_of("{\"Privileged\":true}", &s, &err), 0);
 	assert_true((s.caps & 0x1fffffffffULL) == 0x1fffffffffULL);
 	assert_null(s.seccomp);
+	assert_null(s.seccomp_file);
 	rt_spec_free(&s);
 }
 

@@ -386,6 +386,21 @@ static void overlay2_driver(void **state)
 		free(merged);
 		free(dir);
 	}
+	/* An ephemeral mount (--rm) is volatile where the kernel has it, and the layer can still be
+	 * mounted again afterwards (the kernel leaves work/incompat/volatile, which blocks that). */
+	assert_true(BERTH_HAS_MEMBER(struct berth_storage_ops, d.plugin->desc->vtable_size, ephemeral_mount_opts));
+	if (d.ops->ephemeral_mount_opts()) {
+		char path[PATH_MAX];
+		assert_string_equal(d.ops->ephemeral_mount_opts(), "volatile");
+		assert_int_equal(d.ops->get("rw", d.ops->ephemeral_mount_opts(), path, sizeof(path), &err), 0);
+		run("grep -q ' %s .*volatile' /proc/self/mounts", path);
+		put(&d, "rw");
+		free(get(&d, "rw"));
+		run("! grep -q ' %s/rw/merged .*volatile' /proc/self/mounts", d.home);
+		put(&d, "rw");
+	} else {
+		printf("# overlay2: no volatile mounts on this kernel\n");
+	}
 	/* A mounted layer is unmounted by remove. */
 	free(get(&d, "rw"));
 	assert_int_equal(d.ops->remove("rw", &err), 0);

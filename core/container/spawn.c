@@ -1,0 +1,131 @@
+/* Setting up and tearing down one run of a container's init, outside the long-lived monitor
+ * (see spawn.h). Each step of the setup is undone in reverse order when a later one fails, so a
+ * failed start leaves nothing mounted, placed or joined. */
+#include "container/spawn.h"
+#include "container/container.h"
+#include "runtime/runtime.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run *run)
+{
+	const char *id = c->id;
+	char rootfs[4096];
+	_cleanup_free_ char *cdir = container_dir(ctx, id), *netns = container_netns_path(ctx, id);
+	_cleanup_free_ char *seccomp = xasprintf("%s/scripts/container/seccomp-default.json", ctx->root_dir);
+	_cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", ctx->cfg.data_root);
+	struct rt_spec s;
+	struct rt_proc p = { .console_fd = -1, .clone_parent = 1 };
+	struct berth_endpoint ep;
+	const struct berth_network_ops *nops = NULL;
+	const char *drv = NULL;
+	int child_stdio[3] = { -1, -1, -1 }, console[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int in[2] = { -1, -1 };
+	int mounted = 0, have_spec = 0, spawned = 0, placed = 0, bound = 0, r;
+	berr_t err = { 0 };
+
+	memset(run, 0, sizeof(*run));
+	run->code = 125;
+	run->sync_fd = run->exec_fd = run->out_fd = run->err_fd = run->in_fd = run->console_fd = -1;
+	if ((r = container_mount(ctx, c, rootfs, sizeof(rootfs), &err)) < 0)
+		goto fail;
+	mounted = 1;
+	if ((r = rt_spec_from_json(&s, c->doc, rootfs, cdir, seccomp, &err)) < 0)
+		goto fail;
+	have_spec = 1;
+	if ((r = rt_seccomp_prepare(&s, cache, &err)) < 0)
+		goto fail;
+	if (s.net == RT_NET_JOIN && !(s.net_join_path = container_join_netns(ctx, c))) {
+		r = berr_set(&err, EINVAL, "cannot join network of a non running container: %s", container_network_mode(c) + 10);
+		goto fail;
+	}
+	if (s.tty) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+			r = berr_sys(&err, errno, "console socket");
+			goto fail;
+		}
+		p.console_fd = console[1];
+		child_stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	} else {
+		int open_stdin = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "OpenStdin"));
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || (open_stdin && pipe2(in, O_CLOEXEC) < 0)) {
+			r = berr_sys(&err, errno, "pipe");
+			goto fail;
+		}
+		child_stdio[0] = open_stdin ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+		child_stdio[1] = out[1];
+		child_stdio[2] = errp[1];
+	}
+	r = runtime_spawn(&s, child_stdio, &p, &err);
+	/* the init has its ends; ours are the other ones */
+	for (int i = 0; i < 3; i++)
+		if (child_stdio[i] >= 0)
+			close(child_stdio[i]);
+	in[0] = out[1] = errp[1] = -1;
+	if (console[1] >= 0)
+		close(console[1]);
+	console[1] = -1;
+	if (r < 0)
+		goto fail;
+	spawned = 1;
+	if ((r = cgroup_create(c->id, &s.limits, p.pid, &err)) < 0)
+		goto fail;
+	placed = 1;
+	/* the init finishes its mounts while we join the network */
+	if ((r = runtime_placed(p.sync_fd, &err)) < 0)
+		goto fail;
+	if ((r = container_network(ctx, c, &nops, &drv, &err)) < 0)
+		goto fail;
+	if (s.net == RT_NET_NEW) {
+		if ((r = container_netns_bind(ctx, c->id, p.pid, &err)) < 0)
+			goto fail;
+		bound = 1;
+	}
+	container_endpoint(c, drv, s.net == RT_NET_NEW ? netns : s.net == RT_NET_JOIN ? s.net_join_path : NULL, &ep);
+	if ((r = nops->join(&ep, &err)) < 0) {
+		berr_wrap(&err, "network driver %s: join", drv);
+		goto fail;
+	}
+	run->code = 0;
+	run->pid = p.pid;
+	run->tty = s.tty;
+	run->sync_fd = p.sync_fd;
+	run->exec_fd = p.exec_fd;
+	run->out_fd = out[0];
+	run->err_fd = errp[0];
+	run->in_fd = in[1];
+	run->console_fd = console[0];
+	rt_spec_free(&s);
+	return 0;
+fail:
+	if (spawned)
+		runtime_abort(&p, &run->code, &err);   /* a failure of the init's own setup is the cause */
+	if (bound)
+		container_netns_unbind(ctx, id);
+	if (placed) {
+		berr_t e = { 0 };
+		cgroup_remove(c->id, &e);
+	}
+	if (mounted) {
+		berr_t e = { 0 };
+		container_unmount(ctx, c, &e);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (console[i] >= 0) close(console[i]);
+		if (out[i] >= 0) close(out[i]);
+		if (errp[i] >= 0) close(errp[i]);
+		if (in[i] >= 0) close(in[i]);
+	}
+	if (have_spec)
+		rt_spec_free(&s);
+	snprintf(run->msg, sizeof(run->msg), "%s", err.msg[0] ? err.msg : "container setup failed");
+	return r < 0 ? r : -EIO;
+}
