@@ -451,7 +451,8 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 		return r;
 	}
 	m->pid = p.pid;
-	if ((r = cgroup_create(c->id, &s.limits, p.pid, err)) < 0 || (r = network_join(m, c, &s, err)) < 0) {
+	if ((r = cgroup_create(m->ctx.cfg.cgroup_driver, c->id, &s.limits, p.pid, err)) < 0 ||
+	    (r = network_join(m, c, &s, err)) < 0) {
 		rt_spec_free(&s);
 		runtime_abort(&p, code, err);
 		m->pid = 0;
