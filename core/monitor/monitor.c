@@ -64,6 +64,7 @@ struct monitor {
 	char *netns_path;
 	int net_joined;
 	int mounted;
+	int oom_fd, oom;             /* cgroup_oom_watch of the running init, and whether it saw a kill */
 	json_t *live;                /* the record kept in live.json, rewritten whole on each change */
 };
 
@@ -458,6 +459,8 @@ static int start_once(struct monitor *m, struct container *c, int *code, berr_t 
 		m->pid = 0;
 		return r;
 	}
+	m->oom = 0;
+	m->oom_fd = cgroup_oom_watch(c->id);
 	rt_spec_free(&s);
 	status(m, "ready\n");
 	if (m->attach_wait) {
@@ -487,6 +490,9 @@ static void after_exit(struct monitor *m, struct container *c)
 
 	close_stdio(m);
 	network_leave(m);
+	if (m->oom_fd >= 0)
+		close(m->oom_fd);
+	m->oom_fd = -1;
 	cgroup_remove(c->id, &e);
 	if (m->mounted) {
 		container_unmount(&m->ctx, c, &e);
@@ -497,12 +503,12 @@ static void after_exit(struct monitor *m, struct container *c)
 /* Pump stdio and clients until the init exits; returns its wait status. */
 static int supervise(struct monitor *m)
 {
-	struct pollfd pf[4 + MAX_CLIENTS];
+	struct pollfd pf[5 + MAX_CLIENTS];
 	char buf[32768];
 	int wstatus = 0, exited = 0;
 
 	for (;;) {
-		int n = 0, idx_out = -1, idx_err = -1, idx_l, idx_sig, cidx[MAX_CLIENTS];
+		int n = 0, idx_out = -1, idx_err = -1, idx_l, idx_sig, idx_oom = -1, cidx[MAX_CLIENTS];
 		pf[n] = (struct pollfd){ .fd = m->sig_fd, .events = POLLIN };
 		idx_sig = n++;
 		pf[n] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
@@ -514,6 +520,10 @@ static int supervise(struct monitor *m)
 		if (m->err_fd >= 0) {
 			pf[n] = (struct pollfd){ .fd = m->err_fd, .events = POLLIN };
 			idx_err = n++;
+		}
+		if (m->oom_fd >= 0) {
+			pf[n] = (struct pollfd){ .fd = m->oom_fd, .events = POLLIN };
+			idx_oom = n++;
 		}
 		for (int i = 0; i < MAX_CLIENTS; i++) {
 			cidx[i] = -1;
@@ -530,6 +540,9 @@ static int supervise(struct monitor *m)
 				break;
 			continue;
 		}
+		/* before the exit: the cgroup may be gone by the time the exit is handled */
+		if (idx_oom >= 0 && (pf[idx_oom].revents & POLLIN))
+			m->oom |= cgroup_oom_check(m->oom_fd, m->id);
 		if (pf[idx_sig].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
@@ -631,7 +644,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	m->status_fd = -1;
-	m->listen_fd = m->out_fd = m->err_fd = m->in_fd = -1;
+	m->listen_fd = m->out_fd = m->err_fd = m->in_fd = m->oom_fd = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		m->clients[i] = -1;
 	if (parse_args(argc, argv, &cfg, &dr, &er, m) < 0) {
@@ -688,7 +701,7 @@ int main(int argc, char **argv)
 
 		wstatus = supervise(m);
 		code = exit_code_of(wstatus);
-		oom = cgroup_oom_killed(c->id);
+		oom = m->oom || cgroup_oom_killed(c->id);
 		stopped = access(stopmark, F_OK) == 0;
 		write_init_pid(m, 0);
 		after_exit(m, c);
