@@ -260,19 +260,6 @@ static int v1_limits(const struct cgroup_driver *d, const char *id, const struct
 	return 0;
 }
 
-/* Docker's device list on v1 (v2 has no devices files; there it takes a BPF program) */
-static void v1_devices(const struct cgroup_driver *d, const char *id)
-{
-	static const char *const ALLOW[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
-		"c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
-		"c 136:* rwm", "c 10:200 rwm" };
-	_cleanup_free_ char *dir = cgroup_dir_of(d, id, "devices");
-
-	if (access(dir, F_OK) == 0 && cgroup_write(dir, "devices.deny", "a", NULL) == 0)
-		for (size_t k = 0; k < sizeof(ALLOW) / sizeof(ALLOW[0]); k++)
-			cgroup_write(dir, "devices.allow", ALLOW[k], NULL);
-}
-
 static int set_limits(const struct cgroup_driver *d, const char *id, const struct rt_limits *lim,
 		      unsigned which, berr_t *err)
 {
@@ -322,10 +309,9 @@ int cgroup_create(const char *driver, const char *id, const struct rt_limits *li
 		which |= RT_LIM_PIDS;
 	if ((lim->cpuset_cpus && *lim->cpuset_cpus) || (lim->cpuset_mems && *lim->cpuset_mems))
 		which |= RT_LIM_CPUSET;
-	if ((r = d->create(id, lim, pid, err)) < 0 || (r = set_limits(d, id, lim, which, err)) < 0)
+	if ((r = d->create(id, lim, pid, err)) < 0 || (r = set_limits(d, id, lim, which, err)) < 0 ||
+	    (!lim->devices_all && (r = cgroup_devices(d, id, err)) < 0))
 		return berr_wrap(err, "cgroup");
-	if (!cgroup_is_v2())
-		v1_devices(d, id);
 	/* after the limits, so the process never runs outside them (systemd put it in already) */
 	if ((r = join(d, id, pid, err)) < 0)
 		return berr_wrap(err, "cgroup");

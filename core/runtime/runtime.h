@@ -35,6 +35,7 @@ struct rt_limits {
 	int64_t pids_limit;          /* 0 = none */
 	char *cpuset_cpus;
 	char *cpuset_mems;
+	int devices_all;             /* --privileged: no device rules (Docker's "a *:* rwm") */
 };
 
 struct rt_spec {

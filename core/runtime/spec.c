@@ -319,6 +319,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->limits.pids_limit = jint(hc, "PidsLimit");
 	s->limits.cpuset_cpus = jstr(hc, "CpusetCpus");
 	s->limits.cpuset_mems = jstr(hc, "CpusetMems");
+	s->limits.devices_all = s->privileged;
 	s->shm_size = jint(hc, "ShmSize");
 	if (s->shm_size <= 0)
 		s->shm_size = 64 << 20;

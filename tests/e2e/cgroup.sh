@@ -28,6 +28,14 @@ out=$($B info -f '{{.CgroupDriver}}' 2>&1)
 expect_match "exec-opts berth does not know: a warning" 'warning: .*exec-opts: unknown option "native.umask=normal" ignored' "$out"
 expect_match "exec-opts berth does not know: the command still runs" "^$want$" "$(tail -1 <<<"$out")"
 
+new_instance dev '"network-driver": "none"'
+import_busybox bb:dev >/dev/null || { not_ok "import busybox"; finish; }
+devtest='mknod /tmp/k c 1 11 && echo made; head -c 1 /tmp/k >/dev/null 2>&1 && echo opened || echo denied'
+expect_eq "devices: mknod of any node, but no opening one off Docker's list (/dev/kmsg)" "made denied" \
+	"$($B run --rm bb:dev sh -c "$devtest" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "devices: --privileged has no device rules" "made opened" \
+	"$($B run --rm --privileged bb:dev sh -c "$devtest" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+
 if [ $sd = 0 ]; then
 	new_instance sd '"network-driver": "none", "exec-opts": ["native.cgroupdriver=systemd"]'
 	import_busybox bb:cg >/dev/null || { not_ok "import busybox"; finish; }

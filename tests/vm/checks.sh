@@ -142,6 +142,15 @@ out=$($B run --rm bb:vm sh -c 'cat /proc/self/cgroup; ls /sys/fs/cgroup | grep -
 expect_eq "cgroup namespace: / is the container's own cgroup (its init first), nothing of the host's, read-only" \
 	"0::/ 0 1 ro " "$out"
 
+# ---- the device filter: no device cgroup files on v2, a BPF program does their job ----
+devtest='mknod /tmp/k c 1 11 && echo made; head -c 1 /tmp/k >/dev/null 2>&1 && echo opened || echo denied'
+expect_eq "devices (BPF): mknod of any node, but no opening one off Docker's list (/dev/kmsg)" "made denied" \
+	"$($B run --rm bb:vm sh -c "$devtest" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "devices (BPF): the standard nodes open" "ok" \
+	"$($B run --rm bb:vm sh -c 'head -c 1 /dev/zero >/dev/null && head -c 1 /dev/urandom >/dev/null && echo x >/dev/null && echo ok' 2>&1)"
+expect_eq "devices: --privileged has no filter" "made opened" \
+	"$($B run --rm --privileged bb:vm sh -c "$devtest" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+
 # ---- an OOM kill is recorded ----
 $B run --name oom -m 16m --memory-swap 16m bb:vm sh -c 'x=$(head -c 50000000 /dev/zero | tr "\0" a); echo survived' >/dev/null 2>&1
 oid=$($B inspect -f '{{.Id}}' oom 2>&1)
