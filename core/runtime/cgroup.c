@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -120,6 +121,20 @@ static int has_file(const char *dir, const char *file)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
 	return access(p, F_OK) == 0;
+}
+
+void cgroup_v1_cpuset_inherit(const char *dir)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	for (int i = 0; i < 2; i++) {
+		_cleanup_free_ char *cur = NULL, *par = NULL;
+		_cleanup_free_ char *pp = xasprintf("%s/../%s", dir, files[i]);
+		_cleanup_free_ char *cp = xasprintf("%s/%s", dir, files[i]);
+		if (read_file(cp, &cur, NULL, NULL) == 0 && cur[0] != '\n' && cur[0])
+			continue;
+		if (read_file(pp, &par, NULL, NULL) == 0)
+			cgroup_write(dir, files[i], par, NULL);
+	}
 }
 
 static void sleep_ms(int ms)
@@ -400,12 +415,26 @@ int cgroup_oom_killed(const char *id)
 
 int cgroup_oom_watch(const char *id)
 {
-	_cleanup_free_ char *dir = NULL, *p = NULL;
+	_cleanup_free_ char *dir = NULL, *p = NULL, *line = NULL;
+	_cleanup_close_ int ctl = -1;
 	int fd;
 
-	/* v1: only cgroupfs removes the dirs there, and it reads them first */
-	if (!cgroup_is_v2())
-		return -1;
+	if (!cgroup_is_v2()) {
+		/* v1: the memory controller signals an eventfd on OOM (cgroup.event_control); only a
+		 * systemd scope can vanish before the exit is handled, cgroupfs dirs are berth's */
+		if (driver_of(id) != &cgroup_systemd)
+			return -1;
+		dir = dir_of(id, "memory");
+		p = xasprintf("%s/memory.oom_control", dir);
+		if ((ctl = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+			return -1;
+		line = xasprintf("%d %d", fd, ctl);
+		if (cgroup_write(dir, "cgroup.event_control", line, NULL) < 0) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
 	dir = dir_of(id, NULL);
 	p = xasprintf("%s/memory.events", dir);
 	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
@@ -420,7 +449,12 @@ int cgroup_oom_watch(const char *id)
 int cgroup_oom_check(int fd, const char *id)
 {
 	char buf[1024];
+	uint64_t n = 0;
 
+	/* v1 signals the OOM before its kill (the counter may not have moved yet), as containerd
+	 * takes it: an OOM event */
+	if (!cgroup_is_v2())
+		return (read(fd, &n, sizeof(n)) == sizeof(n) && n > 0) || cgroup_oom_killed(id);
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	return cgroup_oom_killed(id);

@@ -31,6 +31,8 @@ extern const struct cgroup_driver cgroup_systemd;
 extern const char *const cgroup_v1_ctrls[];
 extern const size_t cgroup_v1_nctrls;
 int cgroup_v1_mounted(const char *ctrl);
+/* v1 cpuset dirs start empty (no task may join them): copy cpus and mems from the parent. */
+void cgroup_v1_cpuset_inherit(const char *dir);
 /* The absolute dir of driver d's cgroup for id: on v2 ctrl is ignored, on v1 it names the
  * hierarchy (malloc'd). */
 char *cgroup_dir_of(const struct cgroup_driver *d, const char *id, const char *ctrl);

@@ -16,21 +16,6 @@ static char *cgroupfs_path(const char *id)
 	return xasprintf("berth/%s", id);
 }
 
-/* cpuset dirs start empty in v1 (no task may join them): copy cpus and mems from the parent */
-static void cpuset_inherit(const char *dir)
-{
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	for (int i = 0; i < 2; i++) {
-		_cleanup_free_ char *cur = NULL, *par = NULL;
-		_cleanup_free_ char *pp = xasprintf("%s/../%s", dir, files[i]);
-		_cleanup_free_ char *cp = xasprintf("%s/%s", dir, files[i]);
-		if (read_file(cp, &cur, NULL, NULL) == 0 && cur[0] != '\n' && cur[0])
-			continue;
-		if (read_file(pp, &par, NULL, NULL) == 0)
-			cgroup_write(dir, files[i], par, NULL);
-	}
-}
-
 static int v2_enable(const char *dir)
 {
 	/* one controller a write: the kernel refuses the whole line if one is missing */
@@ -63,8 +48,8 @@ static int cgroupfs_create(const char *id, const struct rt_limits *lim, pid_t pi
 		if ((r = mkdir_p(dir, 0755, err)) < 0)
 			return r;
 		if (!strcmp(c, "cpuset")) {
-			cpuset_inherit(parent);
-			cpuset_inherit(dir);
+			cgroup_v1_cpuset_inherit(parent);
+			cgroup_v1_cpuset_inherit(dir);
 		}
 	}
 	return 0;

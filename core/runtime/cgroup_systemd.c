@@ -316,6 +316,33 @@ static int append_limits(sd_bus_message *m, const struct rt_limits *lim, unsigne
 	return 0;
 }
 
+/* v1 only: systemd rewrites a unit's devices files from its own settings (with none, it allows
+ * everything again on daemon-reload), so it is given Docker's list; v2 needs none of it, berth's
+ * BPF program sits beside systemd's (cgroup_devices.c). */
+static int append_v1_devices(sd_bus_message *m)
+{
+	static const char *const ALLOW[][2] = {
+		{ "char-*", "m" }, { "block-*", "m" }, { "/dev/char/1:3", "rwm" }, { "/dev/char/1:5", "rwm" },
+		{ "/dev/char/1:7", "rwm" }, { "/dev/char/1:8", "rwm" }, { "/dev/char/1:9", "rwm" },
+		{ "/dev/char/5:0", "rwm" }, { "/dev/char/5:1", "rwm" }, { "/dev/char/5:2", "rwm" },
+		{ "char-pts", "rwm" }, { "/dev/char/10:200", "rwm" },
+	};
+	int r;
+
+	if ((r = sd.message_append(m, "(sv)", "DevicePolicy", "s", "strict")) < 0 ||
+	    (r = sd.message_open_container(m, 'r', "sv")) < 0 ||
+	    (r = sd.message_append(m, "s", "DeviceAllow")) < 0 ||
+	    (r = sd.message_open_container(m, 'v', "a(ss)")) < 0 ||
+	    (r = sd.message_open_container(m, 'a', "(ss)")) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(ALLOW) / sizeof(ALLOW[0]); i++)
+		if ((r = sd.message_append(m, "(ss)", ALLOW[i][0], ALLOW[i][1])) < 0)
+			return r;
+	if ((r = sd.message_close_container(m)) < 0 || (r = sd.message_close_container(m)) < 0)
+		return r;
+	return sd.message_close_container(m);
+}
+
 static int new_call(sd_bus *bus, sd_bus_message **m, const char *method, berr_t *err)
 {
 	int r = sd.message_new_method_call(bus, m, SD_DEST, SD_PATH, SD_MANAGER, method);
@@ -350,6 +377,8 @@ static int start_scope(sd_bus *bus, const char *unit, const char *id, const stru
 	/* all of them: an unset limit is "infinity", not systemd's DefaultTasksMax= & co */
 	if ((r = append_limits(m, lim, RT_LIM_ALL, err)) < 0)
 		return r;
+	if (!cgroup_is_v2() && !lim->devices_all && (r = append_v1_devices(m)) < 0)
+		return berr_sys(err, -r, "sd-bus message");
 	if ((r = sd.message_close_container(m)) < 0 || (r = sd.message_append(m, "a(sa(sv))", 0)) < 0)
 		return berr_sys(err, -r, "sd-bus message");
 	return run_job(bus, m, "start unit", err);
@@ -375,6 +404,28 @@ static int stop_unit(sd_bus *bus, const char *unit, berr_t *err)
 	return r;
 }
 
+/* v1: systemd makes the scope only in the hierarchies it manages (not cpuset or freezer); berth
+ * makes the rest at the same path, as runc does, and removes them after systemd's. */
+static int v1_complete(const char *id, berr_t *err)
+{
+	int r;
+
+	for (size_t i = 0; i < cgroup_v1_nctrls; i++) {
+		const char *c = cgroup_v1_ctrls[i];
+		_cleanup_free_ char *dir = cgroup_dir_of(&cgroup_systemd, id, c);
+		if (!cgroup_v1_mounted(c) || access(dir, F_OK) == 0)
+			continue;
+		if ((r = mkdir_p(dir, 0755, err)) < 0)
+			return r;
+		if (!strcmp(c, "cpuset")) {
+			_cleanup_free_ char *slice = xasprintf(CG_ROOT "/cpuset/" SLICE);
+			cgroup_v1_cpuset_inherit(slice);
+			cgroup_v1_cpuset_inherit(dir);
+		}
+	}
+	return 0;
+}
+
 static int systemd_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
@@ -394,6 +445,8 @@ static int systemd_create(const char *id, const struct rt_limits *lim, pid_t pid
 		stop_unit(bus, unit, NULL);
 		r = start_scope(bus, unit, id, lim, pid, err);
 	}
+	if (r == 0 && !cgroup_is_v2())
+		r = v1_complete(id, err);
 	return r < 0 ? berr_wrap(err, "systemd scope %s", unit) : 0;
 }
 
@@ -427,9 +480,16 @@ static int systemd_remove(const char *id, berr_t *err)
 
 	if ((r = bus_open(&bus, err)) < 0 || (r = stop_unit(bus, unit, err)) < 0)
 		return berr_wrap(err, "remove systemd scope %s", unit);
-	/* systemd removes the cgroup when the unit stops; what berth made below it goes too */
+	/* systemd removes the cgroup when the unit stops; on v1 the hierarchies it does not manage
+	 * are berth's to clean */
 	if (cgroup_is_v2()) {
 		_cleanup_free_ char *dir = cgroup_dir_of(&cgroup_systemd, id, NULL);
+		if ((r = cgroup_rmdir(dir)) < 0)
+			return berr_sys(err, -r, "remove cgroup %s", dir);
+		return 0;
+	}
+	for (size_t i = 0; i < cgroup_v1_nctrls; i++) {
+		_cleanup_free_ char *dir = cgroup_dir_of(&cgroup_systemd, id, cgroup_v1_ctrls[i]);
 		if ((r = cgroup_rmdir(dir)) < 0)
 			return berr_sys(err, -r, "remove cgroup %s", dir);
 	}

@@ -132,7 +132,8 @@ int cgroup_freeze(const char *id, int freeze, berr_t *err);
 int cgroup_remove(const char *id, berr_t *err);
 /* 1 if the memory controller recorded an OOM kill in the container's cgroup. */
 int cgroup_oom_killed(const char *id);
-/* An fd (inotify, v2) that polls readable when the container's memory events change, or -1.
+/* An fd that polls readable when the container's memory events change (v2: inotify on
+ * memory.events; v1, systemd scopes only: the OOM eventfd), or -1.
  * A supervisor watches it while the container runs: where systemd owns the cgroup, it removes it
  * as soon as the last process died, often before the exit could be looked at. */
 int cgroup_oom_watch(const char *id);

@@ -30,7 +30,7 @@ expect_match "exec-opts berth does not know: the command still runs" "^$want$" "
 
 new_instance dev '"network-driver": "none"'
 import_busybox bb:dev >/dev/null || { not_ok "import busybox"; finish; }
-devtest='mknod /tmp/k c 1 11 && echo made; head -c 1 /tmp/k >/dev/null 2>&1 && echo opened || echo denied'
+devtest='rm -f /tmp/k; mknod /tmp/k c 1 11 && echo made; head -c 1 /tmp/k >/dev/null 2>&1 && echo opened || echo denied'
 expect_eq "devices: mknod of any node, but no opening one off Docker's list (/dev/kmsg)" "made denied" \
 	"$($B run --rm bb:dev sh -c "$devtest" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "devices: --privileged has no device rules" "made opened" \
