@@ -38,14 +38,6 @@ const char *cgroup_default_driver(void)
 	return cgroup_cgroupfs.name;
 }
 
-int cgroup_driver_known(const char *name)
-{
-	for (size_t i = 0; i < NDRIVERS; i++)
-		if (!strcmp(DRIVERS[i]->name, name))
-			return 1;
-	return 0;
-}
-
 static const struct cgroup_driver *driver_named(const char *name)
 {
 	if (!name)

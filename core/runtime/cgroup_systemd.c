@@ -202,10 +202,13 @@ static int run_job(sd_bus *bus, sd_bus_message *call, const char *what, berr_t *
 		return berr_sys(err, -r, "%s: reply", what);
 	w.path = xstrdup(path);
 	deadline = now_us() + BUS_TIMEOUT_US;
-	while (!w.done && now_us() < deadline) {
+	while (!w.done) {
+		uint64_t now = now_us();
+		if (now >= deadline)
+			break;
 		if ((r = sd.process(bus, NULL)) < 0)
 			break;
-		if (r == 0 && (r = sd.wait(bus, deadline - now_us())) < 0)
+		if (r == 0 && (r = sd.wait(bus, deadline - now)) < 0)
 			break;
 	}
 	free(w.path);

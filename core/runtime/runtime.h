@@ -116,8 +116,6 @@ enum {
 };
 /* Docker's default driver: systemd on a pure cgroup v2 host booted with systemd, else cgroupfs. */
 const char *cgroup_default_driver(void);
-/* 1 if berth has a cgroup driver of that name. */
-int cgroup_driver_known(const char *name);
 /* Make the container's cgroup with driver (NULL = the default) and its limits, and move pid in. */
 int cgroup_create(const char *driver, const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err);
 /* Apply the limits named by `which` to a running container (unset ones go back to unlimited;
@@ -128,7 +126,8 @@ int cgroup_join(const char *id, pid_t pid, berr_t *err);
 /* Freeze or thaw every process of the container; returns once the kernel says it is done. */
 int cgroup_freeze(const char *id, int freeze, berr_t *err);
 /* Remove the container's cgroup (and its systemd unit) once its processes are gone, whichever
- * driver made it. Kills nothing; <0 if something stayed. */
+ * driver made it; <0 if something stayed. cgroupfs kills nothing; stopping a scope that still
+ * holds processes has systemd kill them. */
 int cgroup_remove(const char *id, berr_t *err);
 /* 1 if the memory controller recorded an OOM kill in the container's cgroup. */
 int cgroup_oom_killed(const char *id);
