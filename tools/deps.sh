@@ -8,7 +8,7 @@ apt-get install -y -qq --no-install-recommends \
 	gcc pkg-config scons lua5.4 liblua5.4-dev \
 	libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev libssl-dev \
 	libnl-3-dev libnl-route-3-dev libsqlite3-dev libdevmapper-dev libjansson-dev libzstd-dev \
-	libdeflate-dev libsystemd-dev \
+	libdeflate-dev zlib1g-dev libsystemd-dev \
 	libcmocka-dev lua-busted \
 	busybox-static iproute2 util-linux procps tar gzip bzip2 xz-utils zstd curl ca-certificates openssl \
 	python3 sqlite3 >/dev/null

@@ -1,4 +1,4 @@
-/* Framing of the attach protocol. */
+/* Framing of the attach protocol, and the detach keys of interactive clients. */
 #include "container/attach.h"
 #include "common/util.h"
 
@@ -55,4 +55,31 @@ void attach_sockaddr(struct sockaddr_un *sa, int dirfd)
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/attach.sock", dirfd);
+}
+
+long detach_keys_filter(struct detach_keys *dk, const char *in, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (dk->len && in[i] == dk->keys[dk->matched]) {
+			if (++dk->matched == dk->len)
+				return -1;
+			continue;
+		}
+		if (dk->matched) {
+			/* a near miss: what was held is typed after all; this byte may start a new match */
+			memcpy(out + o, dk->keys, dk->matched);
+			o += dk->matched;
+			dk->matched = 0;
+			if (in[i] == dk->keys[0]) {
+				if (dk->len == 1)
+					return -1;
+				dk->matched = 1;
+				continue;
+			}
+		}
+		out[o++] = in[i];
+	}
+	return (long)o;
 }

@@ -22,6 +22,18 @@ enum attach_frame {
 struct sockaddr_un;
 void attach_sockaddr(struct sockaddr_un *sa, int dirfd);
 
+/* The detach sequence as Docker's escape proxy matches it in what the user types: bytes that
+ * match a prefix of keys are held back; the whole sequence detaches; a mismatch lets the held
+ * bytes through. Used by attach (run -it, start -ai) and exec -it. */
+struct detach_keys {
+	const char *keys;            /* raw bytes; len 0 = never detach */
+	size_t len, matched;
+};
+
+/* Filter n typed bytes into out (room for n + dk->len bytes): returns how many to forward, or
+ * -1 when the sequence is complete (the caller detaches; nothing after it is forwarded). */
+long detach_keys_filter(struct detach_keys *dk, const char *in, size_t n, char *out);
+
 /* Write one frame (blocking); 0 or -errno. */
 int attach_send(int fd, int type, const void *data, size_t len);
 /* Read one frame into buf (cap ATTACH_MAX_FRAME); returns payload length, -1 on EOF/error. */

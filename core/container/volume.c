@@ -146,24 +146,49 @@ json_t *volume_users(struct berth_ctx *ctx, const char *name)
 	return users;
 }
 
+/* Docker's list of the containers using a volume, by id: "[id1, id2]" (NULL when none). */
+static char *volume_user_ids(struct berth_ctx *ctx, const char *name)
+{
+	struct store *st;
+	sqlite3_stmt *s;
+	char *list = NULL;
+
+	if (ctx_store(ctx, &st, NULL) < 0 ||
+	    store_prepare(st, &s, "SELECT c.id FROM containers c, json_each(c.doc, '$.Mounts') m "
+			  "WHERE json_extract(m.value, '$.Type') = 'volume' AND json_extract(m.value, '$.Name') = ? "
+			  "ORDER BY c.created", NULL) < 0)
+		return NULL;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char *next = xasprintf("%s%s%s", list ? list : "[", list ? ", " : "", (const char *)sqlite3_column_text(s, 0));
+		free(list);
+		list = next;
+	}
+	sqlite3_finalize(s);
+	if (list) {
+		char *done = xasprintf("%s]", list);
+		free(list);
+		list = done;
+	}
+	return list;
+}
+
 int volume_remove(struct berth_ctx *ctx, const char *name, int force, berr_t *err)
 {
 	struct store *st;
 	sqlite3_stmt *s;
-	json_t *users, *v;
+	json_t *v;
 	int r;
 	_cleanup_free_ char *dir = NULL;
 
 	if ((r = volume_inspect(ctx, name, &v, err)) < 0)
 		return force && r == -ENOENT ? 0 : r;
 	json_decref(v);
-	users = volume_users(ctx, name);
-	if (json_array_size(users)) {
-		_cleanup_free_ char *list = json_dumps(users, JSON_COMPACT);
-		json_decref(users);
-		return berr_set(err, EBUSY, "remove %s: volume is in use - %s", name, list);
+	{
+		_cleanup_free_ char *list = volume_user_ids(ctx, name);
+		if (list)
+			return berr_set(err, EBUSY, "remove %s: volume is in use - %s", name, list);
 	}
-	json_decref(users);
 	if ((r = ctx_store(ctx, &st, err)) < 0)
 		return r;
 	if ((r = store_prepare(st, &s, "DELETE FROM volumes WHERE name = ?", err)) < 0)

@@ -69,6 +69,7 @@ lua_Integer bind_opt_int(lua_State *L, int idx, const char *field, lua_Integer d
 
 int luaopen_berth_container(lua_State *L);  /* core/lua/lua_container.c */
 int luaopen_berth_volume(lua_State *L);     /* core/lua/lua_volume.c */
+int luaopen_berth_regex(lua_State *L);      /* core/lua/lua_regex.c */
 
 static const struct {
 	const char *name;
@@ -81,6 +82,7 @@ static const struct {
 	{ "volume", luaopen_berth_volume },
 	{ "registry", luaopen_berth_registry },
 	{ "image", luaopen_berth_image },
+	{ "regex", luaopen_berth_regex },
 };
 
 static int open_berth(lua_State *L)

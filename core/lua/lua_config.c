@@ -1,6 +1,9 @@
 /* berth.config: the effective daemon.json as scripts see it. */
 #include "lua/bind.h"
+#include "registry/client.h"
 #include "runtime/runtime.h"
+
+#include <stdlib.h>
 
 /* config.get(key) -> the value from daemon.json (decoded), or nil */
 static int l_get(lua_State *L)
@@ -12,6 +15,19 @@ static int l_get(lua_State *L)
 	if (!v)
 		return 0;
 	bind_push_json(L, v);
+	return 1;
+}
+
+/* config.user(key) -> a string setting of the user's config.json (berth's, else Docker's:
+ * detachKeys, psFormat, imagesFormat), or nil */
+static int l_user(lua_State *L)
+{
+	char *v = reg_user_setting(luaL_checkstring(L, 1));
+
+	if (!v)
+		return 0;
+	lua_pushstring(L, v);
+	free(v);
 	return 1;
 }
 
@@ -50,6 +66,7 @@ static int l_effective(lua_State *L)
 static const luaL_Reg FUNCS[] = {
 	{ "get", l_get },
 	{ "effective", l_effective },
+	{ "user", l_user },
 	{ NULL, NULL },
 };
 

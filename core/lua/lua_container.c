@@ -61,11 +61,20 @@ static int box_gc(lua_State *L)
 	return 0;
 }
 
-/* Like boxed, but leaves the box on the stack so the GC cannot take it mid-call. */
+/* Highest argument index any binding below reads: the box must sit above them all. */
+#define BOX_MAX_ARGS 3
+
+/* Like boxed, but leaves the box on the stack so the GC cannot take it mid-call. The box goes
+ * above the last argument a binding may read, so an omitted optional argument stays nil
+ * (stop(ref, t) once saw the box as its signal). */
 static struct container *boxed_keep(lua_State *L, int idx)
 {
 	struct container *c = get_or_raise(L, idx);
-	struct container **b = lua_newuserdatauv(L, sizeof(*b), 0);
+	struct container **b;
+
+	if (lua_gettop(L) < BOX_MAX_ARGS)
+		lua_settop(L, BOX_MAX_ARGS);
+	b = lua_newuserdatauv(L, sizeof(*b), 0);
 	*b = c;
 	if (luaL_newmetatable(L, "berth.container.box")) {
 		lua_pushcfunction(L, box_gc);
@@ -371,44 +380,19 @@ static void send_winsize(int sock)
 
 #define PUMP_DETACHED (-2)
 
-/* The detach sequence (Docker's escape proxy): bytes matching a prefix of keys are held back;
- * the whole sequence detaches, a mismatch sends what was held. Returns 1 on detach, else
- * forwards buf[0..n) minus the held bytes. */
-struct detach_keys {
-	const char *keys;
-	size_t len, matched;
-};
-
+/* Forward typed bytes to the monitor minus the detach sequence; 1 when it was typed. */
 static int forward_stdin(int sock, struct detach_keys *dk, const char *buf, size_t n)
 {
-	char out[ATTACH_MAX_FRAME + 64];
-	size_t o = 0;
+	static char out[ATTACH_MAX_FRAME + 64];
+	long o = detach_keys_filter(dk, buf, n, out);
 
-	for (size_t i = 0; i < n; i++) {
-		if (dk->len && buf[i] == dk->keys[dk->matched]) {
-			if (++dk->matched == dk->len)
-				return 1;
-			continue;
-		}
-		if (dk->matched) {
-			memcpy(out + o, dk->keys, dk->matched);
-			o += dk->matched;
-			dk->matched = 0;
-			if (dk->len && buf[i] == dk->keys[0]) {
-				dk->matched = dk->len == 1 ? 0 : 1;
-				if (dk->len == 1)
-					return 1;
-				continue;
-			}
-		}
-		out[o++] = buf[i];
-		if (o >= ATTACH_MAX_FRAME - 64) {
-			attach_send(sock, ATTACH_STDIN, out, o);
-			o = 0;
-		}
+	if (o < 0)
+		return 1;
+	/* held bytes may make it longer than one frame */
+	for (long at = 0; at < o; at += ATTACH_MAX_FRAME / 2) {
+		long len = o - at < ATTACH_MAX_FRAME / 2 ? o - at : ATTACH_MAX_FRAME / 2;
+		attach_send(sock, ATTACH_STDIN, out + at, (size_t)len);
 	}
-	if (o)
-		attach_send(sock, ATTACH_STDIN, out, o);
 	return 0;
 }
 
@@ -807,7 +791,8 @@ static int l_top(lua_State *L)
 	return 1;
 }
 
-/* exec(ref, {cmd = {...}, env = {...}, user =, workdir =, detach =, tty =, privileged =}) -> code */
+/* exec(ref, {cmd = {...}, env = {...}, user =, workdir =, detach =, tty =, stdin =, privileged =,
+ * detach_keys = bytes}) -> code, or 0, true when the user detached (the program runs on) */
 static int l_exec(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
@@ -824,7 +809,7 @@ static int l_exec(lua_State *L)
 	if (!running(c) || !container_init_alive(c))
 		return raise_code(L, 1, lua_pushfstring(L, "Container %s is not running", c->id));
 	if (!strcmp(c->state, "paused"))
-		return raise_code(L, 1, lua_pushfstring(L, "Container %s is paused, unpause the container before exec", c->id));
+		return raise_code(L, 1, lua_pushfstring(L, "Container %s is paused, unpause the container before exec", lua_tostring(L, 1)));
 	/* the container's own settings, with exec's overrides */
 	doc = json_deep_copy(c->doc);
 	cfg = json_object_get(doc, "Config");
@@ -866,13 +851,20 @@ static int l_exec(lua_State *L)
 		rt_spec_free(&s);
 		return bind_raise(L, &err);
 	}
-	r = runtime_exec(&s, c->pid, bind_opt_bool(L, 2, "detach", 0), &code, &err);
+	{
+		struct rt_exec_opts o = { .detach = bind_opt_bool(L, 2, "detach", 0),
+					  .stdin = bind_opt_bool(L, 2, "stdin", 0) };
+		o.detach_keys = opt_detach_keys(L, 2, &o.detach_keys_len);
+		r = runtime_exec(&s, c->pid, &o, &code, &err);
+	}
 	rt_spec_free(&s);
-	if (r < 0 && code == 127)
-		code = 126;   /* Docker's exec reports a missing command as "cannot invoke" */
 	if (r < 0)
-		return raise_code(L, code, err.msg);
+		return raise_code(L, 126, err.msg);   /* Docker's exec: whatever keeps it from starting is 126 */
 	lua_pushinteger(L, code);
+	if (r == 1) {
+		lua_pushboolean(L, 1);
+		return 2;
+	}
 	return 1;
 }
 

@@ -99,7 +99,7 @@ char *reg_user_config_path(void)
 	return xasprintf("%s/.berth/config.json", home && *home ? home : "/root");
 }
 
-static char *docker_config_path(void)
+char *reg_docker_config_path(void)
 {
 	const char *d = getenv("DOCKER_CONFIG");
 	const char *home = getenv("HOME");
@@ -171,10 +171,28 @@ static int creds_from_file(const char *path, const char *want, char **user, char
 	return r;
 }
 
+/* A top-level string of config.json: berth's file first, then Docker's, as for credentials. */
+char *reg_user_setting(const char *key)
+{
+	_cleanup_free_ char *own = reg_user_config_path();
+	_cleanup_free_ char *docker = reg_docker_config_path();
+	const char *paths[2] = { own, docker };
+
+	for (int i = 0; i < 2; i++) {
+		json_t *root = json_load_file(paths[i], 0, NULL);
+		const char *v = json_string_value(json_object_get(root, key));
+		char *r = v ? xstrdup(v) : NULL;
+		json_decref(root);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
 int reg_credentials(const char *host_key, char **user, char **pass)
 {
 	_cleanup_free_ char *own = reg_user_config_path();
-	_cleanup_free_ char *docker = docker_config_path();
+	_cleanup_free_ char *docker = reg_docker_config_path();
 
 	*user = *pass = NULL;
 	if (creds_from_file(own, host_key, user, pass) == 0)

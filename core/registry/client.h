@@ -33,6 +33,11 @@ int reg_store_credentials(const char *key, const char *user, const char *pass, b
 int reg_erase_credentials(const char *key, berr_t *err);
 /* Path of berth's user config file (malloc'd). */
 char *reg_user_config_path(void);
+/* Path of Docker's: $DOCKER_CONFIG/config.json, else ~/.docker/config.json (malloc'd). */
+char *reg_docker_config_path(void);
+/* A top-level string setting of the user config (detachKeys, psFormat, imagesFormat): berth's
+ * file if it has the key, else Docker's; malloc'd, or NULL. */
+char *reg_user_setting(const char *key);
 
 struct reg_token {
 	char *scope;

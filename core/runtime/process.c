@@ -202,42 +202,6 @@ static int mkdir_p_quiet(const char *path)
 
 _Noreturn void rt_exec_final(struct rt_spec *s, int exec_w);
 
-/* --init (Docker's docker-init/tini role): pid 1 stays here, forwarding signals to the command
- * and reaping every orphan, and exits with the command's status; the child returns and execs. */
-static void run_init(int exec_w)
-{
-	sigset_t all;
-	pid_t child;
-	int st;
-
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, NULL);
-	child = fork();
-	if (child < 0)
-		_exit(125);
-	if (child == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		return;
-	}
-	/* only the command reports its exec: our copy of the pipe must not hold it open */
-	close(exec_w);
-	prctl(PR_SET_NAME, "init");
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	for (;;) {
-		siginfo_t si;
-		struct timespec ts = { 1, 0 };
-		int sig = sigtimedwait(&all, &si, &ts);
-		pid_t w;
-		if (sig > 0 && sig != SIGCHLD)
-			kill(child, sig);
-		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-			if (w == child)
-				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	}
-}
-
 static _Noreturn void child_main(struct child_args *a)
 {
 	struct rt_spec *s = a->s;
@@ -294,8 +258,6 @@ static _Noreturn void child_main(struct child_args *a)
 			child_fail(a->exec_w, 125, &err);
 		}
 	}
-	if (s->init)
-		run_init(a->exec_w);
 	rt_exec_final(s, a->exec_w);
 }
 
@@ -337,6 +299,22 @@ _Noreturn void rt_exec_final(struct rt_spec *s, int exec_w)
 				if (sig != SIGKILL && sig != SIGSTOP)
 					signal(sig, SIG_DFL);
 			sigprocmask(SIG_SETMASK, &none, NULL);
+		}
+		if (s->init) {
+			/* --init: berth-init runs the command (found above, so a missing one still fails
+			 * the start with Docker's message) and stays pid 1 */
+			size_t n = 0;
+			char **argv;
+			while (s->argv[n])
+				n++;
+			argv = xcalloc(n + 3, sizeof(char *));
+			argv[0] = RT_INIT_PATH;
+			argv[1] = "--";
+			memcpy(argv + 2, s->argv, n * sizeof(char *));
+			execve(RT_INIT_PATH, argv, env);
+			r = errno;
+			berr_sys(&err, r, "exec: \"%s\"", RT_INIT_PATH);
+			child_fail(exec_w, r == ENOENT ? 127 : 126, &err);
 		}
 		execve(prog, s->argv, env);
 		r = errno;

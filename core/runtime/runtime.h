@@ -51,7 +51,7 @@ struct rt_spec {
 	int privileged;
 	int readonly_rootfs;
 	int no_new_privs;
-	int init;                    /* --init: a reaping, signal-forwarding pid 1 runs the command */
+	int init;                    /* --init: berth-init is pid 1 and runs the command (RT_INIT_PATH) */
 	uint64_t caps;               /* bit n = capability n */
 	json_t *seccomp;             /* Docker-format profile, NULL = unconfined */
 	void *seccomp_bpf;           /* the profile compiled for caps (rt_seccomp_prepare), or NULL */
@@ -67,6 +67,11 @@ struct rt_spec {
 	char *hosts_path, *hostname_path, *resolv_path;   /* per-container files to bind */
 	int64_t shm_size;
 };
+
+/* Where --init's program is bound in the container (read-only), as Docker binds docker-init. */
+#define RT_INIT_PATH "/sbin/docker-init"
+/* berth-init on the host: beside the running binary (the build tree, or PREFIX/bin), malloc'd. */
+char *rt_init_binary(void);
 
 /* Docker's default capability set (REFERENCE §4). */
 uint64_t rt_default_caps(void);
@@ -164,10 +169,19 @@ int rt_find_program(const char *argv0, char *const *env, char *out, size_t len);
 /* Finish as the container's process: user, privileges, PATH lookup, execve; failures go to
  * exec_w as the init's do. Never returns. */
 _Noreturn void rt_exec_final(struct rt_spec *s, int exec_w);
-/* Run s->argv inside the namespaces and cgroup of the running init `target` (berth exec).
- * stdio is inherited. With detach, returns once the program is running. Returns 0 and the
- * program's exit code (128+n on signal) in *exit_code, or <0 with *exit_code 125/126/127. */
-int runtime_exec(struct rt_spec *s, pid_t target, int detach, int *exit_code, berr_t *err);
+struct rt_exec_opts {
+	int detach;                  /* return once the program runs (-d) */
+	int stdin;                   /* the program reads our stdin (-i); else /dev/null */
+	const char *detach_keys;     /* with s->tty and stdin: typing these detaches (raw bytes) */
+	size_t detach_keys_len;      /* 0: never */
+};
+
+/* Run s->argv inside the namespaces and cgroup of the running init `target` (berth exec),
+ * under a supervisor of its own (see exec.c). Without a tty the program inherits our stdio;
+ * with one, the supervisor relays it. Returns 0 and the program's exit code (128+n on signal)
+ * in *exit_code (0 with detach, once it runs); 1 when the user typed the detach keys (the
+ * program runs on); or <0 with *exit_code 125/126/127 when it could not start. */
+int runtime_exec(struct rt_spec *s, pid_t target, const struct rt_exec_opts *o, int *exit_code, berr_t *err);
 
 /* start time of a process in clock ticks since boot (field 22 of /proc/pid/stat), 0 if gone. */
 uint64_t proc_start_time(pid_t pid);

@@ -195,6 +195,25 @@ static int parse_security_opts(struct rt_spec *s, json_t *opts, const char *secc
 	return 0;
 }
 
+char *rt_init_binary(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n > 0) {
+		char *slash, *p;
+		buf[n] = 0;
+		if ((slash = strrchr(buf, '/'))) {
+			*slash = 0;
+			p = xasprintf("%s/berth-init", buf);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(BERTH_PREFIX "/bin/berth-init");
+}
+
 int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const char *cdir,
 		      const char *seccomp_default, berr_t *err)
 {
@@ -297,6 +316,12 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 				 (long long)json_integer_value(json_object_get(to, "SizeBytes")));
 		add_mount(s, "tmpfs", json_string_value(json_object_get(e, "Target")), "tmpfs", data,
 			  json_is_true(json_object_get(e, "ReadOnly")));
+	}
+
+	/* --init: the program that becomes pid 1, bound last as Docker does */
+	if (s->init) {
+		_cleanup_free_ char *bin = rt_init_binary();
+		add_mount(s, bin, RT_INIT_PATH, "bind", NULL, 1);
 	}
 
 	json_array_foreach(json_object_get(hc, "Ulimits"), i, e) {

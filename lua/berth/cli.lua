@@ -360,8 +360,10 @@ end
 -- Docker's --detach-keys ("ctrl-p,ctrl-q": ctrl-<a-z|@|[|\\|]|^|_> or single characters,
 -- comma-separated; moby term.ToBytes) -> the raw bytes, or nil and Docker's complaint.
 -- what: "detach" (run, start, attach) or "escape" (exec), as the daemon words it.
+-- configured: config.json's detachKeys, used when the flag is not given (as Docker's CLI).
 local CTRL = { ["@"] = 0, ["["] = 27, ["\\"] = 28, ["]"] = 29, ["^"] = 30, ["_"] = 31 }
-function M.detach_keys(s, what)
+function M.detach_keys(s, what, configured)
+  if s == nil or s == "" then s = configured end
   if s == nil or s == "" then return "\16\17" end
   local out = {}
   for key in (s .. ","):gmatch("([^,]*),") do

@@ -49,9 +49,38 @@ end
 -- strconv.Quote, e.g. for the ps COMMAND column: tables.quote(tables.shorten(cmd, 20)).
 M.quote = template.quote
 
+-- A row type that templates treat as a Go struct of docker/cli's formatter package (gotype,
+-- e.g. "*formatter.ContainerContext"): an unknown field is an error, as in Docker, and methods
+-- are { name = { fn(row, args...), number of args } }, e.g. Label "app". Returns a function that
+-- turns a table of fields into such a row; {{json .}} sees the fields only.
+function M.struct(gotype, methods)
+  local index, arity = {}, {}
+  for name, m in pairs(methods or {}) do index[name], arity[name] = m[1], m[2] end
+  local mt = { __gotype = gotype, __index = index, __arity = arity }
+  return function(fields) return setmetatable(fields, mt) end
+end
+
+-- docker ps runs the raw --format (table prefix and all) on a row of zero values before it
+-- lists anything: a bad format fails even with no rows. nil, or "failed to parse template: ..." /
+-- "failed to execute template: ...".
+function M.validate(fmt, zero_row)
+  local raw, perr = template.compile(fmt)
+  if not raw then return "failed to parse template: " .. perr end
+  local _, verr = raw:render(zero_row)
+  if verr then return "failed to execute template: " .. verr end
+  return nil
+end
+
+-- A label method's table header (docker/cli formatter Label): the last dot-separated part of the
+-- name with '-' and '_' as spaces.
+function M.label_header(name)
+  return (name:match("([^.]*)$"):gsub("[-_]", " "))
+end
+
 -- Render rows with a docker --format string. "table ..." gets a header row (rendered from
--- headers, a map of field name -> column title) and tabwriter alignment; otherwise one rendered
--- row per line. Returns the full text (each line ending in "\n") or nil, "template parsing error: ...".
+-- headers, a map of field name -> column title, or -> function(headers, args...) for a method)
+-- and tabwriter alignment; otherwise one rendered row per line. Returns the full text (each line
+-- ending in "\n") or nil, "template parsing error: ...".
 function M.format(fmt, rows, headers)
   local pf = template.parse_format(fmt)
   local tmpl, err = template.compile(pf.body)

@@ -822,14 +822,16 @@ function Parser:operand()
   local node = self:term()
   if not node then return nil end
   if self:peek().typ == "field" then
-    local fields = {}
+    -- Go's chain node, and the field or variable it becomes, sits where the chain starts
+    local fields, chain_pos = {}, self:peek().pos
     while self:peek().typ == "field" do fields[#fields + 1] = self:next().val:sub(2) end
     if node.k == "field" or node.k == "var" then
       for _, f in ipairs(fields) do node.idents[#node.idents + 1] = f end
+      node.pos = chain_pos
     elseif node.k == "lit" or node.k == "nil" or node.k == "dot" then
       self:errorf('unexpected . after term "%s"', node.text or (node.k == "dot" and "." or "nil"))
     else
-      node = { k = "chain", node = node, idents = fields, pos = node.pos }
+      node = { k = "chain", node = node, idents = fields, pos = chain_pos }
     end
   end
   return node
@@ -1067,6 +1069,10 @@ function State:not_a_function(args, final)
 end
 
 -- Field lookup on a receiver; a function value is a method called with (receiver, args...).
+-- Field lookup on a receiver; a function value is a method called with (receiver, args...).
+-- A table whose metatable names a Go type (__gotype) is a struct: an unknown field is an error,
+-- and __arity gives its methods' argument counts. With missingkey=error a map (any other
+-- non-array table not in go_maps) must hold the key, as Go's Option("missingkey=error").
 function State:eval_field(dot, name, node, args, final, receiver)
   if receiver == nil or is_null(receiver) then return nil end
   local rt = type(receiver)
@@ -1075,13 +1081,25 @@ function State:eval_field(dot, name, node, args, final, receiver)
   end
   local ok, v = pcall(function() return receiver[name] end)
   if not ok then self:errorf("can't evaluate field %s in type %s", name, go_type(receiver)) end
+  local mt = rt == "table" and getmetatable(receiver) or nil
+  local gotype = mt and mt.__gotype or (self.structs and self.structs[receiver])
+  if v == nil and gotype then self:errorf("can't evaluate field %s in type %s", name, gotype) end
   if type(v) == "function" then
     local argv = { receiver, n = 1 }
     for k = 2, #args do argv.n = argv.n + 1; argv[argv.n] = self:eval_arg(dot, args[k]) end
     if final ~= NO_FINAL then argv.n = argv.n + 1; argv[argv.n] = final end
+    local want = gotype and mt and mt.__arity and mt.__arity[name]
+    if want and argv.n - 1 ~= want then
+      self.at = node
+      self:errorf("wrong number of args for %s: want %d got %d", name, want, argv.n - 1)
+    end
     return self:call(name, v, argv)
   end
   if has_args(args, final) then self:errorf("%s is not a method but has arguments", name) end
+  if v == nil and self.missingkey_error and rt == "table" and not gotype and not is_array(receiver)
+      and not (self.go_maps and self.go_maps[receiver]) and not (self.known_fields and self.known_fields[name]) then
+    self:errorf("map has no entry for key %s", go_quote(name))
+  end
   return v
 end
 
@@ -1281,8 +1299,11 @@ function M.compile(src, opts)
   return setmetatable({ src = src, root = root, extra = opts.funcs }, Template)
 end
 
-local function execute(tmpl, data, funcs)
-  local st = setmetatable({ src = tmpl.src, out = {}, vars = {}, funcs = funcs }, State)
+local function execute(tmpl, data, funcs, opts)
+  opts = opts or {}
+  local st = setmetatable({ src = tmpl.src, out = {}, vars = {}, funcs = funcs,
+    missingkey_error = opts.missingkey == "error", go_maps = opts.go_maps, structs = opts.structs,
+    known_fields = opts.known_fields }, State)
   st:push("$", data)
   local ok, err = pcall(walk_list, st, data, tmpl.root)
   if not ok then
@@ -1292,9 +1313,15 @@ local function execute(tmpl, data, funcs)
   return table.concat(st.out)
 end
 
--- render(data) -> string, or nil, "template: :1:2: executing ... : message".
-function Template:render(data)
-  return execute(self, data, func_table(self.extra))
+-- render(data [, {missingkey = "error", go_maps = set, structs = {[table] = "types.Volume"}}])
+-- -> string, or nil, "template: :1:2: executing ... : message". missingkey = "error" makes a map
+-- without the key an error (docker inspect -f runs its templates so); go_maps holds the tables
+-- that stay lenient (Go map-typed fields of a typed struct, such as Config.Labels); structs names
+-- tables that are Go structs of that type (an unknown field is an error), like __gotype;
+-- known_fields (a set of names) are never an error to miss: fields of the typed struct Docker
+-- runs the template on first, which print as zero values there.
+function Template:render(data, opts)
+  return execute(self, data, func_table(self.extra), opts)
 end
 
 -- Render with docker's HeaderFunctions (json/split/join/... return their argument): the table

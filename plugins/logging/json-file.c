@@ -1,5 +1,6 @@
 /* Logging driver "json-file", Docker's format: one {"log","stream","time"} object per line in
- * <dir>/<id>-json.log, rotated to .log.1 ... .log.<max-file - 1> when max-size is reached.
+ * <dir>/<id>-json.log, rotated to .log.1 ... .log.<max-file - 1> when max-size is reached, and
+ * gzipped to .log.N.gz with compress=true (off by default, as Docker's; logutil.h).
  * Unlike Docker the default is bounded: max-size 10m, max-file 3.
  * The writer holds a shared flock on the live file; a follower knows the log is closed when it
  * can take the lock exclusively. `tail` reads backwards from the end instead of scanning. */
@@ -29,9 +30,11 @@ struct berth_logger {
 	int64_t size;
 	int64_t max_size;            /* -1 = unlimited */
 	int max_file;
+	int compress;
+	struct lgu_compressor comp;
 };
 
-static const struct lgu_limits LIMITS = { 1000, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE, INT_MAX };
+static const struct lgu_limits LIMITS = { 1000, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE, INT_MAX, 0 };
 
 static char *log_path(const char *dir, const char *id, int n)
 {
@@ -49,10 +52,9 @@ static int open_live(struct berth_logger *lg, struct berth_error *err)
 {
 	struct stat st;
 
-	lg->fd = open(lg->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	lg->fd = lgu_open_live(lg->path, O_WRONLY | O_APPEND, NULL, 0);
 	if (lg->fd < 0)
 		return host->error(err, errno, "open %s: %s", lg->path, strerror(errno));
-	flock(lg->fd, LOCK_SH);
 	lg->size = fstat(lg->fd, &st) == 0 ? st.st_size : 0;
 	return 0;
 }
@@ -61,16 +63,33 @@ static struct berth_logger *jf_open(const char *dir, const char *id, const char 
 				    struct berth_error *err)
 {
 	struct berth_logger *lg = calloc(1, sizeof(*lg));
+	struct lgu_options o;
 
 	if (!lg)
 		return NULL;
-	lgu_read_options(host, "json-file", &LIMITS, options_json, &lg->max_size, &lg->max_file);
+	lgu_read_options(host, "json-file", &LIMITS, options_json, &o);
+	/* Docker's refusals, word for word (its own max-size default is unlimited, so a compress
+	 * that the user sets needs both limits given) */
+	if (o.compress_invalid) {
+		host->error(err, EINVAL, "strconv.ParseBool: parsing \"%s\": invalid syntax", o.compress_raw);
+		free(lg);
+		return NULL;
+	}
+	if (o.compress && (o.max_file < 2 || o.max_size < 0)) {
+		host->error(err, EINVAL, "compress cannot be true when max-file is less than 2 or max-size is not set");
+		free(lg);
+		return NULL;
+	}
+	lg->max_size = o.max_size;
+	lg->max_file = o.max_file;
+	lg->compress = o.compress;
 	lg->path = log_path(dir, id, 0);
 	if (!lg->path || open_live(lg, err) < 0) {
 		free(lg->path);
 		free(lg);
 		return NULL;
 	}
+	lgu_compress_cleanup(lg->path);
 	return lg;
 }
 
@@ -99,16 +118,32 @@ static void rename_file(const char *from, const char *to)
 	rename(from, to);
 }
 
+static void remove_file(const char *path)
+{
+	unlink(path);
+}
+
+static int scan_file(int fd, struct lgu_gz_meta *meta);
+
 static int rotate(struct berth_logger *lg, struct berth_error *err)
 {
-	close(lg->fd);
+	int old = lg->fd, r;
+
+	lgu_compress_wait(&lg->comp);   /* it works on the generation we are about to rename */
+	/* the old file stays open (and locked) until the next one is in place: a follower must
+	 * never find the live file unlocked while we are still writing */
 	if (lg->max_file <= 1) {
 		if (truncate(lg->path, 0) < 0)
 			return host->error(err, errno, "truncate %s", lg->path);
-	} else {
-		lgu_shift_files(lg->path, lg->max_file, rename_file);
+		lg->size = 0;
+		return 0;   /* the same file, still open for appending */
 	}
-	return open_live(lg, err);
+	lgu_shift_files(lg->path, lg->max_file, rename_file, remove_file);
+	if (lg->compress)
+		lgu_compress_start(&lg->comp, lg->path, scan_file, NULL);
+	r = open_live(lg, err);
+	close(old);
+	return r;
 }
 
 static int jf_write(struct berth_logger *lg, const struct berth_log_message *msg, struct berth_error *err)
@@ -163,6 +198,7 @@ static void jf_close(struct berth_logger *lg)
 {
 	if (!lg)
 		return;
+	lgu_compress_wait(&lg->comp);
 	close(lg->fd);
 	free(lg->path);
 	free(lg);
@@ -429,6 +465,27 @@ static int read_lines(int fd, off_t *off, const struct berth_log_read_opts *o, b
 	return stop;
 }
 
+static int count_line(const struct berth_log_message *m, void *cookie)
+{
+	struct lgu_gz_meta *meta = cookie;
+	meta->count++;
+	meta->last_time_ns = m->time_ns;
+	return 0;
+}
+
+/* The compressed file's header meta: its last line's time and how many lines it holds. */
+static int scan_file(int fd, struct lgu_gz_meta *meta)
+{
+	struct berth_log_read_opts all = { .tail = -1 };
+	off_t off = 0;
+	int past_until = 0;
+
+	meta->count = 0;
+	meta->last_time_ns = INT64_MIN;
+	read_lines(fd, &off, &all, count_line, meta, &past_until);
+	return 0;
+}
+
 /* Offset in fd where the last `want` complete lines start; *found counts lines seen. */
 static off_t tail_offset(int fd, int64_t want, int64_t *found)
 {
@@ -460,74 +517,112 @@ static off_t tail_offset(int fd, int64_t want, int64_t *found)
 	return 0;
 }
 
+struct whole {
+	const struct berth_log_read_opts *o;
+	berth_log_sink sink;
+	void *cookie;
+	int *past_until;
+};
+
+static int read_whole(int fd, void *ctx)
+{
+	struct whole *w = ctx;
+	off_t off = 0;
+	return read_lines(fd, &off, w->o, w->sink, w->cookie, w->past_until) || *w->past_until;
+}
+
 static int jf_read(const char *dir, const char *id, const char *options_json,
 		   const struct berth_log_read_opts *o, berth_log_sink sink, void *cookie,
 		   struct berth_error *err)
 {
-	int64_t max_size;
-	int max_file, first = 0, past_until = 0, stop = 0;
+	struct lgu_options opt;
+	int first = 0, past_until = 0, stop = 0, gz, nfiles;
 	off_t start_off = 0;
 	char *live = log_path(dir, id, 0);
 
 	(void)err;
-	lgu_read_options(host, "json-file", &LIMITS, options_json, &max_size, &max_file);
-	/* oldest rotated file first; with tail, find where the last N lines begin */
-	first = max_file - 1;
+	lgu_read_options(host, "json-file", &LIMITS, options_json, &opt);
+	nfiles = lgu_count_generations(live, opt.max_file);
+	/* oldest generation first; with since, skip the compressed ones that end before it (their
+	 * header says when) without inflating them */
+	first = nfiles - 1;
+	if (o->since_ns) {
+		struct lgu_gz_meta meta;
+		while (first > 0 && lgu_generation_meta(live, first, &meta) == 0 && meta.last_time_ns < o->since_ns)
+			first--;
+	}
+	/* with tail, find where the last N lines begin */
 	if (o->tail >= 0) {
 		int64_t need = o->tail;
-		first = 0;
-		start_off = 0;
-		if (need == 0) {
-			first = -1;
-		} else {
-			for (int i = 0; i < max_file; i++) {
-				char *p = log_path(dir, id, i);
-				int fd = open(p, O_RDONLY | O_CLOEXEC);
-				int64_t found;
-				free(p);
-				if (fd < 0)
-					break;
-				start_off = tail_offset(fd, need, &found);
-				close(fd);
-				first = i;
-				if (found >= need)
-					break;
-				need -= found;
-				start_off = 0;
+		int tail_first = -1;
+		off_t tail_off = 0;
+		for (int i = 0; i < nfiles && need > 0; i++) {
+			struct lgu_gz_meta meta;
+			int64_t found;
+			int fd;
+			if (lgu_generation_meta(live, i, &meta) == 0 && meta.count <= need) {
+				tail_first = i;   /* all of a compressed file, counted without inflating it */
+				tail_off = 0;
+				need -= meta.count;
+				continue;
 			}
+			if ((fd = lgu_open_generation(live, i, &gz)) < 0)
+				break;
+			tail_off = tail_offset(fd, need, &found);
+			close(fd);
+			tail_first = i;
+			need = found >= need ? 0 : need - found;
+		}
+		if (tail_first < 0) {
+			first = -1;
+		} else if (tail_first <= first) {
+			first = tail_first;
+			start_off = tail_off;
 		}
 	}
-	for (int i = first; i >= 1 && !stop && !past_until; i--) {
-		char *p = log_path(dir, id, i);
-		int fd = open(p, O_RDONLY | O_CLOEXEC);
-		off_t off = i == first ? start_off : 0;
-		free(p);
-		if (fd < 0)
-			continue;
-		stop = read_lines(fd, &off, o, sink, cookie, &past_until);
-		close(fd);
-	}
 	if (first >= 0 || o->follow) {
-		int fd = open(live, O_RDONLY | O_CLOEXEC);
-		struct stat st, cur;
+		int fd = -1, missing = 0;
+		struct stat st;
 		off_t off = first == 0 ? start_off : 0;
+		if (first >= 1) {
+			/* the oldest generation wanted by its number, each later one as the successor of
+			 * the one before (lgu_follow_next): rotation may renumber them while we read */
+			struct lgu_identity id = lgu_generation_identity(live, first);
+			struct whole w = { o, sink, cookie, &past_until };
+			off_t o1 = start_off;
+			if ((fd = lgu_open_generation(live, first, &gz)) >= 0) {
+				stop = read_lines(fd, &o1, o, sink, cookie, &past_until) || past_until;
+				close(fd);
+			}
+			fd = stop ? -1 : lgu_follow_next(live, id, read_whole, &w, &stop);
+		} else {
+			fd = lgu_open_live_read(live);
+		}
 		if (first < 0 && fd >= 0 && fstat(fd, &st) == 0)
 			off = st.st_size;   /* --tail 0 --follow: only what comes next */
 		if (fd >= 0 && !stop && !past_until)
 			stop = read_lines(fd, &off, o, sink, cookie, &past_until);
-		while (o->follow && fd >= 0 && !stop && !past_until && fstat(fd, &st) == 0) {
-			int gone = lgu_writer_gone(live);
+		while (o->follow && fd >= 0 && !stop && !past_until) {
+			int gone = lgu_writer_gone(live, &missing);
 			stop = read_lines(fd, &off, o, sink, cookie, &past_until);
-			if (stop || past_until || gone)
+			if (stop || past_until)
 				break;
-			if (stat(live, &cur) == 0 && cur.st_ino != st.st_ino) {
-				/* rotated: finish the old file, continue with the new one */
-				read_lines(fd, &off, o, sink, cookie, &past_until);
+			if (lgu_rotated_away(live, fd)) {
+				/* rotated: finish the old file (our fd reads it even once it is compressed
+				 * and unlinked), then whatever was rotated after it, then the new live one */
+				struct whole w = { o, sink, cookie, &past_until };
+				struct stat old;
+				stop = read_lines(fd, &off, o, sink, cookie, &past_until);
+				fstat(fd, &old);
 				close(fd);
-				fd = open(live, O_RDONLY | O_CLOEXEC);
+				if (stop || past_until)
+					break;
+				fd = lgu_follow_next(live, lgu_identity_of(&old), read_whole, &w, &stop);
 				off = 0;
 				continue;
 			}
+			if (gone)
+				break;
 			usleep(100000);
 		}
 		if (fd >= 0)

@@ -1,5 +1,6 @@
 /* Logging driver "local": a compact binary log in <dir>/local-logs/container.log, rotated to
- * container.log.1 ... container.log.<max-file - 1> at max-size (defaults 20m and 5, as Docker's).
+ * container.log.1 ... container.log.<max-file - 1> at max-size (defaults 20m and 5, as Docker's)
+ * and, as Docker's, gzipped to container.log.N.gz unless compress=false (logutil.h).
  *
  * A file starts with the 8-byte magic "BERTHLG1" and holds records
  *     [u32 n][i64 time_ns][u8 stream][u8 flags][n - 10 bytes of data][u32 n]   (little endian)
@@ -23,6 +24,7 @@
 
 #define DEFAULT_MAX_SIZE (20LL * 1024 * 1024)   /* Docker's local driver: 20 MiB */
 #define DEFAULT_MAX_FILE 5
+#define DEFAULT_COMPRESS 1
 #define MAGIC "BERTHLG1"
 #define MAGIC_LEN 8
 #define REC_FIXED 10                             /* time + stream + flags */
@@ -41,10 +43,12 @@ struct berth_logger {
 	int64_t last_indexed;        /* offset of the last index entry */
 	int64_t max_size;            /* -1 = unlimited */
 	int max_file;
+	int compress;
+	struct lgu_compressor comp;
 };
 
-/* Docker's local driver: go-units RAMInBytes, binary units */
-static const struct lgu_limits LIMITS = { 1024, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE, MAX_FILES };
+/* Docker's local driver: go-units RAMInBytes, binary units; rotated files compressed */
+static const struct lgu_limits LIMITS = { 1024, DEFAULT_MAX_SIZE, DEFAULT_MAX_FILE, MAX_FILES, DEFAULT_COMPRESS };
 
 static char *log_path(const char *dir, const char *id, int n)
 {
@@ -82,6 +86,13 @@ static uint64_t get64(const unsigned char *p)
 {
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
+
+struct reader {
+	const struct berth_log_read_opts *o;
+	berth_log_sink sink;
+	void *cookie;
+	int stop;                    /* the sink asked to stop, or until was passed */
+};
 
 static int write_all(int fd, const void *buf, size_t n)
 {
@@ -124,10 +135,9 @@ static int open_live(struct berth_logger *lg, struct berth_error *err)
 	struct stat st;
 	char *ip;
 
-	lg->fd = open(lg->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	lg->fd = lgu_open_live(lg->path, O_RDWR | O_APPEND, MAGIC, MAGIC_LEN);
 	if (lg->fd < 0)
 		return host->error(err, errno, "open %s: %s", lg->path, strerror(errno));
-	flock(lg->fd, LOCK_SH);
 	lg->size = fstat(lg->fd, &st) == 0 ? st.st_size : 0;
 	if (lg->size < MAGIC_LEN) {
 		if (ftruncate(lg->fd, 0) < 0 || write_all(lg->fd, MAGIC, MAGIC_LEN) < 0)
@@ -149,11 +159,25 @@ static struct berth_logger *local_open(const char *dir, const char *id, const ch
 				       struct berth_error *err)
 {
 	struct berth_logger *lg = calloc(1, sizeof(*lg));
+	struct lgu_options o;
 	char *sub = NULL;
 
 	if (!lg)
 		return NULL;
-	lgu_read_options(host, "local", &LIMITS, options_json, &lg->max_size, &lg->max_file);
+	lgu_read_options(host, "local", &LIMITS, options_json, &o);
+	/* Docker's refusals, word for word */
+	if (o.compress_invalid || (o.compress && o.max_file == 1)) {
+		if (o.compress_invalid)
+			host->error(err, EINVAL, "error reading compress log option: strconv.ParseBool: parsing \"%s\": invalid syntax",
+				    o.compress_raw);
+		else
+			host->error(err, EINVAL, "compression cannot be enabled when max file count is 1");
+		free(lg);
+		return NULL;
+	}
+	lg->max_size = o.max_size;
+	lg->max_file = o.max_file;
+	lg->compress = o.compress;
 	if (asprintf(&sub, "%s/local-logs", dir) < 0 || (mkdir(sub, 0750) < 0 && errno != EEXIST)) {
 		host->error(err, errno, "mkdir %s: %s", sub ? sub : dir, strerror(errno));
 		free(sub);
@@ -167,6 +191,7 @@ static struct berth_logger *local_open(const char *dir, const char *id, const ch
 		free(lg);
 		return NULL;
 	}
+	lgu_compress_cleanup(lg->path);
 	return lg;
 }
 
@@ -189,20 +214,73 @@ static void rename_pair(const char *from, const char *to)
 	free(ti);
 }
 
+/* A log file and its index (a compressed file has none: readers inflate it whole). */
+static void remove_pair(const char *path)
+{
+	char *ip = index_path(path);
+	unlink(path);
+	if (ip)
+		unlink(ip);
+	free(ip);
+}
+
+static void drop_index(const char *path)
+{
+	char *ip = index_path(path);
+	if (ip)
+		unlink(ip);
+	free(ip);
+}
+
+static void read_records(int fd, off_t *off, struct reader *r);
+
+static int count_record(const struct berth_log_message *m, void *cookie)
+{
+	struct lgu_gz_meta *meta = cookie;
+	meta->count++;
+	meta->last_time_ns = m->time_ns;
+	return 0;
+}
+
+/* The compressed file's header meta: its last record's time and how many it holds. */
+static int scan_file(int fd, struct lgu_gz_meta *meta)
+{
+	struct berth_log_read_opts all = { .tail = -1 };
+	struct reader r = { &all, count_record, meta, 0 };
+	off_t off = MAGIC_LEN;
+
+	meta->count = 0;
+	meta->last_time_ns = INT64_MIN;
+	read_records(fd, &off, &r);
+	return 0;
+}
+
 static int rotate(struct berth_logger *lg, struct berth_error *err)
 {
+	int old = lg->fd, r;
+
+	lgu_compress_wait(&lg->comp);   /* it works on the generation we are about to rename */
+	/* the old file stays open (and locked) until the next one is in place: a follower must
+	 * never find the live file unlocked while we are still writing */
+	lg->fd = -1;
 	close_live(lg);
 	if (lg->max_file <= 1) {
 		char *ip = index_path(lg->path);
-		if (truncate(lg->path, 0) < 0)
+		if (truncate(lg->path, 0) < 0) {
+			close(old);
 			return host->error(err, errno, "truncate %s", lg->path);
+		}
 		if (ip)
 			unlink(ip);
 		free(ip);
 	} else {
-		lgu_shift_files(lg->path, lg->max_file, rename_pair);
+		lgu_shift_files(lg->path, lg->max_file, rename_pair, remove_pair);
+		if (lg->compress)
+			lgu_compress_start(&lg->comp, lg->path, scan_file, drop_index);
 	}
-	return open_live(lg, err);
+	r = open_live(lg, err);
+	close(old);
+	return r;
 }
 
 static int local_write(struct berth_logger *lg, const struct berth_log_message *msg, struct berth_error *err)
@@ -243,19 +321,11 @@ static void local_close(struct berth_logger *lg)
 {
 	if (!lg)
 		return;
+	lgu_compress_wait(&lg->comp);
 	close_live(lg);
 	free(lg->path);
 	free(lg);
 }
-
-/* ---- reading ---- */
-
-struct reader {
-	const struct berth_log_read_opts *o;
-	berth_log_sink sink;
-	void *cookie;
-	int stop;                    /* the sink asked to stop, or until was passed */
-};
 
 /* Deliver whole records of fd from *off to its end; *off moves past each one delivered. */
 static void read_records(int fd, off_t *off, struct reader *r)
@@ -372,42 +442,48 @@ static off_t since_offset(const char *path, int64_t since_ns)
 	return best;
 }
 
+static int read_whole(int fd, void *cookie)
+{
+	struct reader *r = cookie;
+	off_t off = MAGIC_LEN;
+	read_records(fd, &off, r);
+	return r->stop;
+}
+
 static int local_read(const char *dir, const char *id, const char *options_json,
 		      const struct berth_log_read_opts *o, berth_log_sink sink, void *cookie,
 		      struct berth_error *err)
 {
 	struct reader r = { o, sink, cookie, 0 };
-	int64_t max_size;
-	int max_file, nfiles = 0, first, tail_first = -1;
+	int nfiles = 0, first, tail_first = -1, gz;
 	off_t start_off = MAGIC_LEN, tail_off = MAGIC_LEN;
 	char *live = log_path(dir, id, 0);
 
 	(void)err;
-	lgu_read_options(host, "local", &LIMITS, options_json, &max_size, &max_file);
-	/* files present: container.log, .1, .2, ... (a smaller max-file later leaves no gaps) */
-	for (nfiles = 0; nfiles < MAX_FILES; nfiles++) {
-		char *p = log_path(dir, id, nfiles);
-		int there = p && access(p, F_OK) == 0;
-		free(p);
-		if (!there)
-			break;
-	}
+	(void)options_json;
+	/* generations present: container.log, .1[.gz], .2[.gz], ... */
+	nfiles = lgu_count_generations(live, MAX_FILES);
 	first = nfiles - 1;   /* oldest first */
 	if (o->since_ns) {
-		/* skip whole files that end before since, then seek inside the first one that doesn't */
+		/* skip whole files that end before since (a compressed one says so in its header), then
+		 * seek inside the first one that doesn't (a plain one has an index) */
 		for (; first > 0; first--) {
-			char *p = log_path(dir, id, first);
-			int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
-			int64_t t = fd >= 0 ? last_time(fd) : INT64_MIN;
-			free(p);
-			if (fd >= 0)
-				close(fd);
+			struct lgu_gz_meta meta;
+			int64_t t = INT64_MIN;
+			if (lgu_generation_meta(live, first, &meta) == 0) {
+				t = meta.last_time_ns;
+			} else {
+				int fd = lgu_open_generation(live, first, &gz);
+				t = fd >= 0 ? last_time(fd) : INT64_MIN;
+				if (fd >= 0)
+					close(fd);
+			}
 			if (t >= o->since_ns)
 				break;
 		}
 		if (first >= 0) {
 			char *p = log_path(dir, id, first);
-			start_off = p ? since_offset(p, o->since_ns) : MAGIC_LEN;
+			start_off = p && access(p, F_OK) == 0 ? since_offset(p, o->since_ns) : MAGIC_LEN;
 			free(p);
 		}
 	}
@@ -415,11 +491,17 @@ static int local_read(const char *dir, const char *id, const char *options_json,
 		int64_t need = o->tail;
 		tail_first = -1;   /* -1 = nothing (tail 0) */
 		for (int i = 0; i < nfiles && need > 0; i++) {
-			char *p = log_path(dir, id, i);
-			int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
+			struct lgu_gz_meta meta;
 			int64_t found = 0;
-			free(p);
-			if (fd < 0)
+			int fd;
+			if (lgu_generation_meta(live, i, &meta) == 0 && meta.count <= need) {
+				/* all of a compressed file: counted without inflating it */
+				tail_first = i;
+				tail_off = MAGIC_LEN;
+				need -= meta.count;
+				continue;
+			}
+			if ((fd = lgu_open_generation(live, i, &gz)) < 0)
 				break;
 			tail_off = tail_offset(fd, need, &found);
 			close(fd);
@@ -434,37 +516,45 @@ static int local_read(const char *dir, const char *id, const char *options_json,
 			start_off = tail_off;
 		}
 	}
-	for (int i = first; i >= 1 && !r.stop; i--) {
-		char *p = log_path(dir, id, i);
-		int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
-		off_t off = i == first ? start_off : MAGIC_LEN;
-		free(p);
-		if (fd < 0)
-			continue;
-		read_records(fd, &off, &r);
-		close(fd);
-	}
 	if (first >= 0 || o->follow) {
-		int fd = open(live, O_RDONLY | O_CLOEXEC);
-		struct stat st, cur;
+		int fd = -1, missing = 0;
+		struct stat st;
 		off_t off = first == 0 ? start_off : MAGIC_LEN;
+		if (first >= 1) {
+			/* the oldest generation wanted by its number, each later one as the successor of
+			 * the one before (lgu_follow_next): rotation may renumber them while we read */
+			struct lgu_identity id = lgu_generation_identity(live, first);
+			off_t o1 = start_off;
+			if ((fd = lgu_open_generation(live, first, &gz)) >= 0) {
+				read_records(fd, &o1, &r);
+				close(fd);
+			}
+			fd = r.stop ? -1 : lgu_follow_next(live, id, read_whole, &r, &r.stop);
+		} else {
+			fd = lgu_open_live_read(live);
+		}
 		if (first < 0 && fd >= 0 && fstat(fd, &st) == 0)
 			off = st.st_size > MAGIC_LEN ? st.st_size : MAGIC_LEN;   /* --tail 0 -f: only what comes next */
 		if (fd >= 0 && !r.stop)
 			read_records(fd, &off, &r);
-		while (o->follow && fd >= 0 && !r.stop && fstat(fd, &st) == 0) {
-			int gone = lgu_writer_gone(live);
+		while (o->follow && fd >= 0 && !r.stop) {
+			int gone = lgu_writer_gone(live, &missing);
 			read_records(fd, &off, &r);
-			if (r.stop || gone)
+			if (r.stop)
 				break;
-			if (stat(live, &cur) == 0 && cur.st_ino != st.st_ino) {
-				/* rotated: finish the old file, continue with the new one */
+			if (lgu_rotated_away(live, fd)) {
+				/* rotated: finish the old file (our fd reads it even once it is compressed
+				 * and unlinked), then whatever was rotated after it, then the new live one */
+				struct stat old;
 				read_records(fd, &off, &r);
+				fstat(fd, &old);
 				close(fd);
-				fd = open(live, O_RDONLY | O_CLOEXEC);
+				fd = lgu_follow_next(live, lgu_identity_of(&old), read_whole, &r, &r.stop);
 				off = MAGIC_LEN;
 				continue;
 			}
+			if (gone)
+				break;
 			usleep(100000);
 		}
 		if (fd >= 0)

@@ -56,6 +56,13 @@ M.CREATE_FLAGS = {
 }
 
 function M.fail(code, msg) error({ code = code, message = msg }, 0) end
+-- What Docker's daemon refuses (printed "Error response from daemon: ..."): run exits 125 on
+-- it, create exits 1 (create.lua), as Docker's CLI does.
+local DAEMON = "Error response from daemon: "
+function M.daemon_fail(msg) M.fail(125, DAEMON .. msg) end
+function M.is_daemon_error(err)
+  return type(err) == "table" and type(err.message) == "string" and err.message:sub(1, #DAEMON) == DAEMON
+end
 
 local function read_lines(path)
   local f, err = io.open(path, "r")
@@ -150,16 +157,16 @@ function M.resolve_image(name, pull)
   if img then return img end
   local shown = name
   if not name:find("[:@]") or name:match("^[^/]*:%d+/[^:]*$") then shown = name .. ":latest" end
+  -- --pull never: Docker's daemon answers at once, without the "Unable to find" line
+  if pull == "never" then M.daemon_fail("No such image: " .. shown) end
   io.stderr:write("Unable to find image '", shown, "' locally\n")
-  if pull ~= "never" and berth.registry and berth.registry.pull then
+  if berth.registry and berth.registry.pull then
     local on_progress = require("berth.progress").renderer(io.stderr, 2)
     local ok, err = pcall(berth.registry.pull, name, { on_progress = on_progress })
-    if not ok then
-      M.fail(125, "Error response from daemon: " .. (type(err) == "table" and err.message or tostring(err)))
-    end
+    if not ok then M.daemon_fail(type(err) == "table" and err.message or tostring(err)) end
     img = berth.image.find(name)
   end
-  if not img then M.fail(125, "No such image: " .. name) end
+  if not img then M.daemon_fail("No such image: " .. shown) end
   return img
 end
 
@@ -290,8 +297,10 @@ function M.build(opts, changed, positional)
   local memory = 0
   if opts.memory ~= "" then
     memory = units.ram_in_bytes(opts.memory)
-    if not memory then M.fail(125, "invalid argument \"" .. opts.memory .. "\" for \"-m, --memory\" flag") end
-    if memory < 6 * 1024 * 1024 then M.fail(125, "Minimum memory limit allowed is 6MB") end
+    if not memory then
+      M.fail(125, "invalid argument \"" .. opts.memory .. "\" for \"-m, --memory\" flag: invalid size: '" .. opts.memory .. "'")
+    end
+    if memory < 6 * 1024 * 1024 then M.daemon_fail("Minimum memory limit allowed is 6MB") end
   end
   local swap = 0
   if opts["memory-swap"] ~= "" then
@@ -346,10 +355,10 @@ function M.build(opts, changed, positional)
   local hc_mounts = {}
   for _, spec in ipairs(opts.mount) do
     local m = M.parse_mount(spec)
-    local function bad(msg) M.fail(125, 'Error response from daemon: invalid mount config for type "' .. m.Type .. '": ' .. msg) end
+    local function bad(msg) M.daemon_fail('invalid mount config for type "' .. m.Type .. '": ' .. msg) end
     if m.Type ~= "bind" and m.Type ~= "volume" and m.Type ~= "tmpfs" then bad("mount type unknown") end
     if m.Target:sub(1, 1) ~= "/" then bad("invalid mount path: '" .. m.Target .. "' mount path must be absolute") end
-    if taken[m.Target] then M.fail(125, "Error response from daemon: Duplicate mount point: " .. m.Target) end
+    if taken[m.Target] then M.daemon_fail("Duplicate mount point: " .. m.Target) end
     if m.Type == "bind" then
       if (m.Source or "") == "" then bad("field Source must not be empty") end
       m.Source = abspath(m.Source)
@@ -367,7 +376,7 @@ function M.build(opts, changed, positional)
       local vo = m.VolumeOptions or {}
       local ok, err = pcall(add_volume, m.Source, m.Target, nil, { ro = m.ReadOnly == true, mode = "z",
         nocopy = vo.NoCopy, options = vo.DriverConfig and vo.DriverConfig.Options })
-      if not ok then M.fail(125, "Error response from daemon: " .. (type(err) == "table" and err.message or tostring(err))) end
+      if not ok then M.daemon_fail((type(err) == "table" and err.message or tostring(err))) end
     else
       if m.Source then bad("field Source must not be specified") end
       mounts[#mounts + 1] = { Type = "tmpfs", Source = "", Destination = m.Target, Mode = "",
@@ -379,9 +388,9 @@ function M.build(opts, changed, positional)
   -- --volumes-from CTR[:ro|:rw]: the same binds and volumes, read-only with :ro
   for _, vf in ipairs(opts["volumes-from"]) do
     local ref, mode = vf:match("^([^:]+):?(.*)$")
-    if mode ~= "" and mode ~= "ro" and mode ~= "rw" then M.fail(125, "Error response from daemon: invalid mode: " .. mode) end
+    if mode ~= "" and mode ~= "ro" and mode ~= "rw" then M.daemon_fail("invalid mode: " .. mode) end
     local other = berth.container.inspect(ref or vf)
-    if not other then M.fail(125, "Error response from daemon: No such container: " .. (ref or vf)) end
+    if not other then M.daemon_fail("No such container: " .. (ref or vf)) end
     for _, om in ipairs(other.Mounts or {}) do
       if (om.Type == "bind" or om.Type == "volume") and not taken[om.Destination] then
         local nm = {}
@@ -530,6 +539,9 @@ function M.create(doc, rootfs)
         pcall(berth.volume.remove, m.Name)
       end
     end
+    -- everything berth.container.create refuses is the daemon's answer in Docker
+    if type(id) == "table" and not M.is_daemon_error(id) then id.message = DAEMON .. tostring(id.message) end
+    if type(id) ~= "table" then id = { code = 125, message = DAEMON .. tostring(id) } end
     error(id, 0)
   end
   -- copy-up: new, empty volumes take the image's content at their target, as Docker's create
@@ -537,7 +549,7 @@ function M.create(doc, rootfs)
     local okc, cerr = pcall(berth.volume.copy_up, id, cu[1], cu[2])
     if not okc then
       pcall(berth.container.remove, id, { force = true })
-      M.fail(125, "Error response from daemon: copy image content to volume " .. cu[1] .. ": " ..
+      M.daemon_fail("copy image content to volume " .. cu[1] .. ": " ..
         (type(cerr) == "table" and cerr.message or tostring(cerr)))
     end
   end

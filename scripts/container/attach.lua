@@ -10,6 +10,9 @@ local opts, args = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 local c = berth.container.inspect(args[1])
 if not c then error({ code = 1, message = "Error: No such container: " .. args[1] }, 0) end
-local keys, kerr = cli.detach_keys(opts["detach-keys"])
+local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 1, message = kerr }, 0) end
-return (berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin, detach_keys = keys }))
+local code, detached = berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin, detach_keys = keys })
+-- Docker's attach ends a detach with its escape error (unlike run -it and start -ai)
+if detached then error({ code = 1, message = "read escape sequence" }, 0) end
+return code

@@ -24,16 +24,20 @@ for _, e in ipairs(opts.env) do
   if e:find("=", 1, true) then env[#env + 1] = e
   elseif os.getenv(e) then env[#env + 1] = e .. "=" .. os.getenv(e) end
 end
-local keys, kerr = cli.detach_keys(opts["detach-keys"], "escape")
+local keys, kerr = cli.detach_keys(opts["detach-keys"], "escape", berth.config.user("detachKeys"))
 if not keys then error({ code = 1, message = kerr }, 0) end
 if not berth.container.inspect(args[1]) then
   error({ code = 1, message = "Error: No such container: " .. args[1] }, 0)
 end
-if not opts.interactive and not opts.detach then
-  -- without -i the command gets no stdin, as Docker's
-  local null = io.open("/dev/null", "r")
-  if null then io.stdin = null end
+local ok, code, detached = pcall(berth.container.exec, args[1], { cmd = table.move(args, 2, #args, 1, {}),
+  env = env, user = opts.user ~= "" and opts.user or nil, workdir = opts.workdir ~= "" and opts.workdir or nil,
+  tty = opts.tty, detach = opts.detach, privileged = opts.privileged, stdin = opts.interactive and not opts.detach,
+  detach_keys = keys })
+if not ok then
+  -- refusals before the program is started (not running, paused) are the daemon's answer
+  if type(code) == "table" and code.code == 1 then code.message = "Error response from daemon: " .. code.message end
+  error(code, 0)
 end
-return berth.container.exec(args[1], { cmd = table.move(args, 2, #args, 1, {}), env = env,
-  user = opts.user ~= "" and opts.user or nil, workdir = opts.workdir ~= "" and opts.workdir or nil,
-  tty = opts.tty, detach = opts.detach, privileged = opts.privileged, stdin = opts.interactive })
+-- Docker's CLI ends an exec -it detach with its escape error: the program runs on
+if detached then error({ code = 1, message = "read escape sequence" }, 0) end
+return code

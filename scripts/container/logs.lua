@@ -30,15 +30,25 @@ if opts.tail ~= "all" and opts.tail ~= "" then
   if not tail or tail < 0 then tail = -1 end
 end
 if not berth.container.inspect(args[1]) then
-  error({ code = 1, message = "Error: No such container: " .. args[1] }, 0)
+  io.stderr:write("Error: No such container: ", args[1], "\n") -- Docker 20.10's CLI, no "berth: "
+  error({ code = 1, message = "" }, 0)
+end
+-- RFC3339NanoFixed (moby jsonmessage): always nine digits of fraction
+local function timestamp(t)
+  local sec, ns = t // 1000000000, t % 1000000000
+  return units.rfc3339nano(sec, 0):sub(1, -2) .. string.format(".%09dZ", ns)
 end
 local out, err = io.stdout, io.stderr
 berth.container.logs(args[1], { follow = opts.follow, tail = tail, since = to_ns(opts.since, "since"),
   ["until"] = to_ns(opts["until"], "until") }, function(stream, line, t)
-  local f = stream == 2 and err or out
-  if opts.timestamps then
-    f:write(units.rfc3339nano(t // 1000000000, t % 1000000000), " ")
-  end
+  local f = out
+  -- stdout is buffered and stderr is not: flush before a stderr line so that the two keep
+  -- their time order through a pipe (logs ... 2>&1 | cat)
+  if stream == 2 then out:flush(); f = err end
+  if opts.timestamps then f:write(timestamp(t), " ") end
+  -- --details: the daemon prefixes the entry's attributes (none here: berth's drivers record
+  -- no log-opt labels/env/tag) and a space
+  if opts.details then f:write(" ") end
   f:write(line)
   if opts.follow then f:flush() end
 end)

@@ -6,4 +6,9 @@ local spec = { name = BERTH_COMMAND or "berth restart", usage = "[OPTIONS] CONTA
   short = "Restart one or more containers", min_args = 1, flags = { { "t", "time", "int", "Seconds to wait for stop before killing the container", default = 10 } } }
 local opts, names = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
-return require("berth.batch")(names, function(n) berth.container.stop(n, opts.time); berth.container.start(n, { attach = false }) end)
+-- as Docker's daemon: stop a running (or paused) container with its stop signal, SIGKILL after
+-- the timeout, then start it; a stopped one is just started
+return require("berth.batch")(names, function(n)
+  berth.container.stop(n, opts.time >= 0 and opts.time or nil, nil)
+  berth.container.start(n, { attach = false })
+end)

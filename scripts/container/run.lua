@@ -14,7 +14,7 @@ local opts, positional, changed = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 if opts.detach and opts.rm and false then return 125 end
 
-local keys, kerr = cli.detach_keys(opts["detach-keys"])
+local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 125, message = kerr }, 0) end
 local doc, rootfs = common.build(opts, changed, positional)
 local id = common.create(doc, rootfs)

@@ -14,7 +14,7 @@ if (opts.attach or opts.interactive) and #names > 1 then
   error({ code = 1, message = "you cannot start and attach multiple containers at once" }, 0)
 end
 if opts.attach or opts.interactive then
-  local keys, kerr = cli.detach_keys(opts["detach-keys"])
+  local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
   if not keys then error({ code = 1, message = kerr }, 0) end
   return (berth.container.start(names[1], { attach = true, stdin = opts.interactive, detach_keys = keys }))
 end
@@ -24,7 +24,7 @@ for _, n in ipairs(names) do
   if ok then io.stdout:write(n, "\n")
   else
     failed = true
-    io.stderr:write("berth: Error response from daemon: ", type(err) == "table" and err.message or tostring(err), "\n")
+    io.stderr:write("Error response from daemon: ", type(err) == "table" and err.message or tostring(err), "\n")
   end
 end
 if failed then error({ code = 1, message = "Error: failed to start containers: " .. table.concat(names, ", ") }, 0) end

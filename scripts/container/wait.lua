@@ -6,11 +6,15 @@ local spec = { name = BERTH_COMMAND or "berth wait", usage = "CONTAINER [CONTAIN
   short = "Block until one or more containers stop, then print their exit codes", min_args = 1, flags = {} }
 local opts, names = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
-local failed = false
+-- as docker/cli: each code as it comes, the failures after them all
+local errs = {}
 for _, n in ipairs(names) do
   local ok, code = pcall(berth.container.wait, n)
   if ok then io.stdout:write(code, "\n"); io.stdout:flush()
-  else failed = true; io.stderr:write("Error response from daemon: ", tostring(code), "\n") end
+  else errs[#errs + 1] = "Error response from daemon: " .. (type(code) == "table" and code.message or tostring(code)) end
 end
-if failed then error({ code = 1, message = "" }, 0) end
+if #errs > 0 then
+  io.stderr:write(table.concat(errs, "\n"), "\n")
+  error({ code = 1, message = "" }, 0)
+end
 return 0

@@ -108,6 +108,7 @@ for _, img in ipairs(images) do
 end
 
 local fmt = opts.format
+if fmt == "" and not opts.quiet then fmt = berth.config.user("imagesFormat") or "" end   -- as Docker's CLI
 if fmt == "" then
   if opts.quiet then
     fmt = "{{.ID}}"

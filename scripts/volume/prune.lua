@@ -13,9 +13,17 @@ if not opts.force then
   io.stdout:flush()
   if not (io.stdin:read("l") or ""):match("^[yY]") then return 0 end
 end
+-- the daemon's refusal (moby volume/service Prune), after the prompt as Docker asks first
+local f, ferr = cli.parse_filters(opts.filter, { "label", "label!" })
+if not f then
+  io.stdout:flush()
+  io.stderr:write(ferr, "\n")
+  error({ code = 1, message = "" }, 0)
+end
+local filters = require "berth.filters"
 local removed, reclaimed = {}, 0
 for _, v in ipairs(berth.volume.list()) do
-  if #berth.volume.users(v.Name) == 0 then
+  if filters.match_labels(f, v.Labels) and #berth.volume.users(v.Name) == 0 then
     -- file bytes, as Docker counts them (directories weigh nothing)
     local size = 0
     local p = io.popen("find '" .. v.Mountpoint:gsub("'", "'\\''") .. "' -type f -printf '%s\\n' 2>/dev/null")

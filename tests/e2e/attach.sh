@@ -15,10 +15,13 @@ expect_eq "run -it: ctrl-p ctrl-q detaches with status 0" "EXIT 0" "$($PTY 1011 
 expect_eq "run -it: the container keeps running after detaching" true "$(running at1)"
 expect_eq "run --detach-keys ctrl-a,x" "EXIT 0" "$($PTY 0178 -- $B run -it --detach-keys ctrl-a,x --name at2 bb:at sh 2>/dev/null)"
 expect_eq "run --detach-keys: still running" true "$(running at2)"
-expect_eq "attach: ctrl-p ctrl-q detaches" "EXIT 0" "$($PTY 1011 -- $B attach at1 2>/dev/null)"
+# Docker's attach ends a detach with its escape error, exit 1 (run -it and start -ai exit 0)
+out=$($PTY 1011 -- $B attach at1 2>&1)
+expect_match "attach: ctrl-p ctrl-q detaches with status 1" "EXIT 1" "$out"
+expect_match "attach: Docker's 'read escape sequence'" "read escape sequence" "$out"
 expect_eq "attach: still running" true "$(running at1)"
 expect_eq "attach: ctrl-p then 'a' is typed, not a detach" "TIMEOUT" "$($PTY 1061 -- $B attach at1 2>/dev/null)"
-expect_eq "attach --detach-keys ctrl-\\\\ (a single key)" "EXIT 0" "$($PTY 1c -- $B attach --detach-keys 'ctrl-\' at2 2>/dev/null)"
+expect_eq "attach --detach-keys ctrl-\\\\ (a single key)" "EXIT 1" "$($PTY 1c -- $B attach --detach-keys 'ctrl-\' at2 2>/dev/null)"
 $B create -it --name at3 bb:at sh >/dev/null
 expect_eq "start -ai: detach keys" "EXIT 0" "$($PTY 1011 -- $B start -ai at3 2>/dev/null)"
 expect_eq "start -ai: still running" true "$(running at3)"
@@ -27,6 +30,51 @@ expect_eq "run: a bad --detach-keys exits 125" 125 "$rc"
 expect_match "run: Docker's message for bad detach keys" "Invalid detach keys \(ctrl-zz\) provided" "$out"
 out=$($B attach --detach-keys bad at1 2>&1)
 expect_match "attach: Docker's message for bad detach keys" "Invalid detach keys \(bad\) provided" "$out"
+
+# exec -it: the detach keys leave the program running under its supervisor (Docker: exit 1,
+# "read escape sequence"); the program is not a child of any berth command
+out=$($PTY 1011 -- $B exec -it at1 /bin/ash 2>&1)
+expect_match "exec -it: ctrl-p ctrl-q detaches with status 1" "EXIT 1" "$out"
+expect_match "exec -it: Docker's 'read escape sequence'" "read escape sequence" "$out"
+expect_match "exec -it: the program is still running after the detach" "/bin/ash" "$($B top at1)"
+sup=$(pgrep -f "exec -it at1 /bin/ash" | head -1)
+if [ -n "$sup" ]; then
+	expect_eq "exec -it: its supervisor has let go of the terminal" "/dev/null" "$(readlink /proc/$sup/fd/0)"
+	expect_eq "exec -it: its supervisor is outside the container's cgroup" "" \
+		"$(grep -l "$($B inspect -f '{{.Id}}' at1)" /proc/$sup/cgroup 2>/dev/null)"
+else
+	not_ok "exec -it: a supervisor holds the detached program's terminal" "no process found"
+fi
+expect_eq "exec -it --detach-keys ctrl-a,x" "EXIT 1" "$($PTY 0178 -- $B exec -it --detach-keys ctrl-a,x at1 sh 2>/dev/null)"
+expect_eq "exec -it: ctrl-p then 'a' is typed, not a detach" "TIMEOUT" "$($PTY 1061 -- $B exec -it at1 sh 2>/dev/null)"
+out=$(printf 'echo a\n\020\021echo b\n' | $B exec -i at1 sh 2>&1); rc=$?
+expect_eq "exec -i without -t: the keys are input, not a detach (as Docker)" "127" "$rc"
+expect_match "exec -i without -t: what came before ran" "^a" "$out"
+$B stop -t 1 at1 >/dev/null
+expect_eq "exec -it: the detached program ends with its container" "" "$(pgrep -f "exec -it at1 /bin/ash")"
+$B start at1 >/dev/null
+
+# exec -dt: a terminal nobody reads, drained by the supervisor until the program exits
+$B exec -dt at2 sh -c 'tty >/tmp/tty; yes | head -c 300000; touch /tmp/done'
+for i in $(seq 50); do $B exec at2 test -e /tmp/done && break; sleep 0.2; done
+expect_match "exec -dt: the program has a terminal and is never blocked on it" "^/dev/pts/[0-9]+ done$" \
+	"$($B exec at2 sh -c 'echo $(cat /tmp/tty) $(ls /tmp/done 2>/dev/null | sed s,/tmp/,,)')"
+
+# config.json's detachKeys when --detach-keys is not given: berth's own file, else Docker's
+mkdir -p "$E2E_TMP/dkconf" "$E2E_TMP/bconf"
+echo '{"detachKeys": "ctrl-a,x"}' >"$E2E_TMP/dkconf/config.json"
+echo '{}' >"$E2E_TMP/bconf/config.json"
+export DOCKER_CONFIG=$E2E_TMP/dkconf BERTH_CONFIG_DIR=$E2E_TMP/bconf
+expect_eq "config.json detachKeys: exec -it" "EXIT 1" "$($PTY 0178 -- $B exec -it at2 sh 2>/dev/null)"
+expect_eq "config.json detachKeys: attach" "EXIT 1" "$($PTY 0178 -- $B attach at2 2>/dev/null)"
+expect_eq "config.json detachKeys: ctrl-p ctrl-q no longer detaches" "TIMEOUT" "$($PTY 1011 -- $B attach at2 2>/dev/null)"
+echo '{"detachKeys": "ctrl-b"}' >"$E2E_TMP/bconf/config.json"
+expect_eq "config.json detachKeys: berth's own file first" "EXIT 0" "$($PTY 02 -- $B run -it --name at4 bb:at sh 2>/dev/null)"
+$B create -it --name at5 bb:at sh >/dev/null
+expect_eq "config.json detachKeys: the flag wins" "EXIT 0" "$($PTY 1011 -- $B start -ai --detach-keys ctrl-p,ctrl-q at5 2>/dev/null)"
+unset DOCKER_CONFIG BERTH_CONFIG_DIR
+at_exit "$B rm -f at4 at5"
+
 out=$($B exec --detach-keys ctrl-1 at1 true 2>&1)
 expect_match "exec: Docker's message for bad detach keys" "Invalid escape keys \(ctrl-1\) provided" "$out"
 finish

@@ -113,6 +113,11 @@ sleep 0.5
 case "$($B ps)" in *"${id:0:12}"*web*) ok "ps shows it";; *) notok "ps shows it" "$($B ps)";; esac
 check "ps --format" "web running" "$($B ps --format '{{.Names}} {{.State}}')"
 check "ps -q" "${id:0:12}" "$($B ps -q)"
+mkdir -p "$T/conf"
+echo '{"psFormat": "{{.Names}}/{{.State}}"}' >"$T/conf/config.json"
+check "config.json psFormat without --format (as Docker's CLI)" "web/running" "$(BERTH_CONFIG_DIR=$T/conf $B ps)"
+check "config.json psFormat: --format wins" "web" "$(BERTH_CONFIG_DIR=$T/conf $B ps --format '{{.Names}}')"
+check "config.json psFormat: not for -q" "${id:0:12}" "$(BERTH_CONFIG_DIR=$T/conf $B ps -q)"
 check "logs --tail 1" "1" "$($B logs --tail 1 web | wc -l)"
 case "$($B logs web | head -1)" in "line 0") ok "logs";; *) notok "logs" "$($B logs web | head -3)";; esac
 grep -q '"log":"line 0\\n","stream":"stdout","time":"' "$T/data/containers/$id/$id-json.log" && ok "json-file format" || notok "json-file format"
@@ -145,9 +150,43 @@ $B run -d --name ex "$IMG" sleep 30 >/dev/null
 check "exec -u -e -w" "65534 b /etc" "$($B exec -u nobody -e A=b -w /etc ex sh -c 'echo $(id -u) $A $(pwd)')"
 check "exec -i" "from-stdin" "$(echo 'echo from-stdin' | $B exec -i ex sh)"
 $B exec ex nosuchcmd 2>/dev/null; check "exec of a missing command: 126" 126 $?
+check "exec without -i: the program gets no stdin" "" "$(echo leaked | $B exec ex cat)"
+start=$(date +%s%N)
+out=$($B exec -d ex sh -c 'sleep 1; echo late >/exec-d' 2>&1); rc=$?
+check "exec -d: returns at once, status 0, prints nothing" "0 fast" "$rc $( [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 900 ] && echo fast || echo slow)$out"
+check "exec -d: the program is not there yet" "" "$($B exec ex cat /exec-d 2>/dev/null)"
+sleep 1.5
+check "exec -d: the program ran on in the background" "late" "$($B exec ex cat /exec-d 2>&1)"
+$B exec -u nouser ex true 2>/dev/null; check "exec -u of an unknown user: 126 (as Docker)" 126 $?
+$B exec -w /nonexist ex true 2>/dev/null; check "exec -w of a missing dir: 126 (as Docker)" 126 $?
+$B pause ex >/dev/null
+check "exec in a paused container: Docker's message" \
+	"berth: Error response from daemon: Container ex is paused, unpause the container before exec" "$($B exec ex true 2>&1)"
+$B unpause ex >/dev/null
 $B rm -f ex >/dev/null
 run --rm --init "$IMG" sh -c 'exit 5'; check "--init passes the exit code" 5 $?
 check "--init: the command is not pid 1" "2" "$(run --rm --init "$IMG" sh -c 'echo $$')"
+# Docker's ps in a --init container: "1 /sbin/docker-init -- CMD", bound read-only
+check "--init: pid 1 is /sbin/docker-init -- CMD, as Docker's" "/sbin/docker-init -- cat /proc/1/cmdline" \
+	"$(run --rm --init "$IMG" cat /proc/1/cmdline | tr '\0' ' ' | sed 's/ $//')"
+check "--init: /sbin/docker-init is a read-only bind" "ro" \
+	"$(run --rm --init "$IMG" sh -c 'grep " /sbin/docker-init " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1')"
+run --rm --init "$IMG" sh -c 'kill -9 $$'; check "--init: a command killed by signal 9 gives 137" 137 $?
+out=$(run --rm --init "$IMG" nosuchcmd 2>&1); rc=$?
+check "--init: a missing command still fails the start with 127" "127 1" "$rc $(printf '%s' "$out" | grep -c 'executable file not found')"
+run -d --init --name in1 "$IMG" sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done' >/dev/null
+sleep 0.5
+$B stop -t 5 in1 >/dev/null
+check "--init forwards stop's SIGTERM to the command" 42 "$($B inspect -f '{{.State.ExitCode}}' in1)"
+$B rm in1 >/dev/null
+# an orphan the command never waits for: pid 1 reaps it (without --init it stays a zombie)
+for init in --init ""; do
+	run -d $init --name in2 "$IMG" sh -c 'sh -c "sleep 0.2 &"; exec sleep 5' >/dev/null
+	sleep 1
+	zombies=$($B exec in2 ps -o stat | grep -c Z)
+	$B rm -f in2 >/dev/null
+	if [ -n "$init" ]; then check "--init reaps orphans" 0 "$zombies"; else check "(without --init the orphan stays a zombie)" 1 "$zombies"; fi
+done
 run --name oom -m 8m "$IMG" sh -c 'x=$(head -c 50000000 /dev/zero | tr "\0" a)' >/dev/null 2>&1
 check "OOM kill recorded" "true 137" "$($B container inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom)"
 $B rm oom >/dev/null
@@ -167,6 +206,48 @@ $B create --name c1 "$IMG" echo created-then-started >/dev/null
 check "create + start -a" "created-then-started" "$($B start -a c1)"
 $B rename c1 c2 && check "rename" "c2" "$($B ps -a --format '{{.Names}}' -f name=c2)"
 $B rm c2 >/dev/null
+
+# ---- exit codes and one-line messages as Docker's (compared with dockerd 20.10.24 + CLI 28.2:
+# create exits 125 when its flags are refused but 1 when the daemon refuses, run 125 on both) ----
+expect() { # name code message-regex cmd...: the exit code and a line of the output
+	local name=$1 code=$2 re=$3 out rc
+	shift 3
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" = "$code" ] && printf '%s' "$out" | grep -qE -- "$re"; then ok "$name"
+	else notok "$name" "exit $rc: $(printf '%s' "$out" | head -3)"; fi
+}
+if [ "$RUN" = run ]; then
+	$B create --name dup "$IMG" true >/dev/null
+	for c in create run; do
+		daemon=1; [ $c = run ] && daemon=125
+		expect "$c: unknown flag" 125 "^berth: unknown flag: --bogus" $B $c --bogus "$IMG" true
+		expect "$c: bad -m" 125 "invalid argument \"abc\" for \"-m, --memory\" flag: invalid size: 'abc'" $B $c -m abc "$IMG" true
+		expect "$c: -m below the minimum" $daemon "^berth: Error response from daemon: Minimum memory limit allowed is 6MB" $B $c -m 1 "$IMG" true
+		expect "$c: bad --mount" $daemon "^berth: Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: $T/nosuchdir\$" \
+			$B $c --mount type=bind,source=$T/nosuchdir,target=/x "$IMG" true
+		expect "$c: name conflict" $daemon '^berth: Error response from daemon: Conflict. The container name "/dup" is already in use' \
+			$B $c --name dup "$IMG" true
+		expect "$c: missing image, no registry" $daemon '^berth: Error response from daemon: Get "http://127.0.0.1:1/v2/"' \
+			$B $c 127.0.0.1:1/nosuch true
+		expect "$c --pull never: missing image" $daemon "^berth: Error response from daemon: No such image: nosuch:latest" \
+			$B $c --pull never nosuch
+	done
+	check "a refused create leaves no container" "dup" "$($B ps -a --format '{{.Names}}')"
+	$B rm dup >/dev/null
+	for c in start stop rm wait; do
+		expect "$c of a missing container" 1 "^(berth: )?Error response from daemon: No such container: nosuch" $B $c nosuch
+	done
+	expect "kill of a missing container" 1 "^Error response from daemon: Cannot kill container: nosuch: No such container: nosuch" $B kill nosuch
+	expect "top of a missing container" 1 "^berth: Error response from daemon: No such container: nosuch" $B top nosuch
+	expect "logs of a missing container" 1 "^berth: Error: No such container: nosuch" $B logs nosuch
+	expect "exec in a missing container" 1 "^berth: Error: No such container: nosuch" $B exec nosuch true
+	expect "inspect of a missing object" 1 "^Error: No such object: nosuch" $B inspect nosuch
+	check "container inspect of a missing one prints []" "[]" "$($B container inspect nosuch 2>/dev/null)"
+	$B create --name stopped "$IMG" true >/dev/null
+	expect "exec in a stopped container" 1 "^berth: Error response from daemon: Container [0-9a-f]{64} is not running" $B exec stopped true
+	expect "kill of a stopped container" 1 "^Error response from daemon: Cannot kill container: stopped: Container [0-9a-f]{64} is not running" $B kill stopped
+	$B rm stopped >/dev/null
+fi
 
 # ---- names ----
 run --name same "$IMG" true 2>/dev/null & run --name same "$IMG" true 2>/dev/null & wait

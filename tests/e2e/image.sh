@@ -23,6 +23,11 @@ expect_eq "images -q lists one id for two tags" "${id:7:12}" "$($B images -q | s
 expect_eq "images reference filter" "example.com/team/bb v1" "$($B images -f reference='example.com/*/*' --format '{{.Repository}} {{.Tag}}')"
 expect_eq "images --no-trunc -q" "$id" "$($B images --no-trunc -q | sort -u)"
 expect_eq "image ls --format table" "REPOSITORY" "$($B image ls --format 'table {{.Repository}}' | head -1 | tr -d ' ')"
+mkdir -p "$E2E_TMP/dkconf"
+echo '{"imagesFormat": "{{.Repository}}={{.Tag}}"}' >"$E2E_TMP/dkconf/config.json"
+expect_eq "Docker's config.json imagesFormat without --format" "bb=test example.com/team/bb=v1" \
+	"$(DOCKER_CONFIG=$E2E_TMP/dkconf BERTH_CONFIG_DIR=$E2E_TMP/none $B images | sort | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "config.json imagesFormat: not for -q" "${id:7:12}" "$(DOCKER_CONFIG=$E2E_TMP/dkconf $B images -q | sort -u)"
 check "history shows the import" sh -c "$B history bb:test | grep -q Imported"
 err=$($B inspect no-such-image 2>&1); rc=$?
 expect_eq "inspect of a missing object exits 1" 1 "$rc"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# End-to-end checks of the logging drivers other than json-file (needs root): syslog.
+# End-to-end checks of the logging drivers (needs root): syslog, local, and the compression of
+# rotated files (local by default, json-file with compress=true) as Docker's.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "logging e2e" "needs root"; finish; }
 have_busybox || { skip "logging e2e" "no /bin/busybox"; finish; }
@@ -91,10 +92,65 @@ at_exit "$B rm -f $id"
 $B wait "$id" >/dev/null
 n=$(ls "$(cdir "$id")/local-logs/" | grep -cv '\.idx$')
 expect_eq "local: rotation keeps max-file=3 files" 3 "$n"
+# Docker's local driver compresses rotated files by default: container.log.N.gz
+ll="$(cdir "$id")/local-logs"
+expect_eq "local: rotated files are gzipped, as Docker's (compress defaults to true)" \
+	"container.log container.log.1.gz container.log.2.gz container.log.idx" "$(ls "$ll" | tr '\n' ' ' | sed 's/ $//')"
+check "local: the rotated files are valid gzip" gzip -t "$ll/container.log.1.gz" "$ll/container.log.2.gz"
 out=$($B logs "$id" 2>&1)
 expect_eq "local: rotated logs end with the last line" "rot-5000" "$(tail -1 <<<"$out")"
 c=$(wc -l <<<"$out"); [ "$c" -gt 500 ] && [ "$c" -lt 5000 ] && ok "local: logs span the rotated files ($c lines)" || not_ok "local: logs span the rotated files" "$c lines"
 expect_eq "local: --tail across rotated files" "$(seq 4501 5000 | sed 's/^/rot-/')" "$($B logs --tail 500 "$id" 2>&1)"
+# compressed generations: tail counts them from their header, since skips or inflates them
+id=$($B run -d --name gz1 --log-driver local --log-opt max-size=100k --log-opt max-file=5 bb:log sh -c 'seq 1 3000 | sed s/^/early-/; sleep 1.2; seq 1 6000 | sed s/^/late-/')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+expect_match "local: several compressed generations" "container.log.2.gz" "$(ls "$(cdir "$id")/local-logs")"
+expect_eq "local: all of it through the compressed files, in order" "$( (seq 1 3000 | sed s/^/early-/; seq 1 6000 | sed s/^/late-/) | md5sum)" "$($B logs "$id" 2>&1 | md5sum)"
+expect_eq "local: --tail spanning compressed files" "$( (seq 2001 3000 | sed s/^/early-/; seq 1 6000 | sed s/^/late-/) | md5sum)" "$($B logs --tail 7000 "$id" 2>&1 | md5sum)"
+ts=$($B logs -t "$id" 2>&1 | grep -m1 ' late-1$' | cut -d' ' -f1)
+expect_eq "local: --since inside a compressed file" "late-1 6000" "$($B logs --since "$ts" "$id" 2>&1 | head -1) $($B logs --since "$ts" "$id" 2>&1 | wc -l)"
+expect_eq "local: --until inside a compressed file" "early-3000" "$($B logs --until "$ts" "$id" 2>&1 | grep -v late | tail -1)"
+# follow across rotations while the writer compresses behind it (json-file: more than one
+# rotation between two polls); max-file leaves room for all of it, so a follower slowed by a
+# loaded machine never has a file dropped under it
+id=$($B run -d --name gz2 --log-driver local --log-opt max-size=10k --log-opt max-file=20 bb:log sh -c 'i=0; while [ $i -lt 2000 ]; do echo "f-$i"; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.2; done')
+at_exit "$B rm -f $id"
+expect_eq "local: logs -f reads every line across compressed rotations" "$(seq 0 1999 | sed s/^/f-/ | md5sum)" "$(timeout 30 $B logs -f "$id" 2>&1 | md5sum)"
+id=$($B run -d --name gz3 --log-driver local --log-opt compress=false --log-opt max-size=10k --log-opt max-file=3 bb:log sh -c 'seq 1 3000')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+expect_eq "local: compress=false keeps plain rotated files" "container.log.1 container.log.2" "$(ls "$(cdir "$id")/local-logs" | grep -E '^container.log.[0-9]+$' | tr '\n' ' ' | sed 's/ $//')"
+out=$($B run --rm --name gzr1 --log-driver local --log-opt max-file=1 bb:log true 2>&1); rc=$?
+expect_eq "local: max-file=1 with compression is refused, as Docker's" "125" "$rc"
+expect_match "local: Docker's message for it" "compression cannot be enabled when max file count is 1" "$out"
+expect_eq "local: max-file=1 with compress=false" "one" "$($B run --rm --name gzr2 --log-driver local --log-opt max-file=1 --log-opt compress=false bb:log echo one 2>&1)"
+expect_match "local: a bad compress value: Docker's message" 'error reading compress log option: strconv.ParseBool: parsing "maybe": invalid syntax' \
+	"$($B run --rm --name gzr3 --log-driver local --log-opt compress=maybe bb:log true 2>&1)"
+# json-file: compress is off by default (as Docker's); compress=true gzips <id>-json.log.N.gz
+id=$($B run -d --name gz4 --log-driver json-file --log-opt max-size=10k --log-opt max-file=3 bb:log sh -c 'seq 1 3000')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+expect_eq "json-file: rotated files stay plain by default" "$id-json.log.1 $id-json.log.2" "$(ls "$(cdir "$id")" | grep -E 'json.log.[0-9]' | tr '\n' ' ' | sed 's/ $//')"
+id=$($B run -d --name gz5 --log-driver json-file --log-opt compress=true --log-opt max-size=100k --log-opt max-file=10 bb:log sh -c 'seq 1 3000 | sed s/^/early-/; sleep 1.2; seq 1 4000 | sed s/^/late-/')
+at_exit "$B rm -f $id"
+$B wait "$id" >/dev/null
+expect_match "json-file compress=true: <id>-json.log.N.gz, as Docker's" "^$id-json.log.1.gz $id-json.log.2.gz $id-json.log.3.gz" "$(ls "$(cdir "$id")" | grep -E 'json.log.[0-9]' | tr '\n' ' ')"
+expect_eq "json-file compress=true: no plain rotated file left" "0" "$(ls "$(cdir "$id")" | grep -cE 'json.log.[0-9]+$')"
+expect_match "json-file compress=true: valid gzip of Docker's lines" '^\{"log":"early-1\\n","stream":"stdout","time":"' \
+	"$(zcat "$(cdir "$id")/$(ls "$(cdir "$id")" | grep 'json.log.[0-9]*.gz$' | sort -t. -k3 -n | tail -1)" | head -1)"
+expect_eq "json-file compress=true: all of it, in order" "$( (seq 1 3000 | sed s/^/early-/; seq 1 4000 | sed s/^/late-/) | md5sum)" "$($B logs "$id" 2>&1 | md5sum)"
+expect_eq "json-file compress=true: --tail spanning compressed files" "$( (seq 2501 3000 | sed s/^/early-/; seq 1 4000 | sed s/^/late-/) | md5sum)" "$($B logs --tail 4500 "$id" 2>&1 | md5sum)"
+ts=$($B logs -t "$id" 2>&1 | grep -m1 ' late-1$' | cut -d' ' -f1)
+expect_eq "json-file compress=true: --since inside a compressed file" "late-1 4000" "$($B logs --since "$ts" "$id" 2>&1 | head -1) $($B logs --since "$ts" "$id" 2>&1 | wc -l)"
+id=$($B run -d --name gz6 --log-driver json-file --log-opt compress=true --log-opt max-size=10k --log-opt max-file=20 bb:log sh -c 'i=0; while [ $i -lt 2000 ]; do echo "f-$i"; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.2; done')
+at_exit "$B rm -f $id"
+expect_eq "json-file compress=true: logs -f across compressed rotations" "$(seq 0 1999 | sed s/^/f-/ | md5sum)" "$(timeout 30 $B logs -f "$id" 2>&1 | md5sum)"
+expect_match "json-file: a bad compress value: Docker's message" 'strconv.ParseBool: parsing "maybe": invalid syntax' \
+	"$($B run --rm --name gzr4 --log-driver json-file --log-opt compress=maybe bb:log true 2>&1)"
+expect_match "json-file: compress with max-file 1 is refused, as Docker's" "compress cannot be true when max-file is less than 2 or max-size is not set" \
+	"$($B run --rm --name gzr5 --log-driver json-file --log-opt compress=true --log-opt max-file=1 bb:log true 2>&1)"
+
 # smaller than json-file for the same output
 jid=$($B run -d --log-driver json-file bb:log sh -c 'seq 1 1000 | sed s/^/line-/')
 lid=$($B run -d --log-driver local bb:log sh -c 'seq 1 1000 | sed s/^/line-/')

@@ -262,7 +262,7 @@ end)
 
 describe("template execution errors", function()
   it("names position and node like Go", function()
-    assert.are.equal('template: :1:2: executing "" at <.State.Pid.X>: can\'t evaluate field X in type int',
+    assert.are.equal('template: :1:8: executing "" at <.State.Pid.X>: can\'t evaluate field X in type int',
       render_error("{{.State.Pid.X}}"))
     assert.are.equal('template: :1:2: executing "" at <index .Mounts 5>: error calling index: index out of range: 5',
       render_error("{{index .Mounts 5}}"))
@@ -308,5 +308,52 @@ describe("template.sprintf and template.json", function()
   it("are usable directly", function()
     assert.are.equal("x=  5", template.sprintf("%s=%3d", "x", 5))
     assert.are.equal('{"a":[1,2],"b":{}}', template.json({ a = { 1, 2 }, b = template.object() }))
+  end)
+end)
+
+describe("Go structs and missingkey=error (docker ps --format, docker inspect -f)", function()
+  local function struct(fields)
+    return setmetatable(fields, { __gotype = "*formatter.ContainerContext", __arity = { Label = 1 },
+      __index = { Label = function(_, name) return "L:" .. name end } })
+  end
+  local function run(src, data, opts)
+    return assert(template.compile(src)):render(data, opts)
+  end
+  it("an unknown field of a struct is an error naming its Go type", function()
+    local _, err = run("{{.ID}} {{.Nope}}", struct({ ID = "abc" }))
+    assert.are.equal('template: :1:10: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext', err)
+  end)
+  it("methods take their arguments, and the wrong count is Go's error", function()
+    assert.are.equal("L:app", run('{{.Label "app"}}', struct({})))
+    local _, err = run("{{.Label}}", struct({}))
+    assert.are.equal('template: :1:2: executing "" at <.Label>: wrong number of args for Label: want 1 got 0', err)
+    _, err = run('{{.Label "a" "b"}}', struct({}))
+    assert.are.equal('template: :1:2: executing "" at <.Label>: wrong number of args for Label: want 1 got 2', err)
+  end)
+  it("json of a struct shows its fields only", function()
+    assert.are.equal('{"ID":"abc"}', run("{{json .}}", struct({ ID = "abc" })))
+  end)
+  it("a chained field sits where the chain starts (Go's parser)", function()
+    local _, err = run("{{.ID.Nope}}", struct({ ID = "abc" }))
+    assert.are.equal('template: :1:5: executing "" at <.ID.Nope>: can\'t evaluate field Nope in type string', err)
+    _, err = run("{{$x := .}}{{$x.ID.Nope}}", struct({ ID = "abc" }))
+    assert.are.equal('template: :1:15: executing "" at <$x.ID.Nope>: can\'t evaluate field Nope in type string', err)
+  end)
+  it("maps print <no value> for a missing key unless missingkey=error", function()
+    local data = { State = { Pid = 1 }, Config = { Labels = { a = "1" } } }
+    assert.are.equal("<no value>", run("{{.State.Nope}}", data))
+    local _, err = run("{{.State.Nope}}", data, { missingkey = "error" })
+    assert.are.equal('template: :1:8: executing "" at <.State.Nope>: map has no entry for key "Nope"', err)
+  end)
+  it("go_maps and known_fields stay lenient under missingkey=error", function()
+    local labels = { a = "1" }
+    local data = { State = { Pid = 1 }, Config = { Labels = labels } }
+    local opts = { missingkey = "error", go_maps = { [labels] = true }, known_fields = { Health = true } }
+    assert.are.equal("<no value> <no value> 1", run("{{.Config.Labels.x}} {{.State.Health}} {{.State.Pid}}", data, opts))
+  end)
+  it("structs names a table's Go type from outside", function()
+    local v = { Name = "v" }
+    local _, err = run("{{.Nope}}", v, { structs = { [v] = "types.Volume" } })
+    assert.are.equal('template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type types.Volume', err)
   end)
 end)
