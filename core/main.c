@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berth: %s\n", lua_tostring(L, -1));
 		goto out;
 	}
+	/* the Lua stack starts with room for 20 values; a `run` with many flags has more */
+	luaL_checkstack(L, 2 + argc - first, "too many arguments");
 	lua_pushstring(L, ctx.root_dir);
 	for (int i = first; i < argc; i++)
 		lua_pushstring(L, argv[i]);

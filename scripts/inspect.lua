@@ -3,6 +3,7 @@ local berth = require "berth"
 local cli = require "berth.cli"
 local inspect = require "berth.inspect"
 local template = require "berth.template"
+local container_json = require "berth.container_json"
 
 local spec = {
   name = "berth inspect", usage = "[OPTIONS] NAME|ID [NAME|ID...]",
@@ -22,7 +23,10 @@ template.register_null(berth.json.null)
 -- The kinds of object, tried in this order as Docker does. Each lookup returns nil when absent.
 -- Volumes and networks join this list when their modules exist.
 local KINDS = {
-  { name = "container", find = function(n, o) return berth.container and berth.container.inspect(n, { size = o.size }) end },
+  { name = "container", find = function(n, o)
+    local c = berth.container and berth.container.inspect(n, { size = o.size })
+    return c and container_json.inspect(c)
+  end },
   { name = "image", find = function(n) return berth.image.find(n) end },
   { name = "volume", find = function(n) return berth.volume and berth.volume.inspect and berth.volume.inspect(n) end },
   { name = "network", find = function(n) return berth.network and berth.network.inspect and berth.network.inspect(n) end },

@@ -17,3 +17,5 @@ apt-get install -y -qq --no-install-recommends \
 apt-get install -y -qq --no-install-recommends qemu-system-x86 systemd >/dev/null
 # The reference implementation and the registry the end-to-end tests talk to.
 apt-get install -y -qq docker.io docker-registry apache2-utils >/dev/null
+# setcap (libcap2-bin): the e2e check that inheritable file capabilities give a container user nothing.
+apt-get install -y -qq --no-install-recommends libcap2-bin >/dev/null

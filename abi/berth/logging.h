@@ -6,7 +6,7 @@
 #include "plugin.h"
 #include "host.h"
 
-#define BERTH_LOGGING_MINOR 0
+#define BERTH_LOGGING_MINOR 1
 
 #define BERTH_LOG_CAP_READ 1u        /* read() is implemented */
 
@@ -44,6 +44,12 @@ struct berth_logging_ops {
 		    const struct berth_log_read_opts *opts, berth_log_sink sink, void *cookie,
 		    struct berth_error *err);
 	void (*close)(struct berth_logger *lg);
+
+	/* minor 1 */
+	/* Check options (a JSON object of strings, as --log-opt gives them) before a container is
+	 * created: 0, or -EINVAL with the message Docker's driver gives ("unknown log opt 'x' for
+	 * ..."). Optional: the core accepts any options of a driver without it. */
+	int (*validate)(const char *options_json, struct berth_error *err);
 };
 
 #endif

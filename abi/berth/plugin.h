@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define BERTH_ABI_MAJOR 1
-#define BERTH_ABI_MINOR 0
+#define BERTH_ABI_MINOR 1     /* 1: logging validate */
 
 #define BERTH_PLUGIN_ENTRY_NAME "berth_plugin_entry"
 

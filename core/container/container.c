@@ -110,7 +110,7 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 	char name[256], created[64], parent[65] = "";
 	sqlite3_stmt *s;
 	int64_t now = now_ns();
-	int r, rw_made = 0;
+	int r, rw_made = 0, name_tries = 0, generated = 0;
 
 	if ((r = ctx_store(ctx, &st, err)) < 0)
 		return r;
@@ -122,6 +122,7 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 		snprintf(name, sizeof(name), "%s", req);
 	} else {
 		random_name(name, sizeof(name));
+		generated = 1;
 	}
 	random_hex_id(id);
 	format_rfc3339nano(now, created, sizeof(created));
@@ -154,6 +155,8 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 		rw_made = 1;
 		json_object_set_new(doc, "Driver", json_string(drv));
 	}
+insert:
+	free(text);
 	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if ((r = store_prepare(st, &s, "INSERT INTO containers (id, name, image_id, created, doc, driver, rw_layer, rootfs) "
 			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err)) < 0)
@@ -172,6 +175,15 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 		sqlite3_bind_text(s, 8, rootfs, -1, SQLITE_TRANSIENT);
 	r = sqlite3_step(s);
 	sqlite3_finalize(s);
+	if (r == SQLITE_CONSTRAINT && generated && ++name_tries < 10) {
+		/* a generated name that is taken: another one, with a digit after the first retry
+		 * (Docker's namesgenerator), instead of failing a create that named nothing */
+		random_name(name, sizeof(name));
+		if (name_tries > 1)
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), "%d", name_tries % 10);
+		json_object_set_new(doc, "Name", json_sprintf("/%s", name));
+		goto insert;
+	}
 	if (r == SQLITE_CONSTRAINT) {
 		/* the UNIQUE name decides races between concurrent creates: exactly one wins */
 		sqlite3_stmt *q;
@@ -271,7 +283,8 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c)
 			sqlite3_finalize(s);
 		}
 	}
-	remove = json_is_true(json_object_get(rec, "remove")) && !strcmp(c->state, "exited");
+	/* --rm: after the exit, or after a first start that failed ("created") */
+	remove = json_is_true(json_object_get(rec, "remove")) && (!strcmp(c->state, "exited") || !strcmp(c->state, "created"));
 	container_live_done(ctx, c->id, lk);
 	json_decref(rec);
 	if (!remove)

@@ -120,6 +120,7 @@ int container_write_monitor_config(struct berth_ctx *ctx, const struct container
 	json_object_set_new(j, "RwLayer", c->rw_layer ? json_string(c->rw_layer) : json_null());
 	json_object_set_new(j, "Rootfs", c->rootfs ? json_string(c->rootfs) : json_null());
 	json_object_set_new(j, "RestartCount", json_integer(c->restart_count));
+	json_object_set_new(j, "StartedAt", json_integer(c->started_at));
 	if (join_id) {
 		json_t *doc = json_deep_copy(c->doc);
 		json_object_set_new(doc, "NetworkContainerId", json_string(join_id));
@@ -157,6 +158,7 @@ int container_read_monitor_config(struct berth_ctx *ctx, const char *id, struct 
 	c->rw_layer = opt_str(j, "RwLayer");
 	c->rootfs = opt_str(j, "Rootfs");
 	c->restart_count = (int)json_integer_value(json_object_get(j, "RestartCount"));
+	c->started_at = json_integer_value(json_object_get(j, "StartedAt"));
 	c->doc = json_incref(json_object_get(j, "Doc"));
 	if (!c->doc)
 		c->doc = json_object();

@@ -537,6 +537,9 @@ static int l_start(lua_State *L)
 		char *msg = strchr(line + 4, ' ');
 		if (sock >= 0)
 			close(sock);
+		/* the monitor recorded the failure: fold it now, so a --rm container is gone when
+		 * run returns, as Docker's */
+		container_fold_live(ctx, c);
 		return raise_code(L, atoi(line + 4), msg ? msg + 1 : "start failed");
 	}
 	if (!attach) {
@@ -604,22 +607,50 @@ static int parse_signal(lua_State *L, int idx, int def)
 		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
 		{ "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
 		{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+		{ "CLD", SIGCHLD }, { "IOT", SIGABRT }, { "POLL", SIGIO }, { "STKFLT", SIGSTKFLT },
 	};
 	const char *s;
+	char *end;
 
 	if (lua_isnoneornil(L, idx))
 		return def;
-	if (lua_type(L, idx) == LUA_TNUMBER)
+	if (lua_type(L, idx) == LUA_TNUMBER && lua_tointeger(L, idx) != 0)
 		return (int)lua_tointeger(L, idx);
 	s = luaL_checkstring(L, idx);
-	if (*s >= '0' && *s <= '9')
-		return atoi(s);
+	if (*s >= '0' && *s <= '9') {
+		long n = strtol(s, &end, 10);
+		if (*end || n <= 0 || n > 255)
+			return raise_msg(L, "Invalid signal: %s", s);
+		return (int)n;
+	}
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
 	for (size_t i = 0; i < sizeof(SIGS) / sizeof(SIGS[0]); i++)
 		if (!strcasecmp(s, SIGS[i].n))
 			return SIGS[i].s;
+	/* Docker's names for the real-time signals: RTMIN, RTMIN+1..15, RTMAX-14..-1, RTMAX (34..64) */
+	if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
+		int max = (s[4] | 0x20) == 'x';
+		long off = 0;
+		if (s[5]) {
+			off = strtol(s + 6, &end, 10);
+			if (s[5] != (max ? '-' : '+') || !(s[6] >= '0' && s[6] <= '9') || *end || off < 1 || off > 15 ||
+			    (max && off > 14))
+				off = -1;
+		}
+		if (off >= 0)
+			return max ? 64 - (int)off : 34 + (int)off;
+	}
 	return raise_msg(L, "Invalid signal: %s", lua_tostring(L, idx));
+}
+
+/* signal(name) -> number: Docker's signal names (SIGTERM, term, 15, RTMIN+3); raises
+ * "Invalid signal: X" for others. */
+static int l_signal(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	lua_pushinteger(L, parse_signal(L, 1, 0));
+	return 1;
 }
 
 static int running(const struct container *c)
@@ -931,6 +962,39 @@ static int l_logs(lua_State *L)
 	return 0;
 }
 
+/* check_log_config(type, config): the logging driver's own check of the options a container
+ * would get, before anything is created; raises Docker's daemon message. A driver built before
+ * the validate member (logging ABI minor 1) accepts any options. */
+static int l_check_log_config(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	const char *type = luaL_checkstring(L, 1);
+	const struct berth_logging_ops *ops;
+	struct plugin *p;
+	berr_t err = { 0 };
+	json_t *o;
+	char *text;
+	int r;
+
+	if (plugin_load(ctx, BERTH_PLUGIN_LOGGING, type, &p, &err) < 0) {
+		if (err.code == ENOENT || err.code == EINVAL)
+			return raise_msg(L, "error looking up logging plugin %s: plugin \"%s\" not found", type, type);
+		return bind_raise(L, &err);
+	}
+	ops = p->desc->vtable;
+	if (!BERTH_HAS_MEMBER(struct berth_logging_ops, p->desc->vtable_size, validate) || !ops->validate)
+		return 0;
+	o = lua_isnoneornil(L, 2) ? json_object() : bind_to_json(L, 2);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	/* the plugin's message stays in err, a C buffer: nothing to free after raising */
+	r = ops->validate(text ? text : "{}", &err);
+	free(text);
+	if (r < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
 /* update(ref, changes): changes is a partial HostConfig (see container_update) */
 static int l_update(lua_State *L)
 {
@@ -976,6 +1040,8 @@ static const luaL_Reg FUNCS[] = {
 	{ "logs", l_logs },
 	{ "cgroup_file", l_cgroup_file },
 	{ "update", l_update },
+	{ "signal", l_signal },
+	{ "check_log_config", l_check_log_config },
 	{ NULL, NULL },
 };
 

@@ -1,25 +1,91 @@
 /* berth.json: one JSON behaviour for C and Lua (jansson). Decoded objects remember their key
- * order, so encode(decode(s)) keeps it; empty arrays and objects stay what they were. */
+ * order, so encode(decode(s)) keeps it; empty arrays and objects stay what they were.
+ *
+ * An empty Lua table cannot say whether it is a list or a map, nor whether Go would print it as
+ * [] / {} or null, so the JSON kind lives in the table's metatable (dkjson's convention, which
+ * berth.template reads too):
+ *   __jsontype = "array" | "object"    the kind, also when empty
+ *   __jsonnull = true                  empty encodes as null (Go's nil slice or nil map)
+ *   __keys = { "K1", "K2", ... }        objects: the order of these keys (the rest follow, sorted)
+ *   __omitempty = { K = true, ... }     objects: K is left out when empty (Go's `json:",omitempty"`)
+ * An unmarked table is an array when its keys are exactly 1..n and non-empty, else an object. */
 #include "lua/bind.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char ARRAY_MT = 'a', OBJECT_MT = 'o';
+static const char ARRAY_MT = 'a', NULL_ARRAY_MT = 'n', OBJECT_MT = 'o';
 #define NULL_SENTINEL ((void *)0)   /* berth.json.null is the NULL light userdata */
 
-/* Metatables marking a table as array or object; objects hold their key order in __keys. */
+/* The shared metatables of arrays ([] when empty) and nil-able arrays (null when empty). */
 static void push_kind_mt(lua_State *L, const char *key)
 {
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) == LUA_TNIL) {
 		lua_pop(L, 1);
 		lua_newtable(L);
-		lua_pushstring(L, key == &ARRAY_MT ? "array" : "object");
+		lua_pushstring(L, key == &OBJECT_MT ? "object" : "array");
 		lua_setfield(L, -2, "__jsontype");
+		if (key == &NULL_ARRAY_MT) {
+			lua_pushboolean(L, 1);
+			lua_setfield(L, -2, "__jsonnull");
+		}
 		lua_pushvalue(L, -1);
 		lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 	}
+}
+
+/* A boolean member of the metatable of the table at idx. */
+static int mt_flag(lua_State *L, int idx, const char *field)
+{
+	int on = 0;
+
+	if (lua_getmetatable(L, idx)) {
+		lua_getfield(L, -1, field);
+		on = lua_toboolean(L, -1);
+		lua_pop(L, 2);
+	}
+	return on;
+}
+
+static int table_empty(lua_State *L, int idx)
+{
+	lua_pushnil(L);
+	if (lua_next(L, idx)) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	return 1;
+}
+
+/* Go's omitempty: false, 0, "", null, and empty lists and maps are left out. */
+static int value_empty(lua_State *L, int idx)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TNIL: return 1;
+	case LUA_TBOOLEAN: return !lua_toboolean(L, idx);
+	case LUA_TNUMBER: return lua_tonumber(L, idx) == 0;
+	case LUA_TSTRING: return lua_rawlen(L, idx) == 0;
+	case LUA_TLIGHTUSERDATA: return lua_touserdata(L, idx) == NULL_SENTINEL;
+	case LUA_TTABLE: return table_empty(L, lua_absindex(L, idx));
+	}
+	return 0;
+}
+
+/* 1 if key k of the object at idx is marked omitempty and the value on top of the stack is empty. */
+static int omitted(lua_State *L, int idx, const char *k)
+{
+	int skip = 0;
+
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	if (lua_getfield(L, -1, "__omitempty") == LUA_TTABLE) {
+		lua_getfield(L, -1, k);
+		skip = lua_toboolean(L, -1) && value_empty(L, -4);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+	return skip;
 }
 
 void bind_push_json(lua_State *L, json_t *v)
@@ -142,6 +208,8 @@ static json_t *to_json(lua_State *L, int idx, int depth)
 		return j;
 	}
 	case LUA_TTABLE:
+		if (mt_flag(L, idx, "__jsonnull") && table_empty(L, idx))
+			return json_null();
 		if (table_is_array(L, idx)) {
 			json_t *a = json_array();
 			lua_Integer n = luaL_len(L, idx);
@@ -154,25 +222,34 @@ static json_t *to_json(lua_State *L, int idx, int depth)
 		} else {
 			json_t *o = json_object();
 			size_t nkeys = 0, cap = 16;
-			const char **keys = malloc(cap * sizeof(char *));
-			/* declared order first (decoded objects), then the remaining keys sorted */
+			const char **keys;
+			int done;
+
+			/* declared order first (decoded objects, json.object's key list), then the rest sorted */
+			lua_newtable(L);
+			done = lua_gettop(L);
 			if (lua_getmetatable(L, idx)) {
 				if (lua_getfield(L, -1, "__keys") == LUA_TTABLE) {
 					lua_Integer n = luaL_len(L, -1);
 					for (lua_Integer i = 1; i <= n; i++) {
-						lua_rawgeti(L, -1, i);
-						const char *k = lua_tostring(L, -1);
-						lua_pop(L, 1);
-						if (!k)
+						const char *k;
+						if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
+							lua_pop(L, 1);
 							continue;
+						}
+						lua_pushvalue(L, -1);
+						lua_pushboolean(L, 1);
+						lua_rawset(L, done);
+						k = lua_tostring(L, -1);
 						lua_getfield(L, idx, k);
-						if (!lua_isnil(L, -1))
+						if (!lua_isnil(L, -1) && !omitted(L, idx, k))
 							json_object_set_new(o, k, to_json(L, -1, depth + 1));
-						lua_pop(L, 1);
+						lua_pop(L, 2);
 					}
 				}
 				lua_pop(L, 2);
 			}
+			keys = malloc(cap * sizeof(char *));
 			lua_pushnil(L);
 			while (lua_next(L, idx)) {
 				lua_pop(L, 1);
@@ -181,8 +258,12 @@ static json_t *to_json(lua_State *L, int idx, int depth)
 					json_decref(o);
 					luaL_error(L, "json: object keys must be strings (or the table a sequence 1..n)");
 				}
-				if (json_object_get(o, lua_tostring(L, -1)))
+				lua_pushvalue(L, -1);
+				if (lua_rawget(L, done) != LUA_TNIL) {
+					lua_pop(L, 1);
 					continue;
+				}
+				lua_pop(L, 1);
 				if (nkeys == cap)
 					keys = realloc(keys, (cap *= 2) * sizeof(char *));
 				keys[nkeys++] = lua_tostring(L, -1);  /* anchored: it is a key of the table */
@@ -190,10 +271,12 @@ static json_t *to_json(lua_State *L, int idx, int depth)
 			qsort(keys, nkeys, sizeof(char *), cmp_str);
 			for (size_t i = 0; i < nkeys; i++) {
 				lua_getfield(L, idx, keys[i]);
-				json_object_set_new(o, keys[i], to_json(L, -1, depth + 1));
+				if (!omitted(L, idx, keys[i]))
+					json_object_set_new(o, keys[i], to_json(L, -1, depth + 1));
 				lua_pop(L, 1);
 			}
 			free(keys);
+			lua_pop(L, 1);
 			return o;
 		}
 	default:
@@ -243,33 +326,67 @@ static int l_decode(lua_State *L)
 	return 1;
 }
 
-/* json.array(t) / json.object(t): mark a (possibly empty) table's JSON kind. */
-static int l_array(lua_State *L)
+/* {empty = "null"} at idx: the table encodes as null when empty (Go's nil slice/map). */
+static int opt_empty_null(lua_State *L, int idx)
 {
-	if (lua_isnoneornil(L, 1))
-		lua_newtable(L);
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 1);
-	push_kind_mt(L, &ARRAY_MT);
-	lua_setmetatable(L, 1);
-	return 1;
+	const char *e = bind_opt_string(L, idx, "empty", NULL);
+
+	if (e && strcmp(e, "null") && strcmp(e, "[]") && strcmp(e, "{}"))
+		luaL_argerror(L, idx, "empty must be \"null\", \"[]\" or \"{}\"");
+	return e && !strcmp(e, "null");
 }
 
-/* json.object(t [, keys]): keys gives the output order. */
-static int l_object(lua_State *L)
+/* json.array(t [, {empty = "null"}]): mark a (possibly empty) table as a JSON array. */
+static int l_array(lua_State *L)
 {
+	int null_empty = opt_empty_null(L, 2);
+
 	if (lua_isnoneornil(L, 1)) {
-		lua_settop(L, 2);
 		lua_newtable(L);
 		lua_replace(L, 1);
 	}
 	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_createtable(L, 0, 2);
+	lua_settop(L, 1);
+	push_kind_mt(L, null_empty ? &NULL_ARRAY_MT : &ARRAY_MT);
+	lua_setmetatable(L, 1);
+	return 1;
+}
+
+/* json.object(t [, keys [, {empty = "null", omitempty = {k, ...}}]]): keys gives the output
+ * order; omitempty names the keys left out when their value is empty. */
+static int l_object(lua_State *L)
+{
+	int null_empty = opt_empty_null(L, 3);
+
+	if (lua_isnoneornil(L, 1)) {
+		lua_newtable(L);
+		lua_replace(L, 1);
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 3);
+	lua_createtable(L, 0, 4);
 	lua_pushstring(L, "object");
 	lua_setfield(L, -2, "__jsontype");
 	if (lua_istable(L, 2)) {
 		lua_pushvalue(L, 2);
 		lua_setfield(L, -2, "__keys");
+	}
+	if (null_empty) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "__jsonnull");
+	}
+	if (lua_istable(L, 3) && lua_getfield(L, 3, "omitempty") == LUA_TTABLE) {
+		lua_Integer n = luaL_len(L, -1);
+		lua_createtable(L, 0, (int)n);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_rawgeti(L, -2, i);
+			lua_pushboolean(L, 1);
+			lua_rawset(L, -3);
+		}
+		lua_setfield(L, -3, "__omitempty");
+		lua_pop(L, 1);
+	} else if (lua_istable(L, 3)) {
+		lua_pop(L, 1);
 	}
 	lua_setmetatable(L, 1);
 	lua_settop(L, 1);
@@ -297,6 +414,5 @@ int luaopen_berth_json(lua_State *L)
 	luaL_newlib(L, FUNCS);
 	lua_pushlightuserdata(L, NULL_SENTINEL);
 	lua_setfield(L, -2, "null");
-	(void)OBJECT_MT;
 	return 1;
 }

@@ -4,6 +4,7 @@
 #include "common/cleanup.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -139,7 +140,44 @@ static int l_available_plugins(lua_State *L)
 	return 1;
 }
 
-/* system.load_plugin(kind, name) -> {name, abi, path}; raises with the loader's message */
+/* The members of each kind's vtable that a caller may ask about (a plugin may leave them NULL,
+ * or predate them). */
+#define MEMBER(type, m) { #m, offsetof(type, m) }
+static const struct vt_member { const char *name; size_t off; } NETWORK_MEMBERS[] = {
+	MEMBER(struct berth_network_ops, create_network), MEMBER(struct berth_network_ops, delete_network),
+	MEMBER(struct berth_network_ops, port_publish), MEMBER(struct berth_network_ops, status),
+	{ NULL, 0 },
+}, LOGGING_MEMBERS[] = {
+	MEMBER(struct berth_logging_ops, read), MEMBER(struct berth_logging_ops, validate),
+	{ NULL, 0 },
+}, STORAGE_MEMBERS[] = {
+	MEMBER(struct berth_storage_ops, diff), MEMBER(struct berth_storage_ops, changes),
+	MEMBER(struct berth_storage_ops, diff_size), MEMBER(struct berth_storage_ops, status),
+	MEMBER(struct berth_storage_ops, metadata), { NULL, 0 },
+};
+#undef MEMBER
+
+/* {name = true} for the optional members the plugin has. */
+static void push_methods(lua_State *L, const struct plugin *p)
+{
+	const struct vt_member *m = p->desc->kind == BERTH_PLUGIN_NETWORK ? NETWORK_MEMBERS :
+				    p->desc->kind == BERTH_PLUGIN_LOGGING ? LOGGING_MEMBERS : STORAGE_MEMBERS;
+
+	lua_newtable(L);
+	for (; m->name; m++) {
+		const void *fn;
+		if (p->desc->vtable_size < m->off + sizeof(void *))
+			continue;
+		memcpy(&fn, (const char *)p->desc->vtable + m->off, sizeof(fn));
+		if (fn) {
+			lua_pushboolean(L, 1);
+			lua_setfield(L, -2, m->name);
+		}
+	}
+}
+
+/* system.load_plugin(kind, name) -> {name, abi, path, methods = {port_publish = true, ...}};
+ * raises with the loader's message */
 static int l_load_plugin(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
@@ -159,6 +197,8 @@ static int l_load_plugin(lua_State *L)
 	lua_setfield(L, -2, "abi");
 	lua_pushstring(L, p->path);
 	lua_setfield(L, -2, "path");
+	push_methods(L, p);
+	lua_setfield(L, -2, "methods");
 	return 1;
 }
 

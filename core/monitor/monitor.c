@@ -108,6 +108,19 @@ static void live_exited(struct monitor *m, const char *state, int code, int oom,
 	live_flush(m);
 }
 
+/* A start that failed leaves the container as it was, as Docker does: "created" until it first
+ * ran (else "exited"), FinishedAt untouched, the error and Docker's code (127 not found, 126
+ * cannot invoke, else 128; the CLI still exits 125 for those). */
+static void live_start_failed(struct monitor *m, const struct container *c, int code, const char *error)
+{
+	live_set(m, "state", json_string(c->started_at ? "exited" : "created"));
+	live_set(m, "pid", json_integer(0));
+	live_set(m, "pid_start", json_integer(0));
+	live_set(m, "exit_code", json_integer(code == 126 || code == 127 ? code : 128));
+	live_set(m, "error", json_string(error ? error : ""));
+	live_flush(m);
+}
+
 /* exec-root/containers/<id>/init.pid: "pid start-time" of the running init, for containers
  * that join this one's netns (their monitors cannot ask the store). */
 static void write_init_pid(struct monitor *m, pid_t pid)
@@ -688,7 +701,10 @@ int main(int argc, char **argv)
 		berr_clear(&err);
 		if ((r = start_once(m, c, &code, &err)) < 0) {
 			after_exit(m, c);
-			live_exited(m, "exited", code, 0, err.msg);
+			if (restarts == c->restart_count)
+				live_start_failed(m, c, code, err.msg);
+			else
+				live_exited(m, "exited", code, 0, err.msg);
 			status(m, "err %d %s\n", code, err.msg);
 			status_close(m);
 			broadcast(m, ATTACH_EXIT, "", 0);

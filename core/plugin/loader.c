@@ -25,7 +25,7 @@ static size_t required_size(enum berth_plugin_kind kind)
 	switch (kind) {
 	case BERTH_PLUGIN_STORAGE: return offsetof(struct berth_storage_ops, metadata) + sizeof(void *);
 	case BERTH_PLUGIN_NETWORK: return sizeof(struct berth_network_ops);
-	case BERTH_PLUGIN_LOGGING: return sizeof(struct berth_logging_ops);
+	case BERTH_PLUGIN_LOGGING: return offsetof(struct berth_logging_ops, close) + sizeof(void *);
 	}
 	return 0;
 }

@@ -115,23 +115,20 @@ static const char *const READONLY[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
+/* runc's order: the read-only paths, then the masked ones. A masked file is covered by the
+ * container's own /dev/null (the host's would show the host's devtmpfs, its size and inode
+ * count, in the container's mountinfo); a masked directory by an empty read-only tmpfs. */
 static int mask_paths(int rootfd, berr_t *err)
 {
-	char fp[64];
+	char fp[64], null[64];
 	struct stat st;
+	_cleanup_close_ int nullfd = openat2_in_root(rootfd, "/dev/null", O_PATH | O_CLOEXEC);
 
-	for (size_t i = 0; i < sizeof(MASKED) / sizeof(MASKED[0]); i++) {
-		_cleanup_close_ int fd = openat2_in_root(rootfd, MASKED[i], O_PATH | O_CLOEXEC);
-		if (fd < 0)
-			continue;  /* absent on this kernel: nothing to hide */
-		fd_path(fd, fp);
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (mount("tmpfs", fp, "tmpfs", MS_RDONLY, "size=0") < 0)
-				return berr_sys(err, errno, "mask %s", MASKED[i]);
-		} else if (mount("/dev/null", fp, NULL, MS_BIND, NULL) < 0) {
-			return berr_sys(err, errno, "mask %s", MASKED[i]);
-		}
-	}
+	/* anything but the null device there (a user mount over /dev): the host's node */
+	if (nullfd >= 0 && fstat(nullfd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		fd_path(nullfd, null);
+	else
+		snprintf(null, sizeof(null), "/dev/null");
 	for (size_t i = 0; i < sizeof(READONLY) / sizeof(READONLY[0]); i++) {
 		_cleanup_close_ int fd = openat2_in_root(rootfd, READONLY[i], O_PATH | O_CLOEXEC);
 		if (fd < 0)
@@ -147,6 +144,18 @@ static int mask_paths(int rootfd, berr_t *err)
 				return berr_sys(err, errno, "make %s read-only", READONLY[i]);
 		}
 	}
+	for (size_t i = 0; i < sizeof(MASKED) / sizeof(MASKED[0]); i++) {
+		_cleanup_close_ int fd = openat2_in_root(rootfd, MASKED[i], O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			continue;  /* absent on this kernel: nothing to hide */
+		fd_path(fd, fp);
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (mount("tmpfs", fp, "tmpfs", MS_RDONLY, NULL) < 0)
+				return berr_sys(err, errno, "mask %s", MASKED[i]);
+		} else if (mount(null, fp, NULL, MS_BIND, NULL) < 0) {
+			return berr_sys(err, errno, "mask %s", MASKED[i]);
+		}
+	}
 	return 0;
 }
 
@@ -158,7 +167,7 @@ static int make_devices(int rootfd, berr_t *err)
 	};
 	static const struct { const char *name, *target; } LINKS[] = {
 		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
-		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { "core", "/proc/kcore" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
 	};
 	_cleanup_close_ int dev = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -182,10 +191,58 @@ static int make_devices(int rootfd, berr_t *err)
 	return 0;
 }
 
+/* --privileged: the host's device nodes, as Docker adds them (runc's GetDevices: the tree under
+ * /dev but pts, shm, mqueue, fd and the lxc/udev dirs; no console, symlinks, fifos or sockets),
+ * with the host's mode and owner. dir is the container's directory that host mirrors. */
+static int host_devices(int rootfd, int dir, const char *host, berr_t *err)
+{
+	static const char *const SKIP_DIRS[] = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev" };
+	_cleanup_closedir_ DIR *d = opendir(host);
+	struct dirent *de;
+	int r;
+
+	if (!d)
+		return berr_sys(err, errno, "open %s", host);
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		_cleanup_free_ char *path = NULL;
+		struct stat st;
+		int skip = !strcmp(name, ".") || !strcmp(name, "..");
+
+		if (skip || fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		path = xasprintf("%s/%s", host, name);
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int sub = -1;
+			for (size_t i = 0; i < sizeof(SKIP_DIRS) / sizeof(SKIP_DIRS[0]); i++)
+				skip |= !strcmp(name, SKIP_DIRS[i]);
+			if (skip)
+				continue;
+			if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+				return berr_sys(err, errno, "mkdir %s", path);
+			/* our own tmpfs, but never follow a link we made (fd, ptmx, ...) */
+			sub = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0 && (r = host_devices(rootfd, sub, path, err)) < 0)
+				return r;
+		} else if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && strcmp(name, "console")) {
+			if (mknodat(dir, name, st.st_mode & (S_IFMT | 07777), st.st_rdev) == 0) {
+				/* mknod obeyed the umask */
+				if (fchmodat(dir, name, st.st_mode & 07777, 0) < 0 ||
+				    fchownat(dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+					return berr_sys(err, errno, "set mode and owner of %s", path);
+			} else if (errno != EEXIST &&
+				   (r = mnt_at(rootfd, path, path, NULL, MS_BIND, NULL, 0, err)) < 0) {
+				return r;   /* no mknod here: the host's node, bound */
+			}
+		}
+	}
+	return 0;
+}
+
 /* v1: the hierarchies the host mounted under /sys/fs/cgroup, each with its own set of controllers
  * (systemd hosts bind cpu with cpuacct: a hierarchy mounts only with exactly its set, and a lone
  * "cpu" asks for a new one, which a cgroup namespace may not make), and the host's links to them
- * (cpu -> cpu,cpuacct). */
+ * (cpu -> cpu,cpuacct). fl: the mount flags (read-only but for --privileged). */
 static int mount_cgroups_v1(int rootfd, unsigned long fl, berr_t *err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -212,7 +269,7 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, berr_t *err)
 				strcat(data, ",");
 			strncat(data, tok, sizeof(data) - strlen(data) - 2);
 		}
-		if ((r = mnt_at(rootfd, "cgroup", mp, "cgroup", fl | MS_RDONLY, data, 1, err)) < 0)
+		if ((r = mnt_at(rootfd, "cgroup", mp, "cgroup", fl, data, 1, err)) < 0)
 			return r;
 	}
 	if ((dirfd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -231,19 +288,21 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, berr_t *err)
 	return 0;
 }
 
-/* /sys/fs/cgroup read-only, rooted at the container's cgroup (we are in its cgroup namespace):
- * the unified hierarchy on v2, a tmpfs of per-hierarchy mounts on v1. */
-static int mount_cgroups(int rootfd, berr_t *err)
+/* /sys/fs/cgroup read-only (writable: --privileged), rooted at the container's cgroup (we are in
+ * its cgroup namespace): the unified hierarchy on v2, a tmpfs of per-hierarchy mounts on v1. */
+static int mount_cgroups(int rootfd, int writable, berr_t *err)
 {
-	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV, ro = writable ? 0 : MS_RDONLY;
 	char fp[64];
 	int r;
 
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
-		return mnt_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", fl | MS_RDONLY, NULL, 1, err);
+		return mnt_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", fl | ro, NULL, 1, err);
 	if ((r = mnt_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", fl, "mode=755", 1, err)) < 0 ||
-	    (r = mount_cgroups_v1(rootfd, fl, err)) < 0)
+	    (r = mount_cgroups_v1(rootfd, fl | ro, err)) < 0)
 		return r;
+	if (writable)
+		return 0;
 	{
 		_cleanup_close_ int fd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_CLOEXEC);
 		fd_path(fd, fp);
@@ -256,6 +315,7 @@ static int mount_cgroups(int rootfd, berr_t *err)
 int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 {
 	_cleanup_free_ char *shm = xasprintf("mode=1777,size=%lld", (long long)s->shm_size);
+	const unsigned long ro = s->privileged ? 0 : MS_RDONLY;
 	int rootfd, r;
 
 	/* nothing we mount may leak back to the host, nor host mounts appear later */
@@ -271,11 +331,6 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 
 	if ((r = mnt_at(rootfd, "proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
 		return r;
-	if (mnt_at(rootfd, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL, 1, err) < 0) {
-		/* sysfs refuses a mount outside a netns we own (host network): bind the host's */
-		if ((r = mnt_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
-			return r;
-	}
 	if ((r = mnt_at(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", 1, err)) < 0)
 		return r;
 	if ((r = mnt_at(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
@@ -283,23 +338,24 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 		return r;
 	if ((r = make_devices(rootfd, err)) < 0)
 		return r;
-	if ((r = mnt_at(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm, 1, err)) < 0)
-		return r;
+	if (s->privileged) {
+		_cleanup_close_ int dev = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dev < 0)
+			return berr_sys(err, errno, "open /dev");
+		if ((r = host_devices(rootfd, dev, "/dev", err)) < 0)
+			return r;
+	}
+	/* read-only unless --privileged (Docker's: rw /sys, rw cgroups, every device) */
+	if (mnt_at(rootfd, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | ro, NULL, 1, err) < 0) {
+		/* sysfs refuses a mount outside a netns we own (host network): bind the host's */
+		if ((r = mnt_at(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC | ro | MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
+			return r;
+		berr_clear(err);
+	}
 	if ((r = mnt_at(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
 		return r;
-
-	/* the per-container network files, writable unless the rootfs is read-only (Docker) */
-	{
-		const char *files[][2] = { { s->hosts_path, "/etc/hosts" }, { s->hostname_path, "/etc/hostname" },
-					   { s->resolv_path, "/etc/resolv.conf" } };
-		for (size_t i = 0; i < 3; i++) {
-			if (!files[i][0] || access(files[i][0], F_OK) < 0)
-				continue;
-			if ((r = mnt_at(rootfd, files[i][0], files[i][1], NULL,
-					MS_BIND | (s->readonly_rootfs ? MS_RDONLY : 0), NULL, 0, err)) < 0)
-				return r;
-		}
-	}
+	if ((r = mnt_at(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm, 1, err)) < 0)
+		return r;
 	return 0;
 }
 
@@ -318,15 +374,92 @@ static int mnt_propagation(int rootfd, const struct rt_mount *m, berr_t *err)
 	return 0;
 }
 
-int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
+/* A file system (tmpfs) with its flags. Read-only as Docker's: a read-only remount of this
+ * mount, the file system itself stays writable (mountinfo "ro ... - tmpfs tmpfs rw"). */
+static int mnt_fs(int rootfd, const struct rt_mount *m, berr_t *err)
 {
+	const unsigned long per_mount = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
+					MS_RELATIME | MS_STRICTATIME;
+	char fp[64];
 	int r;
 
-	if ((r = mount_cgroups(rootfd, err)) < 0)
+	if ((r = mnt_at(rootfd, m->source, m->dest, m->type, m->flags & ~MS_RDONLY, m->data, 1, err)) < 0)
+		return r;
+	if (m->flags & MS_RDONLY || m->propagation) {
+		/* a fresh fd: the one mnt_at used names the covered directory */
+		_cleanup_close_ int fd = openat2_in_root(rootfd, m->dest, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return berr_sys(err, errno, "open %s", m->dest);
+		fd_path(fd, fp);
+		if ((m->flags & MS_RDONLY) &&
+		    mount(NULL, fp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | (m->flags & per_mount), NULL) < 0)
+			return berr_sys(err, errno, "remount %s read-only", m->dest);
+		if (m->propagation && mount(NULL, fp, NULL, m->propagation, NULL) < 0)
+			return berr_sys(err, errno, "set propagation of %s", m->dest);
+	}
+	return 0;
+}
+
+/* Components of a (clean) path: "/" 0, "/etc" 1, "/etc/hosts" 2. */
+static size_t path_depth(const char *p)
+{
+	size_t n = 0;
+	for (; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			n++;
+	return n;
+}
+
+/* The user's mounts and the per-container /etc files in Docker's order: shallower destinations
+ * first (a volume at /etc goes under /etc/hosts, not over it), the given order among equals.
+ * A file is left out when the user mounts that very path. *out is malloc'd, with its own
+ * entries for the files in files[3]. */
+static size_t plan_mounts(const struct rt_spec *s, struct rt_mount files[3], const struct rt_mount ***out)
+{
+	/* in Docker's order (container.NetworkMounts) */
+	const char *paths[3][2] = { { s->resolv_path, "/etc/resolv.conf" }, { s->hostname_path, "/etc/hostname" },
+				    { s->hosts_path, "/etc/hosts" } };
+	const struct rt_mount **v = xcalloc(s->nmounts + 3, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nmounts; i++)
+		v[n++] = &s->mounts[i];
+	for (size_t f = 0; f < 3; f++) {
+		int taken = 0;
+		for (size_t i = 0; i < s->nmounts; i++)
+			taken |= !strcmp(s->mounts[i].dest, paths[f][1]);
+		if (taken || !paths[f][0] || access(paths[f][0], F_OK) < 0)
+			continue;
+		/* writable unless the rootfs is read-only, as Docker's */
+		files[f] = (struct rt_mount){ .source = (char *)paths[f][0], .dest = (char *)paths[f][1],
+					      .type = "bind", .readonly = s->readonly_rootfs };
+		v[n++] = &files[f];
+	}
+	/* insertion sort: stable, and there are a handful */
+	for (size_t i = 1; i < n; i++) {
+		const struct rt_mount *m = v[i];
+		size_t j = i, d = path_depth(m->dest);
+		for (; j > 0 && path_depth(v[j - 1]->dest) > d; j--)
+			v[j] = v[j - 1];
+		v[j] = m;
+	}
+	*out = v;
+	return n;
+}
+
+int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
+{
+	struct rt_mount files[3];
+	_cleanup_free_ const struct rt_mount **plan = NULL;
+	size_t n;
+	int r;
+
+	if ((r = mount_cgroups(rootfd, s->privileged, err)) < 0)
 		return r;
 	/* user mounts last, as Docker's: they may cover any of the above */
-	for (size_t i = 0; i < s->nmounts; i++) {
-		const struct rt_mount *m = &s->mounts[i];
+	n = plan_mounts(s, files, &plan);
+	for (size_t i = 0; i < n; i++) {
+		const struct rt_mount *m = plan[i];
 		if (!strcmp(m->type, "bind")) {
 			struct stat st;
 			if (stat(m->source, &st) < 0)
@@ -336,8 +469,7 @@ int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 			if (r == 0 && rt_root_propagation(s))
 				r = mnt_propagation(rootfd, m, err);
 		} else {
-			r = mnt_at(rootfd, m->source, m->dest, m->type, MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0),
-				   m->data, 1, err);
+			r = mnt_fs(rootfd, m, err);
 		}
 		if (r < 0)
 			return r;

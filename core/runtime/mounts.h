@@ -9,12 +9,13 @@ int mnt_ensure(int rootfd, const char *path, int is_dir, berr_t *err);
 /* Mount src on dst (inside the root); MS_BIND|MS_RDONLY is done as bind + read-only remount. */
 int mnt_at(int rootfd, const char *src, const char *dst, const char *type, unsigned long flags,
 	   const char *data, int is_dir, berr_t *err);
-/* Private propagation, bind the rootfs, /proc /sys /dev (+devices, pts, shm, mqueue) and the
- * network files: what needs no cgroup, so the init does it while its parent places it (a v1
- * cgroup attach waits for an RCU grace period). Returns the rootfs fd. */
+/* Private propagation, bind the rootfs, /proc /sys /dev (+devices, pts, shm, mqueue): what
+ * needs no cgroup, so the init does it while its parent places it (a v1 cgroup attach waits for
+ * an RCU grace period). Returns the rootfs fd. */
 int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err);
-/* The rest, once in the container's cgroup namespace: /sys/fs/cgroup, user mounts, masked and
- * read-only paths. */
+/* The rest, once in the container's cgroup namespace: /sys/fs/cgroup, the user's mounts with
+ * /etc/hosts, /etc/hostname and /etc/resolv.conf (shallowest first), masked and read-only
+ * paths. */
 int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err);
 /* pivot_root into it and drop the old root; read-only remount when asked. */
 int mnt_pivot(const struct rt_spec *s, int rootfd, berr_t *err);

@@ -18,6 +18,7 @@ struct rt_mount {
 	char *data;                  /* mount data (tmpfs size=...) or NULL */
 	int readonly;
 	unsigned long propagation;   /* bind-propagation: MS_[R]SLAVE/SHARED/PRIVATE flags, 0 = rprivate */
+	unsigned long flags;         /* not a bind (tmpfs): mount flags, MS_RDONLY as a read-only remount */
 };
 
 struct rt_rlimit {
@@ -151,8 +152,8 @@ int cgroup_is_v2(void);
 /* pids in the container's cgroup (malloc'd array, count in *n). */
 int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
 
-/* Apply the security setup to the calling process: bounding set, user, caps, no_new_privs,
- * seccomp (used by the init and by exec). */
+/* Apply the security setup to the calling process: rlimits, bounding set, user, caps,
+ * no_new_privs, seccomp (used by the init and by exec). */
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err);
 /* Load a Docker-format seccomp profile for the given capability set. */
 int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);
@@ -160,9 +161,13 @@ int rt_seccomp_load(json_t *profile, uint64_t caps, berr_t *err);
  * cached under cache_dir (keyed by profile, caps, kernel and libseccomp): compiling the default
  * profile costs milliseconds on every start. A no-op without a profile. */
 int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err);
-/* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root. */
+/* Resolve "user[:group]" against /etc/passwd and /etc/group of the current root, as Docker:
+ * groups = the primary gid, then (no group named) every group listing the user; malloc'd. */
 int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
 		    char **home, berr_t *err);
+/* The same against the given files. */
+int rt_resolve_user_files(const char *passwd, const char *group_file, const char *spec, uid_t *uid,
+			  gid_t *gid, gid_t **groups, size_t *ngroups, char **home, berr_t *err);
 /* Find argv0 in PATH (from env); 0 and the path, or -ENOENT / -EACCES. */
 int rt_find_program(const char *argv0, char *const *env, char *out, size_t len);
 

@@ -1,5 +1,6 @@
 /* Who the container runs as and what it may do: user/groups from the image's own files,
- * capabilities (bounding, permitted, effective, inheritable) and no_new_privs. */
+ * rlimits, capabilities (bounding, permitted, effective; inheritable and ambient stay empty) and
+ * no_new_privs. */
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,49 +27,65 @@ static int is_number(const char *s)
 	return 1;
 }
 
-/* The fields of the line of an /etc/passwd-format file whose field `key_idx` equals key. */
-static int find_entry(const char *file, const char *key, int key_idx, char *fields[7], char *line, size_t len)
+/* Split one line of an /etc/passwd-format file into at most n fields (strsep keeps empty ones). */
+static int split_fields(char *line, char **fields, int n)
+{
+	int i = 0;
+	char *p = line;
+
+	line[strcspn(line, "\n")] = 0;
+	memset(fields, 0, (size_t)n * sizeof(char *));
+	while (i < n && (fields[i] = strsep(&p, ":")))
+		i++;
+	return i;
+}
+
+/* The first entry of an /etc/passwd-format file whose name (field 0) is key, or whose id
+ * (field 2) is key when key is a number, as runc matches; fields point into *line (a getline
+ * buffer of *cap bytes). */
+static int find_entry(const char *file, const char *key, char **fields, int nfields, char **line,
+		      size_t *cap)
 {
 	_cleanup_fclose_ FILE *f = fopen(file, "re");
 
 	if (!f)
 		return -ENOENT;
-	while (fgets(line, (int)len, f)) {
-		char *p = line, *save = NULL;
-		int n = 0;
-		line[strcspn(line, "\n")] = 0;
-		memset(fields, 0, 7 * sizeof(char *));
-		/* strsep keeps empty fields */
-		while ((save = strsep(&p, ":")) && n < 7)
-			fields[n++] = save;
-		if (n > key_idx && fields[key_idx] && !strcmp(fields[key_idx], key))
+	/* getline: a long member list is one line, never a second "entry" made of its tail */
+	while (getline(line, cap, f) >= 0) {
+		int n = split_fields(*line, fields, nfields);
+		if (n > 2 && (!strcmp(fields[0], key) || (is_number(key) && !strcmp(fields[2], key))))
 			return 0;
 	}
 	return -ENOENT;
 }
 
-int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
-		    char **home, berr_t *err)
+static void add_group(gid_t **groups, size_t *n, gid_t g)
+{
+	gid_t *v = realloc(*groups, (*n + 1) * sizeof(gid_t));
+	if (!v)
+		abort();
+	v[(*n)++] = g;
+	*groups = v;
+}
+
+int rt_resolve_user_files(const char *passwd, const char *group_file, const char *spec, uid_t *uid,
+			  gid_t *gid, gid_t **groups, size_t *ngroups, char **home, berr_t *err)
 {
 	_cleanup_free_ char *copy = xstrdup(spec && *spec ? spec : "0");
-	char *user = copy, *group = strchr(copy, ':');
-	char line[4096], *f[7];
-	_cleanup_fclose_ FILE *gf = NULL;
-	int found;
+	_cleanup_free_ char *line = NULL, *name = NULL;
+	char *user = copy, *group = strchr(copy, ':'), *f[7];
+	size_t cap = 0;
 
 	if (group)
 		*group++ = 0;
 	*groups = NULL;
 	*ngroups = 0;
 	*home = NULL;
-	found = find_entry("/etc/passwd", user, is_number(user) ? 2 : 0, f, line, sizeof(line)) == 0;
-	if (found) {
+	if (find_entry(passwd, user, f, 7, &line, &cap) == 0) {
 		*uid = (uid_t)strtoul(f[2], NULL, 10);
 		*gid = f[3] ? (gid_t)strtoul(f[3], NULL, 10) : 0;
-		*home = xstrdup(f[5] ? f[5] : "/");
-		user = xstrdup(f[0]);   /* name for the supplementary group scan */
-		free(steal_ptr(copy));
-		copy = user;
+		*home = xstrdup(f[5] && *f[5] ? f[5] : "/");
+		name = xstrdup(f[0]);   /* the supplementary groups list members by name */
 	} else if (is_number(user)) {
 		*uid = (uid_t)strtoul(user, NULL, 10);
 		*gid = 0;
@@ -76,30 +94,34 @@ int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, si
 		return berr_set(err, ENOENT, "unable to find user %s: no matching entries in passwd file", user);
 	}
 	if (group) {
-		if (find_entry("/etc/group", group, is_number(group) ? 2 : 0, f, line, sizeof(line)) == 0)
+		if (find_entry(group_file, group, f, 4, &line, &cap) == 0)
 			*gid = (gid_t)strtoul(f[2], NULL, 10);
 		else if (is_number(group))
 			*gid = (gid_t)strtoul(group, NULL, 10);
 		else
 			return berr_set(err, ENOENT, "unable to find group %s: no matching entries in group file", group);
 	}
-	/* supplementary groups: every group listing the user by name */
-	gf = found ? fopen("/etc/group", "re") : NULL;
-	while (gf && fgets(line, sizeof(line), gf)) {
-		char *p = line, *fld[4] = { 0 };
-		int n = 0;
-		line[strcspn(line, "\n")] = 0;
-		while (n < 4 && (fld[n] = strsep(&p, ":")))
-			n++;
-		if (n < 4 || !fld[3])
-			continue;
-		for (char *m = strtok(fld[3], ","); m; m = strtok(NULL, ","))
-			if (!strcmp(m, copy)) {
-				*groups = realloc(*groups, (*ngroups + 1) * sizeof(gid_t));
-				(*groups)[(*ngroups)++] = (gid_t)strtoul(fld[2], NULL, 10);
-			}
+	/* Docker (since the fix of CVE-2022-36109) lists the primary group first, then, only when
+	 * no group was named, every group whose member list names the user; duplicates kept */
+	add_group(groups, ngroups, *gid);
+	if (!group && name) {
+		_cleanup_fclose_ FILE *gf = fopen(group_file, "re");
+		while (gf && getline(&line, &cap, gf) >= 0) {
+			char *fld[4], *save = NULL;
+			if (split_fields(line, fld, 4) < 4 || !fld[2] || !fld[3])
+				continue;
+			for (char *m = strtok_r(fld[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
+				if (!strcmp(m, name))
+					add_group(groups, ngroups, (gid_t)strtoul(fld[2], NULL, 10));
+		}
 	}
 	return 0;
+}
+
+int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
+		    char **home, berr_t *err)
+{
+	return rt_resolve_user_files("/etc/passwd", "/etc/group", spec, uid, gid, groups, ngroups, home, err);
 }
 
 static int last_cap(void)
@@ -124,6 +146,14 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 
 	if ((r = rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, err)) < 0)
 		return r;
+	/* the container's --ulimit values, for exec too (else it kept the caller's: nproc and
+	 * nofile unbounded by the container's limits); before the caps go (raising one needs
+	 * CAP_SYS_RESOURCE) */
+	for (size_t i = 0; i < s->nrlimits; i++) {
+		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
+		if (setrlimit(s->rlimits[i].resource, &rl) < 0)
+			return berr_sys(err, errno, "setrlimit %d", s->rlimits[i].resource);
+	}
 	for (int c = 0; c <= lc; c++) {
 		/* we can only hand on what we hold (a nested engine may lack some) */
 		if ((s->caps & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
@@ -150,11 +180,13 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 		return berr_sys(err, errno, "setgid %u", gid);
 	if (setresuid(uid, uid, uid) < 0)
 		return berr_sys(err, errno, "setuid %u", uid);
+	/* effective and permitted only: an inheritable (or ambient) capability would let a
+	 * non-root user gain it from a file with inheritable file capabilities
+	 * (CVE-2022-24769); Docker and runc leave both empty */
 	caps = cap_init();
 	if (n) {
 		cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET);
 		cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET);
-		cap_set_flag(caps, CAP_INHERITABLE, n, list, CAP_SET);
 	}
 	if (cap_set_proc(caps) < 0) {
 		r = errno;
@@ -162,6 +194,8 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 		return berr_sys(err, r, "set capabilities");
 	}
 	cap_free(caps);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return berr_sys(err, errno, "clear the ambient capabilities");
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	return 0;
 }

@@ -95,6 +95,40 @@ static const struct { const char *name; int res; } RLIMITS[] = {
 	{ "as", RLIMIT_AS },
 };
 
+/* Lexical cleaning as Go's filepath.Clean (Docker cleans every destination): no "//", "." or
+ * trailing "/", ".." taken against its parent; so "/etc/" and "/etc" are one destination. */
+static char *clean_path(const char *path)
+{
+	char *out = xmalloc(strlen(path) + 2), *o = out;
+	const char *p = path;
+
+	*o++ = '/';
+	while (*p) {
+		const char *e;
+		size_t len;
+		while (*p == '/')
+			p++;
+		e = p + strcspn(p, "/");
+		len = (size_t)(e - p);
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > out + 1 && o[-1] != '/')
+				o--;
+			if (o > out + 1)
+				o--;
+		} else {
+			if (o > out + 1)
+				*o++ = '/';
+			memcpy(o, p, len);
+			o += len;
+		}
+		p = e;
+	}
+	*o = 0;
+	return out;
+}
+
 static void add_mount(struct rt_spec *s, const char *src, const char *dst, const char *type,
 		      const char *data, int ro)
 {
@@ -105,11 +139,33 @@ static void add_mount(struct rt_spec *s, const char *src, const char *dst, const
 		abort();
 	m = &s->mounts[s->nmounts++];
 	m->source = xstrdup(src);
-	m->dest = xstrdup(dst);
+	m->dest = clean_path(dst);
 	m->type = xstrdup(type);
 	m->data = data ? xstrdup(data) : NULL;
 	m->readonly = ro;
 	m->propagation = 0;
+	/* Docker's defaults for a tmpfs (the flags of a bind come from readonly and propagation) */
+	m->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0);
+}
+
+/* s[0..n) as Go's %q writes it: in quotes, a backslash before " and \\, \\xNN for control bytes. */
+static char *go_quote(const char *s, size_t n)
+{
+	char *out = xmalloc(n * 4 + 3), *o = out;
+
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			o += sprintf(o, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = (char)c;
+	}
+	*o++ = '"';
+	*o = 0;
+	return out;
 }
 
 /* Docker's bind-propagation names as mount(2) flags; 0 for an unknown name. */
@@ -128,8 +184,68 @@ static unsigned long propagation_flags(const char *p)
 int rt_root_propagation(const struct rt_spec *s)
 {
 	for (size_t i = 0; i < s->nmounts; i++)
-		if (s->mounts[i].propagation & (MS_SLAVE | MS_SHARED))
+		if (!strcmp(s->mounts[i].type, "bind") && (s->mounts[i].propagation & (MS_SLAVE | MS_SHARED)))
 			return 1;
+	return 0;
+}
+
+/* The words of mount(8) options that are mount flags (moby/sys mount's table): set, or cleared. */
+static const struct { const char *name; int clear; unsigned long flag; } MOUNT_FLAGS[] = {
+	{ "ro", 0, MS_RDONLY }, { "rw", 1, MS_RDONLY }, { "suid", 1, MS_NOSUID }, { "nosuid", 0, MS_NOSUID },
+	{ "dev", 1, MS_NODEV }, { "nodev", 0, MS_NODEV }, { "exec", 1, MS_NOEXEC }, { "noexec", 0, MS_NOEXEC },
+	{ "sync", 0, MS_SYNCHRONOUS }, { "async", 1, MS_SYNCHRONOUS }, { "dirsync", 0, MS_DIRSYNC },
+	{ "remount", 0, MS_REMOUNT }, { "mand", 0, MS_MANDLOCK }, { "nomand", 1, MS_MANDLOCK },
+	{ "atime", 1, MS_NOATIME }, { "noatime", 0, MS_NOATIME }, { "diratime", 1, MS_NODIRATIME },
+	{ "nodiratime", 0, MS_NODIRATIME }, { "relatime", 0, MS_RELATIME }, { "norelatime", 1, MS_RELATIME },
+	{ "strictatime", 0, MS_STRICTATIME }, { "nostrictatime", 1, MS_STRICTATIME },
+	{ "bind", 0, MS_BIND }, { "rbind", 0, MS_BIND | MS_REC },
+};
+/* The tmpfs data options Docker lets through (the kernel judges their values). */
+static const char *const TMPFS_DATA[] = { "size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol" };
+
+/* --tmpfs DEST:OPTIONS as Docker applies them: flag words (above) set or clear mount flags on
+ * top of nosuid,nodev,noexec, propagation words set the mount's propagation, "defaults" does
+ * nothing, KEY=VALUE with a tmpfs key goes to the file system as data; anything else is refused
+ * with Docker's message (Go's %q of the word split at its first "="). */
+static int tmpfs_options(struct rt_mount *m, const char *opts, berr_t *err)
+{
+	_cleanup_free_ char *copy = xstrdup(opts), *data = xcalloc(strlen(opts) + 1, 1);
+	char *p = copy, *o;
+
+	if (!*opts)
+		return 0;
+	while ((o = strsep(&p, ","))) {
+		const char *eq = strchr(o, '=');
+		size_t i, klen = eq ? (size_t)(eq - o) : strlen(o);
+		int known = !strcmp(o, "defaults");
+		for (i = 0; !known && i < sizeof(MOUNT_FLAGS) / sizeof(MOUNT_FLAGS[0]); i++)
+			if (!strcmp(o, MOUNT_FLAGS[i].name)) {
+				if (MOUNT_FLAGS[i].clear)
+					m->flags &= ~MOUNT_FLAGS[i].flag;
+				else
+					m->flags |= MOUNT_FLAGS[i].flag;
+				known = 1;
+			}
+		if (!known && (propagation_flags(o) || !strcmp(o, "unbindable") || !strcmp(o, "runbindable"))) {
+			m->propagation = propagation_flags(o) ? propagation_flags(o) :
+					 MS_UNBINDABLE | (o[0] == 'r' ? MS_REC : 0);
+			known = 1;
+		}
+		for (i = 0; !known && eq && i < sizeof(TMPFS_DATA) / sizeof(TMPFS_DATA[0]); i++)
+			if (strlen(TMPFS_DATA[i]) == klen && !strncmp(o, TMPFS_DATA[i], klen)) {
+				if (*data)
+					strcat(data, ",");
+				strcat(data, o);
+				known = 1;
+			}
+		if (!known) {
+			_cleanup_free_ char *k = go_quote(o, klen), *v = eq ? go_quote(eq + 1, strlen(eq + 1)) : NULL;
+			return berr_set(err, EINVAL, "invalid tmpfs option [%s%s%s]", k, v ? " " : "", v ? v : "");
+		}
+	}
+	m->readonly = (m->flags & MS_RDONLY) != 0;
+	free(m->data);
+	m->data = *data ? xstrdup(data) : NULL;
 	return 0;
 }
 
@@ -282,18 +398,19 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		if ((r = parse_bind(s, json_string_value(e) ? json_string_value(e) : "", err)) < 0)
 			return r;
 	json_object_foreach(json_object_get(hc, "Tmpfs"), k, v) {
-		const char *o = json_string_value(v);
-		_cleanup_free_ char *data = xasprintf("mode=1777%s%s", o && *o ? "," : "", o ? o : "");
-		add_mount(s, "tmpfs", k, "tmpfs", data, 0);
+		add_mount(s, "tmpfs", k, "tmpfs", NULL, 0);
+		if ((r = tmpfs_options(&s->mounts[s->nmounts - 1], json_string_value(v) ? json_string_value(v) : "", err)) < 0)
+			return r;
 	}
 	/* volumes and the binds not in Binds (--mount, --volumes-from) as create resolved them:
 	 * [{Type, Source, Destination, RW}] */
 	json_array_foreach(json_object_get(doc, "Mounts"), i, e) {
 		const char *t = json_string_value(json_object_get(e, "Type"));
 		const char *dst = json_string_value(json_object_get(e, "Destination"));
+		_cleanup_free_ char *clean = dst ? clean_path(dst) : NULL;
 		int seen = 0;
-		for (size_t j = 0; dst && j < s->nmounts; j++)
-			seen |= !strcmp(s->mounts[j].dest, dst);
+		for (size_t j = 0; clean && j < s->nmounts; j++)
+			seen |= !strcmp(s->mounts[j].dest, clean);
 		if (t && dst && !seen && (!strcmp(t, "volume") || !strcmp(t, "bind"))) {
 			add_mount(s, json_string_value(json_object_get(e, "Source")), dst, "bind", NULL,
 				  !json_is_true(json_object_get(e, "RW")));
@@ -323,6 +440,10 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		_cleanup_free_ char *bin = rt_init_binary();
 		add_mount(s, bin, RT_INIT_PATH, "bind", NULL, 1);
 	}
+
+	for (size_t j = 0; j < s->nmounts; j++)
+		if (!strcmp(s->mounts[j].dest, "/"))
+			return berr_set(err, EINVAL, "invalid specification: destination can't be '/'");
 
 	json_array_foreach(json_object_get(hc, "Ulimits"), i, e) {
 		nm = json_string_value(json_object_get(e, "Name"));

@@ -6,6 +6,9 @@ local template = require "berth.template"
 
 local M = {}
 
+-- JSON null prints as Go's <nil> in every inspect template.
+template.register_null(berth.json.null)
+
 local function compile(format, code)
   local tmpl, err = template.compile(template.parse_format(format).body)
   if not tmpl then

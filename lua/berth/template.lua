@@ -184,7 +184,14 @@ local function json_number(x)
   return shortest_f(x)
 end
 
--- Compact JSON like Go's encoding/json: map keys sorted, no spaces.
+-- Go's omitempty: false, 0, "", nil and empty slices and maps.
+local function json_empty(v)
+  return v == nil or is_null(v) or v == false or v == 0 or v == "" or (type(v) == "table" and next(v) == nil)
+end
+
+-- Compact JSON like Go's encoding/json: map keys sorted, no spaces. Tables marked as berth.json
+-- does it (__jsonnull, __keys, __omitempty) are Go structs and nil slices: members in their
+-- declared order, omitempty members left out when empty, an empty nil slice null.
 local function go_json(v)
   if v == nil or is_null(v) then return "null" end
   local t = type(v)
@@ -192,13 +199,25 @@ local function go_json(v)
   if t == "number" then return json_number(v) end
   if t == "boolean" then return tostring(v) end
   if t == "table" then
+    local mt = getmetatable(v) or {}
+    if mt.__jsonnull and next(v) == nil then return "null" end
     local parts = {}
     if is_array(v) then
       for i = 1, #v do parts[i] = go_json(v[i]) end
       return "[" .. table.concat(parts, ",") .. "]"
     end
+    local keys, seen = {}, {}
+    for _, k in ipairs(type(mt.__keys) == "table" and mt.__keys or {}) do
+      if v[k] ~= nil and not seen[k] then keys[#keys + 1], seen[k] = k, true end
+    end
     for _, k in ipairs(sorted_keys(v)) do
-      parts[#parts + 1] = json_string(tostring(k)) .. ":" .. go_json(v[k])
+      if not seen[k] then keys[#keys + 1] = k end
+    end
+    local omit = type(mt.__omitempty) == "table" and mt.__omitempty or {}
+    for _, k in ipairs(keys) do
+      if not (omit[k] and json_empty(v[k])) then
+        parts[#parts + 1] = json_string(tostring(k)) .. ":" .. go_json(v[k])
+      end
     end
     return "{" .. table.concat(parts, ",") .. "}"
   end

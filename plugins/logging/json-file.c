@@ -637,9 +637,11 @@ static uint32_t jf_capabilities(void)
 	return BERTH_LOG_CAP_READ;
 }
 
+static int jf_validate(const char *options_json, struct berth_error *err);
+
 static const struct berth_logging_ops OPS = {
 	.capabilities = jf_capabilities, .open = jf_open, .write = jf_write, .read = jf_read,
-	.close = jf_close,
+	.close = jf_close, .validate = jf_validate,
 };
 
 static const struct berth_plugin_desc DESC = {
@@ -650,4 +652,42 @@ const struct berth_plugin_desc *berth_plugin_entry(const struct berth_host *h)
 {
 	host = h;
 	return &DESC;
+}
+
+/* ---- option checks (logging ABI minor 1), as Docker's json-file driver words them ---- */
+#include "logopts.h"
+
+static int jf_validate(const char *options_json, struct berth_error *err)
+{
+	static const char *const KEYS[] = { "max-file", "max-size", "compress", "labels", "labels-regex",
+					    "env", "env-regex", "tag", NULL };
+	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
+	const char *bad, *ms, *mf, *cp;
+	long long files = 1;
+	int compress = 0, r = 0;
+
+	if (!json_is_object(o))
+		r = host->error(err, EINVAL, "json-file: log options are not a JSON object");
+	else if ((bad = lgo_unknown_key(o, KEYS)))
+		r = host->error(err, EINVAL, "unknown log opt '%s' for json-file log driver", bad);
+	/* "-1" is berth's own: unbounded (its default is bounded, unlike Docker's) */
+	else if ((ms = lgo_get(o, "max-size")) && strcmp(ms, "-1") && !lgo_human_size(ms))
+		r = host->error(err, EINVAL, "failed to initialize logging driver: invalid size: '%s'", ms);
+	else if (ms && strcmp(ms, "-1") && lgu_parse_size(ms, 1000) <= 0)
+		r = host->error(err, EINVAL, "failed to initialize logging driver: max-size must be a positive number");
+	else if ((mf = lgo_get(o, "max-file")) && !lgo_atoi(mf, &files))
+		r = host->error(err, EINVAL, "failed to initialize logging driver: strconv.Atoi: parsing \"%s\": invalid syntax", mf);
+	else if (mf && files < 1)
+		r = host->error(err, EINVAL, "failed to initialize logging driver: max-file cannot be less than 1");
+	else if ((cp = lgo_get(o, "compress")) && (compress = lgu_parse_bool(cp)) < 0)
+		r = host->error(err, EINVAL, "failed to initialize logging driver: strconv.ParseBool: parsing \"%s\": invalid syntax", cp);
+	else if (compress) {
+		struct lgu_options lo;
+		lgu_read_options(host, "json-file", &LIMITS, options_json, &lo);
+		if (lo.max_file < 2 || lo.max_size < 0)
+			r = host->error(err, EINVAL, "failed to initialize logging driver: compress cannot be true when "
+					"max-file is less than 2 or max-size is not set");
+	}
+	json_decref(o);
+	return r;
 }

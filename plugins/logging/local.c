@@ -569,9 +569,11 @@ static uint32_t local_capabilities(void)
 	return BERTH_LOG_CAP_READ;
 }
 
+static int local_validate(const char *options_json, struct berth_error *err);
+
 static const struct berth_logging_ops OPS = {
 	.capabilities = local_capabilities, .open = local_open, .write = local_write,
-	.read = local_read, .close = local_close,
+	.read = local_read, .close = local_close, .validate = local_validate,
 };
 
 static const struct berth_plugin_desc DESC = {
@@ -582,4 +584,37 @@ const struct berth_plugin_desc *berth_plugin_entry(const struct berth_host *h)
 {
 	host = h;
 	return &DESC;
+}
+
+/* ---- option checks (logging ABI minor 1), as Docker's local driver words them ---- */
+#include "logopts.h"
+
+static int local_validate(const char *options_json, struct berth_error *err)
+{
+	static const char *const KEYS[] = { "max-file", "max-size", "compress", NULL };
+	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
+	const char *bad, *ms, *mf, *cp;
+	long long files = 0;
+	int compress = 0, r = 0;
+
+	if (!json_is_object(o))
+		r = host->error(err, EINVAL, "local: log options are not a JSON object");
+	else if ((bad = lgo_unknown_key(o, KEYS)))
+		r = host->error(err, EINVAL, "unknown log opt '%s' for log driver local", bad);
+	else if ((ms = lgo_get(o, "max-size")) && strcmp(ms, "-1") && !lgo_human_size(ms))
+		r = host->error(err, EINVAL, "failed to initialize logging driver: invalid value for max-size: %s: "
+				"invalid size: '%s'", ms, ms);
+	else if ((mf = lgo_get(o, "max-file")) && !lgo_atoi(mf, &files))
+		r = host->error(err, EINVAL, "failed to initialize logging driver: invalid value for max-file: %s: "
+				"strconv.Atoi: parsing \"%s\": invalid syntax", mf, mf);
+	else if (mf && files < 0)
+		r = host->error(err, EINVAL, "failed to initialize logging driver: max file count cannot be less than 0");
+	else if ((cp = lgo_get(o, "compress")) && (compress = lgu_parse_bool(cp)) < 0)
+		r = host->error(err, EINVAL, "failed to initialize logging driver: error reading compress log option: "
+				"strconv.ParseBool: parsing \"%s\": invalid syntax", cp);
+	else if (compress && mf && files <= 1)
+		r = host->error(err, EINVAL, "failed to initialize logging driver: compression cannot be enabled "
+				"when max file count is 1");
+	json_decref(o);
+	return r;
 }

@@ -204,8 +204,11 @@ static void sl_close(struct berth_logger *lg)
 	free(lg);
 }
 
+static int sl_validate(const char *options_json, struct berth_error *err);
+
 static const struct berth_logging_ops OPS = {
 	.capabilities = sl_capabilities, .open = sl_open, .write = sl_write, .close = sl_close,
+	.validate = sl_validate,
 };
 
 static const struct berth_plugin_desc DESC = {
@@ -216,4 +219,56 @@ const struct berth_plugin_desc *berth_plugin_entry(const struct berth_host *h)
 {
 	host = h;
 	return &DESC;
+}
+
+/* ---- option checks (logging ABI minor 1), as Docker's syslog driver words them ---- */
+#include "logopts.h"
+#include <sys/stat.h>
+
+static int sl_validate(const char *options_json, struct berth_error *err)
+{
+	static const char *const KEYS[] = { "env", "env-regex", "labels", "labels-regex", "syslog-address",
+					    "syslog-facility", "syslog-tls-ca-cert", "syslog-tls-cert",
+					    "syslog-tls-key", "syslog-tls-skip-verify", "tag", "syslog-format", NULL };
+	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
+	const char *bad, *addr, *fac, *fmt;
+	int r = 0;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return host->error(err, EINVAL, "syslog: log options are not a JSON object");
+	}
+	addr = lgo_get(o, "syslog-address");
+	fac = lgo_get(o, "syslog-facility");
+	fmt = lgo_get(o, "syslog-format");
+	if ((bad = lgo_unknown_key(o, KEYS))) {
+		r = host->error(err, EINVAL, "unknown log opt '%s' for syslog log driver", bad);
+	} else if (addr && *addr) {
+		const char *sep = strstr(addr, "://");
+		size_t n = sep ? (size_t)(sep - addr) : 0;
+		struct stat st;
+		if (!sep || !((n == 4 && !strncmp(addr, "unix", 4)) || (n == 8 && !strncmp(addr, "unixgram", 8)) ||
+			      (n == 3 && (!strncmp(addr, "udp", 3) || !strncmp(addr, "tcp", 3)))))
+			r = host->error(err, EINVAL, "syslog-address should be in form proto://address, got %s", addr);
+		else if (addr[0] == 'u' && addr[1] == 'n' && stat(sep + 3, &st) < 0)
+			r = host->error(err, errno, "stat %s: %s", sep + 3, strerror(errno));
+		else if (addr[0] != 'u' || addr[1] != 'n') {
+			/* berth sends logs to this host only (see connect_inet) */
+			const char *h = sep + 3, *colon = strrchr(h, ':');
+			size_t hl = colon ? (size_t)(colon - h) : strlen(h);
+			if (!((hl == 9 && !strncmp(h, "127.0.0.1", 9)) || (hl == 9 && !strncmp(h, "localhost", 9))))
+				r = host->error(err, EINVAL, "syslog-address: only 127.0.0.1 is allowed, not %.*s", (int)hl, h);
+		}
+	}
+	if (!r && fac && *fac) {
+		size_t i;
+		for (i = 0; i < sizeof(FACILITIES) / sizeof(FACILITIES[0]) && strcmp(fac, FACILITIES[i].name); i++)
+			;
+		if (i == sizeof(FACILITIES) / sizeof(FACILITIES[0]))
+			r = host->error(err, EINVAL, "invalid syslog facility");
+	}
+	if (!r && fmt && *fmt && strcmp(fmt, "rfc3164") && strcmp(fmt, "rfc5424") && strcmp(fmt, "rfc5424micro"))
+		r = host->error(err, EINVAL, "Invalid syslog format");
+	json_decref(o);
+	return r;
 }

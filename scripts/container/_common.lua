@@ -1,18 +1,380 @@
 -- Shared by the container commands: run/create flags, building the container document
 -- (Docker's Config/HostConfig shapes), the network files, and name lookups.
+--
+-- create and run check everything Docker's CLI and daemon check, with their messages, before
+-- anything is made: flag values in the flags' validators (Docker's CLI), the rest in build()
+-- (Docker's daemon, "Error response from daemon: ..."); volumes are made last and removed
+-- again when the container cannot be created.
 local berth = require "berth"
 local units = require "berth.units"
+local container_json = require "berth.container_json"
 
 local M = {}
 
--- Flags of `run` and `create` (run adds -d, --rm is shared).
+function M.fail(code, msg) error({ code = code, message = msg }, 0) end
+-- What Docker's daemon refuses (printed "Error response from daemon: ..."): run exits 125 on
+-- it, create exits 1 (create.lua), as Docker's CLI does.
+local DAEMON = "Error response from daemon: "
+local function daemon(msg) M.fail(125, DAEMON .. msg) end
+M.daemon_fail = daemon
+function M.is_daemon_error(err)
+  return type(err) == "table" and type(err.message) == "string" and err.message:sub(1, #DAEMON) == DAEMON
+end
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+
+-- Go's %q for the strings flags take.
+local function go_quote(s) return '"' .. s:gsub('[\\"]', "\\%0"):gsub("\n", "\\n"):gsub("\t", "\\t") .. '"' end
+
+local function split(s, sep)
+  local out, i = {}, 1
+  while true do
+    local j = s:find(sep, i, true)
+    if not j then out[#out + 1] = s:sub(i) return out end
+    out[#out + 1] = s:sub(i, j - 1)
+    i = j + #sep
+  end
+end
+
+-- Go's strings.SplitN(s, sep, n).
+local function split_n(s, sep, n)
+  local out, i = {}, 1
+  while #out < n - 1 do
+    local j = s:find(sep, i, true)
+    if not j then break end
+    out[#out + 1] = s:sub(i, j - 1)
+    i = j + #sep
+  end
+  out[#out + 1] = s:sub(i)
+  return out
+end
+
+---------------------------------------------------------------------------------------------
+-- Values as Docker parses them
+
+-- Go's net.ParseIP (no zones; IPv4 octets without leading zeros).
+local function is_ipv4(s)
+  local p = { s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
+  if #p ~= 4 then return false end
+  for _, o in ipairs(p) do
+    if #o > 3 or (#o > 1 and o:sub(1, 1) == "0") or tonumber(o) > 255 then return false end
+  end
+  return true
+end
+
+local function is_ipv6(s)
+  if s == "" or s:find("[^%x:%.]") then return false end
+  local groups = 0
+  local function fields(part, v4_last)
+    if part == "" then return true end
+    local f = split(part, ":")
+    for i, x in ipairs(f) do
+      if i == #f and v4_last and x:find(".", 1, true) then
+        if not is_ipv4(x) then return false end
+        groups = groups + 2
+      elseif x:match("^%x%x?%x?%x?$") then
+        groups = groups + 1
+      else
+        return false
+      end
+    end
+    return true
+  end
+  local dc = s:find("::", 1, true)
+  if not dc then return fields(s, true) and groups == 8 end
+  if s:find("::", dc + 1, true) then return false end
+  return fields(s:sub(1, dc - 1), false) and fields(s:sub(dc + 2), true) and groups <= 7
+end
+
+function M.is_ip(s) return is_ipv4(s) or is_ipv6(s) end
+
+-- strconv.ParseInt(s, 10, 64)
+local function parse_int(s)
+  if not s:match("^[+-]?%d+$") then return nil, string.format('strconv.ParseInt: parsing %s: invalid syntax', go_quote(s)) end
+  local n = math.tointeger(tonumber(s))
+  if not n then return nil, string.format('strconv.ParseInt: parsing %s: value out of range', go_quote(s)) end
+  return n
+end
+
+-- go-units ParseUlimit, with its names (as Docker: "as" is not one of them).
+local ULIMITS = { core = true, cpu = true, data = true, fsize = true, locks = true, memlock = true,
+  msgqueue = true, nice = true, nofile = true, nproc = true, rss = true, rtprio = true, rttime = true,
+  sigpending = true, stack = true }
+
+local function parse_ulimit(u)
+  local kv = split_n(u, "=", 2)
+  if #kv ~= 2 then return nil, "invalid ulimit argument: " .. u end
+  if not ULIMITS[kv[1]] then return nil, "invalid ulimit type: " .. kv[1] end
+  local vals = split(kv[2], ":")
+  if #vals > 2 then
+    return nil, "too many limit value arguments - " .. kv[2] .. ", can only have up to two, `soft[:hard]`"
+  end
+  local soft, err = parse_int(vals[1])
+  if not soft then return nil, err end
+  local hard = soft
+  if vals[2] then
+    hard, err = parse_int(vals[2])
+    if not hard then return nil, err end
+  end
+  if hard ~= -1 and soft > hard then
+    return nil, string.format("ulimit soft limit must be less than or equal to hard limit: %d > %d", soft, hard)
+  end
+  return { Name = kv[1], Hard = hard, Soft = soft }
+end
+
+-- --cpus: a decimal number of CPUs in nanoCPUs (Docker's NanoCPUs flag; no more than 9 decimals).
+function M.parse_nano_cpus(v)
+  local sign, int, frac, exp = v:match("^([+-]?)(%d*)%.?(%d*)$")
+  if not sign then
+    sign, int, frac, exp = v:match("^([+-]?)(%d*)%.?(%d*)[eE]([+-]?%d+)$")
+  end
+  if not sign or (int == "" and frac == "") then
+    return nil, "failed to parse " .. v .. " as a rational number"
+  end
+  -- shift the decimal point by the exponent, then by 9 (nano)
+  local digits, point = int .. frac, #int + (tonumber(exp or "0") or 0) + 9
+  if point < 0 then digits, point = string.rep("0", -point) .. digits, 0 end
+  if #digits < point then digits = digits .. string.rep("0", point - #digits) end
+  if digits:sub(point + 1):find("[1-9]") then return nil, "value is too precise" end
+  local n = math.tointeger(tonumber(digits:sub(1, point) ~= "" and digits:sub(1, point) or "0"))
+  if not n then return nil, "value is too large" end
+  return sign == "-" and -n or n
+end
+
+-- Docker's SplitProtoPort and ParsePortRange (go-connections/nat).
+local function split_proto_port(raw)
+  local parts = split(raw, "/")
+  if raw == "" or parts[1] == "" then return "", "" end
+  if #parts == 1 then return "tcp", raw end
+  if parts[2] == "" then return "tcp", parts[1] end
+  return parts[2], parts[1]
+end
+
+local function parse_uint16(s)
+  if not s:match("^%d+$") then return nil, string.format('strconv.ParseUint: parsing %s: invalid syntax', go_quote(s)) end
+  local n = tonumber(s)
+  if n > 65535 then return nil, string.format('strconv.ParseUint: parsing %s: value out of range', go_quote(s)) end
+  return math.tointeger(n)
+end
+
+local function parse_port_range(p)
+  if p == "" then return nil, "Empty string specified for ports." end
+  if not p:find("-", 1, true) then
+    local n, err = parse_uint16(p)
+    return n, n or err
+  end
+  local parts = split(p, "-")
+  local a, err = parse_uint16(parts[1])
+  if not a then return nil, err end
+  local b, err2 = parse_uint16(parts[2])
+  if not b then return nil, err2 end
+  if b < a then return nil, "Invalid range specified for the Port: " .. p end
+  return a, b
+end
+
+-- One -p value (nat.ParsePortSpec) -> { {port = "80/tcp", HostIp =, HostPort =}, ... }
+local function parse_port_spec(raw)
+  local parts = split(raw, ":")
+  local n, ip, host = #parts, "", ""
+  local cport = parts[n]
+  if n == 2 then host = parts[1]
+  elseif n == 3 then ip, host = parts[1], parts[2]
+  elseif n > 3 then ip, host = table.concat(parts, ":", 1, n - 2), parts[n - 1] end
+  local proto
+  proto, cport = split_proto_port(cport)
+  if ip:sub(1, 1) == "[" then
+    local inner = ip:match("^%[(.*)%]$")
+    if not inner then M.fail(125, "Invalid ip address " .. ip .. ": address " .. ip .. ": missing ']' in address") end
+    ip = inner
+  end
+  if ip ~= "" and not M.is_ip(ip) then M.fail(125, "Invalid ip address: " .. ip) end
+  if cport == "" then M.fail(125, "No port specified: " .. raw .. "<empty>") end
+  local cstart, cend = parse_port_range(cport)
+  if not cstart then M.fail(125, "Invalid containerPort: " .. cport) end
+  local hstart, hend = 0, 0
+  if host ~= "" then
+    hstart, hend = parse_port_range(host)
+    if not hstart then M.fail(125, "Invalid hostPort: " .. host) end
+  end
+  if host ~= "" and (cend - cstart) ~= (hend - hstart) and cend ~= cstart then
+    M.fail(125, "Invalid ranges specified for container and host Ports: " .. cport .. " and " .. host)
+  end
+  proto = proto:lower()
+  if proto ~= "tcp" and proto ~= "udp" and proto ~= "sctp" then M.fail(125, "Invalid proto: " .. proto) end
+  local out = {}
+  for i = 0, cend - cstart do
+    local hp = host
+    if host ~= "" then hp = tostring(hstart + i) end
+    if cstart == cend and hstart ~= hend then hp = hp .. "-" .. hend end
+    out[#out + 1] = { port = (cstart + i) .. "/" .. proto, HostIp = ip, HostPort = hp }
+  end
+  return out
+end
+
+-- -p and --expose -> ExposedPorts {"80/tcp" = {}} and PortBindings {"80/tcp" = {{HostIp, HostPort}}}
+local function parse_ports(publish, expose)
+  local exposed, bindings = {}, {}
+  for _, raw in ipairs(publish) do
+    for _, m in ipairs(parse_port_spec(raw)) do
+      exposed[m.port] = {}
+      bindings[m.port] = bindings[m.port] or {}
+      table.insert(bindings[m.port], { HostIp = m.HostIp, HostPort = m.HostPort })
+    end
+  end
+  for _, e in ipairs(expose) do
+    if e:find(":", 1, true) then M.fail(125, "invalid port format for --expose: " .. e) end
+    local proto, port = split_proto_port(e)
+    local a, b = parse_port_range(port)
+    if not a then M.fail(125, "invalid range format for --expose: " .. e .. ", error: " .. b) end
+    for i = a, b do exposed[i .. "/" .. proto:lower()] = {} end
+  end
+  return exposed, bindings
+end
+
+-- Docker's parsers.ParseUintList (cpuset lists "0-2,4") -> ranges, or nil
+local function parse_cpuset(v)
+  local ranges = {}
+  if v == "" then return ranges end
+  for _, r in ipairs(split(v, ",")) do
+    local a, b = r:match("^([+-]?%d+)$"), nil
+    if a then b = a else a, b = r:match("^([+-]?%d+)%-([+-]?%d+)$") end
+    a, b = tonumber(a), tonumber(b)
+    if not a or not b or b < a then return nil end
+    ranges[#ranges + 1] = { a, b }
+  end
+  return ranges
+end
+
+local function read_first(paths)
+  for _, p in ipairs(paths) do
+    local f = io.open(p, "r")
+    if f then
+      local v = f:read("l")
+      f:close()
+      if v and trim(v) ~= "" then return trim(v) end
+    end
+  end
+end
+
+-- The CPUs and memory nodes this host offers containers (the root cpuset, as Docker reads it).
+local function host_cpuset(what)
+  if what == "cpus" then
+    return read_first({ "/sys/fs/cgroup/cpuset/cpuset.cpus", "/sys/fs/cgroup/cpuset.cpus.effective",
+      "/sys/devices/system/cpu/online" }) or "0"
+  end
+  return read_first({ "/sys/fs/cgroup/cpuset/cpuset.mems", "/sys/fs/cgroup/cpuset.mems.effective",
+    "/sys/devices/system/node/online" }) or "0"
+end
+
+local function cpuset_error(value, what)
+  local ranges = parse_cpuset(value)
+  local label = what == "cpus" and "cpus" or "mems"
+  if not ranges then return string.format("Invalid value %s for cpuset %s: invalid format: %s", value, label, value) end
+  local avail_text = host_cpuset(what)
+  local avail = {}
+  for _, r in ipairs(parse_cpuset(avail_text) or {}) do
+    for i = r[1], r[2] do avail[i] = true end
+  end
+  for _, r in ipairs(ranges) do
+    for i = r[1], r[2] do
+      if not avail[i] then
+        return string.format("Requested %s are not available - requested %s, available: %s",
+          what == "cpus" and "CPUs" or "memory nodes", value, avail_text)
+      end
+    end
+  end
+end
+
+-- Docker's daemon checks of resources (verifyPlatformContainerResources, and runc's cpu-shares
+-- bounds); nil or the message. update passes only what changes, with update = true.
+function M.check_resources(r, update)
+  local mem, swap = r.Memory or 0, r.MemorySwap or 0
+  if mem ~= 0 and mem < 6 * 1024 * 1024 then return "Minimum memory limit allowed is 6MB" end
+  if not update and mem == 0 and swap > 0 then
+    return "You should always set the Memory limit when using Memoryswap limit, see usage"
+  end
+  if mem > 0 and swap > 0 and swap < mem then
+    return "Minimum memoryswap limit should be larger than memory limit, see usage"
+  end
+  if r.NanoCpus then
+    local n = berth.system.ncpu()
+    -- Docker lets 0 < cpus < 0.01 through to fail at start; its own message says 0.01 is the floor
+    if r.NanoCpus < 0 or r.NanoCpus > n * 1000000000 or (r.NanoCpus > 0 and r.NanoCpus < 10000000) then
+      return string.format("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", n, n)
+    end
+  end
+  local shares = r.CpuShares or 0
+  if shares ~= 0 and shares < 2 then return "the minimum allowed cpu-shares is 2" end
+  if shares > 262144 then return "the maximum allowed cpu-shares is 262144" end
+  if (r.CpusetCpus or "") ~= "" then
+    local e = cpuset_error(r.CpusetCpus, "cpus")
+    if e then return e end
+  end
+  if (r.CpusetMems or "") ~= "" then
+    local e = cpuset_error(r.CpusetMems, "mems")
+    if e then return e end
+  end
+end
+
+---------------------------------------------------------------------------------------------
+-- Flags of `run` and `create` (run adds -d, --rm is shared). The validators are Docker's CLI
+-- checks: a bad value fails the parse with `invalid argument "V" for "--flag" flag: ...`.
+
+local function valid_env(v)
+  if split_n(v, "=", 2)[1] == "" then return nil, "invalid environment variable: " .. v end
+  return v
+end
+
+local function valid_ulimit(v)
+  local u, err = parse_ulimit(v)
+  if not u then return nil, err end
+  return v
+end
+
+local function valid_add_host(v)
+  local kv = split_n(v, ":", 2)
+  if #kv ~= 2 or kv[1] == "" then return nil, "bad format for add-host: " .. go_quote(v) end
+  if kv[2] ~= "host-gateway" and not M.is_ip(trim(kv[2])) then
+    return nil, "invalid IP address in add-host: " .. go_quote(kv[2])
+  end
+  return v
+end
+
+local function valid_ip(v)
+  if M.is_ip(trim(v)) then return v end
+  return nil, v .. " is not an ip address"
+end
+
+local function valid_size(v)
+  local n, err = units.ram_in_bytes(v)
+  if not n then return nil, err end
+  return v
+end
+
+local function valid_swap(v)
+  if v == "-1" then return v end
+  return valid_size(v)
+end
+
+local function valid_cpus(v)
+  local n, err = M.parse_nano_cpus(v)
+  if not n then return nil, err end
+  return v
+end
+
+local function valid_stream(v)
+  local s = v:lower()
+  if s ~= "stdin" and s ~= "stdout" and s ~= "stderr" then return nil, "valid streams are STDIN, STDOUT and STDERR" end
+  return s
+end
+
 M.CREATE_FLAGS = {
-  { "a", "attach", "list", "Attach to STDIN, STDOUT or STDERR" },
+  { "a", "attach", "list", "Attach to STDIN, STDOUT or STDERR", validate = valid_stream },
   { "i", "interactive", "bool", "Keep STDIN open even if not attached" },
   { "t", "tty", "bool", "Allocate a pseudo-TTY" },
   { nil, "rm", "bool", "Automatically remove the container when it exits" },
   { nil, "name", "string", "Assign a name to the container" },
-  { "e", "env", "list", "Set environment variables" },
+  { "e", "env", "list", "Set environment variables", validate = valid_env },
   { nil, "env-file", "list", "Read in a file of environment variables" },
   { "w", "workdir", "string", "Working directory inside the container" },
   { "u", "user", "string", "Username or UID (format: <name|uid>[:<group|gid>])" },
@@ -26,15 +388,16 @@ M.CREATE_FLAGS = {
   { nil, "volumes-from", "list", "Mount volumes from the specified container(s)" },
   { nil, "tmpfs", "list", "Mount a tmpfs directory" },
   { nil, "read-only", "bool", "Mount the container's root filesystem as read only" },
-  { "m", "memory", "string", "Memory limit" },
-  { nil, "memory-swap", "string", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
-  { nil, "cpus", "string", "Number of CPUs" },
+  { "m", "memory", "string", "Memory limit", arg = "bytes", validate = valid_size },
+  { nil, "memory-swap", "string", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+    arg = "bytes", validate = valid_swap },
+  { nil, "cpus", "string", "Number of CPUs", arg = "decimal", validate = valid_cpus },
   { "c", "cpu-shares", "int", "CPU shares (relative weight)" },
   { nil, "cpuset-cpus", "string", "CPUs in which to allow execution (0-3, 0,1)" },
   { nil, "cpuset-mems", "string", "MEMs in which to allow execution (0-3, 0,1)" },
   { nil, "pids-limit", "int", "Tune container pids limit (set -1 for unlimited)" },
-  { nil, "shm-size", "string", "Size of /dev/shm" },
-  { nil, "ulimit", "list", "Ulimit options" },
+  { nil, "shm-size", "string", "Size of /dev/shm", arg = "bytes", validate = valid_size },
+  { nil, "ulimit", "list", "Ulimit options", arg = "ulimit", validate = valid_ulimit },
   { nil, "cap-add", "list", "Add Linux capabilities" },
   { nil, "cap-drop", "list", "Drop Linux capabilities" },
   { nil, "privileged", "bool", "Give extended privileges to this container" },
@@ -43,9 +406,11 @@ M.CREATE_FLAGS = {
   { nil, "restart", "string", "Restart policy to apply when a container exits", default = "no" },
   { nil, "log-driver", "string", "Logging driver for the container" },
   { nil, "log-opt", "list", "Log driver options" },
-  { nil, "dns", "list", "Set custom DNS servers" },
+  { nil, "dns", "list", "Set custom DNS servers", validate = valid_ip },
+  { nil, "dns-option", "list", "Set DNS options" },
+  { nil, "dns-opt", "list", "Set DNS options", hidden = true },
   { nil, "dns-search", "list", "Set custom DNS search domains" },
-  { nil, "add-host", "list", "Add a custom host-to-IP mapping (host:ip)" },
+  { nil, "add-host", "list", "Add a custom host-to-IP mapping (host:ip)", validate = valid_add_host },
   { nil, "stop-signal", "string", "Signal to stop a container" },
   { nil, "stop-timeout", "int", "Timeout (in seconds) to stop a container" },
   { "p", "publish", "list", "Publish a container's port(s) to the host" },
@@ -55,21 +420,38 @@ M.CREATE_FLAGS = {
   { nil, "rootfs", "bool", "The first argument is not an image but the rootfs (exploded) path" },
 }
 
-function M.fail(code, msg) error({ code = code, message = msg }, 0) end
--- What Docker's daemon refuses (printed "Error response from daemon: ..."): run exits 125 on
--- it, create exits 1 (create.lua), as Docker's CLI does.
-local DAEMON = "Error response from daemon: "
-function M.daemon_fail(msg) M.fail(125, DAEMON .. msg) end
-function M.is_daemon_error(err)
-  return type(err) == "table" and type(err.message) == "string" and err.message:sub(1, #DAEMON) == DAEMON
+-- Lua's "path: Reason" io error -> Go's "reason" (os.PathError's text).
+local function go_errtext(msg)
+  local reason = (msg or ""):match(": ([^:]*)$") or msg or "error"
+  return reason:sub(1, 1):lower() .. reason:sub(2)
 end
 
-local function read_lines(path)
-  local f, err = io.open(path, "r")
-  if not f then M.fail(125, "open " .. path .. ": no such file or directory") end
-  local out = {}
-  for line in f:lines() do out[#out + 1] = line end
+-- Docker's --env-file parser (opts/envfile.go): "K=V" lines, "K" takes our value (dropped when
+-- unset), blank and # lines skipped.
+local function read_env_file(path)
+  local f, oerr = io.open(path, "r")
+  if not f then M.fail(125, "open " .. path .. ": " .. go_errtext(oerr)) end
+  local data, rerr = f:read("a")
   f:close()
+  if not data then M.fail(125, "read " .. path .. ": " .. go_errtext(rerr)) end
+  data = data:gsub("^\239\187\191", "")
+  local out = {}
+  for line in (data .. "\n"):gmatch("([^\n]*)\n") do
+    line = line:gsub("\r$", ""):gsub("^%s+", "")
+    if line ~= "" and line:sub(1, 1) ~= "#" then
+      local kv = split_n(line, "=", 2)
+      local name = kv[1]:gsub("^[ \t]+", "")
+      if name:find("[ \t]") then
+        M.fail(125, "poorly formatted environment: variable '" .. name .. "' contains whitespaces")
+      end
+      if name == "" then M.fail(125, "poorly formatted environment: no variable name on line '" .. line .. "'") end
+      if kv[2] then
+        out[#out + 1] = name .. "=" .. kv[2]
+      elseif os.getenv(trim(line)) then
+        out[#out + 1] = trim(line) .. "=" .. os.getenv(trim(line))
+      end
+    end
+  end
   return out
 end
 
@@ -101,14 +483,6 @@ local function abspath(p)
   return pwd .. "/" .. p
 end
 
-local function parse_ulimit(u)
-  local name, soft, hard = u:match("^([%a]+)=(%-?%d+):?(%-?%d*)$")
-  if not name then M.fail(125, string.format('invalid argument "%s" for "--ulimit" flag: invalid ulimit argument: %s', u, u)) end
-  soft = math.tointeger(tonumber(soft))
-  hard = hard ~= "" and math.tointeger(tonumber(hard)) or soft
-  return { Name = name, Soft = soft, Hard = hard }
-end
-
 -- The nofile hard limit the engine itself may grant: a request above it is clamped, with a warning.
 local function clamp_ulimits(list)
   if #list == 0 then return list end
@@ -117,11 +491,11 @@ local function clamp_ulimits(list)
   if p then p:close() end
   for _, u in ipairs(list) do
     if u.Name == "nofile" and hard then
-      if u.Hard > hard then
+      if u.Hard > hard or u.Hard == -1 then
         io.stderr:write(string.format("WARNING: nofile hard limit %d is above this engine's limit %d; using %d\n", u.Hard, hard, hard))
         u.Hard = hard
       end
-      if u.Soft > u.Hard then u.Soft = u.Hard end
+      if u.Soft > u.Hard or u.Soft == -1 then u.Soft = u.Hard end
     end
   end
   return list
@@ -140,7 +514,7 @@ end
 
 M.parse_restart = parse_restart
 
-local function kv_list_to_map(list, what)
+local function kv_list_to_map(list)
   local m = {}
   for _, s in ipairs(list) do
     local k, v = s:match("^([^=]*)=(.*)$")
@@ -151,33 +525,33 @@ local function kv_list_to_map(list, what)
 end
 
 -- The image's inspect table; pulls it first when it is not here (Docker's run/create), with
--- Docker's "Unable to find image" line and the pull's progress on stderr.
+-- Docker's "Unable to find image" line and the pull's progress on stderr. --pull never only
+-- looks; --pull always pulls first.
 function M.resolve_image(name, pull)
-  local img = berth.image.find(name)
-  if img then return img end
   local shown = name
   if not name:find("[:@]") or name:match("^[^/]*:%d+/[^:]*$") then shown = name .. ":latest" end
-  -- --pull never: Docker's daemon answers at once, without the "Unable to find" line
-  if pull == "never" then M.daemon_fail("No such image: " .. shown) end
-  io.stderr:write("Unable to find image '", shown, "' locally\n")
+  if pull ~= "always" then
+    local img = berth.image.find(name)
+    if img then return img end
+    if pull == "never" then daemon("No such image: " .. shown) end
+    io.stderr:write("Unable to find image '", shown, "' locally\n")
+  end
+  local img
   if berth.registry and berth.registry.pull then
     local on_progress = require("berth.progress").renderer(io.stderr, 2)
     local ok, err = pcall(berth.registry.pull, name, { on_progress = on_progress })
-    if not ok then M.daemon_fail(type(err) == "table" and err.message or tostring(err)) end
+    if not ok then daemon(type(err) == "table" and err.message or tostring(err)) end
     img = berth.image.find(name)
   end
-  if not img then M.daemon_fail("No such image: " .. shown) end
+  if not img then M.fail(125, "No such image: " .. name) end
   return img
 end
 
-local function split_words(s)
-  local out = {}
-  for w in s:gmatch("%S+") do out[#out + 1] = w end
-  return out
-end
-
--- Volumes of a document still to be filled from the image: {{name, target}, ...}
+-- Volumes of a document still to be filled from the image: {{name, target}, ...}; volumes this
+-- create made (removed again if the container is not created); warnings printed once it is.
 local COPY_UP = setmetatable({}, { __mode = "k" })
+local MADE = setmetatable({}, { __mode = "k" })
+local WARNINGS = setmetatable({}, { __mode = "k" })
 
 -- Go's strconv.ParseBool
 local BOOLS = { ["1"] = true, t = true, T = true, TRUE = true, ["true"] = true, True = true,
@@ -252,39 +626,140 @@ function M.parse_mount(value)
   return m
 end
 
--- Build the container document from parsed flags and IMAGE [COMMAND [ARG...]].
+-- --tmpfs options Docker's daemon takes (moby/sys mount.ParseTmpfsOptions): mount flag words,
+-- or size/mode/uid/gid/nr_inodes/nr_blocks/mpol=VALUE. The runtime applies them (spec.c); here
+-- they are refused at create, with Docker's message, before anything is made.
+local TMPFS_WORDS, TMPFS_KEYS = {}, { size = 1, mode = 1, uid = 1, gid = 1, nr_inodes = 1, nr_blocks = 1, mpol = 1 }
+for w in ([[defaults ro rw suid nosuid dev nodev exec noexec sync async dirsync remount mand nomand atime
+  noatime diratime nodiratime bind rbind unbindable runbindable private rprivate shared rshared slave
+  rslave relatime norelatime strictatime nostrictatime]]):gmatch("%S+") do TMPFS_WORDS[w] = true end
+local function check_tmpfs_options(opts)
+  if opts == "" then return end
+  for o in (opts .. ","):gmatch("([^,]*),") do
+    local k, v = o:match("^([^=]*)=(.*)$")
+    if not TMPFS_WORDS[o] and not (k and TMPFS_KEYS[k]) then
+      local q = {}
+      for _, p in ipairs(k and { k, v } or { o }) do q[#q + 1] = go_quote(p) end
+      daemon("invalid tmpfs option [" .. table.concat(q, " ") .. "]")
+    end
+  end
+end
+
+-- Docker's mount modes (volume/mounts/linux_parser.go): at most one of each group.
+local MODE_GROUP = { rw = "rw", ro = "rw", z = "label", Z = "label", private = "prop", rprivate = "prop",
+  shared = "prop", rshared = "prop", slave = "prop", rslave = "prop", nocopy = "copy",
+  consistent = "consistency", cached = "consistency", delegated = "consistency" }
+
+local function valid_mode(mode)
+  if mode == "" then return true end
+  local seen = {}
+  for _, o in ipairs(split(mode, ",")) do
+    local g = MODE_GROUP[o]
+    if not g or seen[g] then return false end
+    seen[g] = true
+  end
+  return true
+end
+
+local function mode_has(mode, word)
+  for _, o in ipairs(split(mode, ",")) do if o == word then return true end end
+  return false
+end
+
+local function mode_propagation(mode)
+  for _, o in ipairs(split(mode, ",")) do if MODE_GROUP[o] == "prop" then return o end end
+end
+
+local function valid_volume_name(n)
+  return #n >= 2 and n:match("^[%w][%w_.%-]*$") ~= nil
+end
+
+-- One -v value as Docker's daemon parses it (ParseMountRaw): { Type, Source, Target, Mode, RW,
+-- NoCopy, Propagation }; Source is nil for an anonymous volume.
+local function parse_volume(raw)
+  local function invalid(why)
+    daemon("invalid volume specification: '" .. raw .. "'" .. (why and ": " .. why or ""))
+  end
+  local arr = split_n(raw, ":", 4)
+  if arr[1] == "" then invalid() end
+  local src, dst, mode
+  if #arr == 1 then dst, mode = arr[1], ""
+  elseif #arr == 2 then
+    if valid_mode(arr[2]) then invalid() end
+    src, dst, mode = arr[1], arr[2], ""
+  elseif #arr == 3 then src, dst, mode = arr[1], arr[2], arr[3]
+  else invalid() end
+  if not valid_mode(mode) then daemon("invalid mode: " .. mode) end
+  -- ./dir and ../dir are binds of paths relative to here (Docker's CLI does ./ too)
+  local bind = src ~= nil and (src:sub(1, 1) == "/" or src:sub(1, 1) == ".")
+  local t = bind and "bind" or "volume"
+  local function bad(why) invalid(string.format('invalid mount config for type "%s": %s', t, why)) end
+  if dst == "" then bad("field Target must not be empty") end
+  if dst == "/" then bad("invalid specification: destination can't be '/'") end
+  if dst:sub(1, 1) ~= "/" then bad("invalid mount path: '" .. dst .. "' mount path must be absolute") end
+  if bind and mode_has(mode, "nocopy") then bad("field VolumeOptions must not be specified") end
+  if not bind and mode_propagation(mode) then bad("field BindOptions must not be specified") end
+  if src and not bind and not valid_volume_name(src) then
+    daemon(string.format('create %s: "%s" includes invalid characters for a local volume name, only ' ..
+      '"[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path', src, src))
+  end
+  return { Type = t, Source = bind and abspath(src) or src, Target = dst, Mode = mode,
+    RW = not mode_has(mode, "ro"), NoCopy = mode_has(mode, "nocopy"),
+    Propagation = bind and (mode_propagation(mode) or "rprivate") or "" }
+end
+
+-- The network driver behind a network mode ("default" is daemon.json's network-driver).
+local function network_driver(mode)
+  if mode:match("^container:") then return "container" end
+  if mode == "default" then
+    local d = berth.config.get("network-driver")
+    return type(d) == "string" and d ~= "" and d or "none"
+  end
+  return mode
+end
+
+local ATTACH = { stdin = "AttachStdin", stdout = "AttachStdout", stderr = "AttachStderr" }
+
+-- Build the container document from parsed flags and IMAGE [COMMAND [ARG...]]. Everything is
+-- checked before anything is made; the only things made here are the volumes, last.
 function M.build(opts, changed, positional)
   local image_name = positional[1]
   local cmd = table.move(positional, 2, #positional, 1, {})
-  local img, imgcfg = nil, {}
-  local rootfs
-  if opts.rootfs then
-    rootfs = abspath(image_name)
-  else
-    img = M.resolve_image(image_name, opts.pull)
-    -- JSON nulls (light userdata) read as absent
-    for k, v in pairs(type(img.Config) == "table" and img.Config or {}) do
-      if type(v) == "table" or type(v) == "string" or type(v) == "boolean" or type(v) == "number" then imgcfg[k] = v end
-    end
+
+  -- Docker's CLI: run/create options
+  if opts.pull ~= "always" and opts.pull ~= "missing" and opts.pull ~= "never" then
+    M.fail(125, string.format('invalid pull option: \'%s\': must be one of "always", "missing" or "never"', opts.pull))
   end
+  if opts.detach and #opts.attach > 0 then M.fail(125, "Conflicting options: -a and -d") end
   local env = {}
   for _, f in ipairs(opts["env-file"]) do
-    for _, line in ipairs(read_lines(f)) do
-      if line:match("%S") and not line:match("^%s*#") then env[#env + 1] = env_entry(line) end
-    end
+    for _, e in ipairs(read_env_file(f)) do env[#env + 1] = e end
   end
   for _, e in ipairs(opts.env) do env[#env + 1] = env_entry(e) end
-  local entrypoint = imgcfg.Entrypoint or {}
-  if changed.entrypoint then
-    entrypoint = opts.entrypoint ~= "" and { opts.entrypoint } or {}
-    if #cmd == 0 then cmd = {} end
+  local exposed, bindings = parse_ports(opts.publish, opts.expose)
+  if opts.rm and opts.restart ~= "" and opts.restart ~= "no" then
+    M.fail(125, "Conflicting options: --restart and --rm")
   end
-  if #cmd == 0 and not changed.entrypoint then cmd = imgcfg.Cmd or {} end
-  if type(entrypoint) ~= "table" then entrypoint = {} end
-  local argv = {}
-  for _, a in ipairs(entrypoint) do argv[#argv + 1] = a end
-  for _, a in ipairs(cmd) do argv[#argv + 1] = a end
-  if #argv == 0 then M.fail(125, "No command specified") end
+  local restart = parse_restart(opts.restart)
+  local attach = { AttachStdin = false, AttachStdout = false, AttachStderr = false }
+  if not opts.detach then
+    for _, a in ipairs(opts.attach) do attach[ATTACH[a]] = true end
+    if #opts.attach == 0 then attach.AttachStdout, attach.AttachStderr = true, true end
+    if opts.interactive then attach.AttachStdin = true end
+  end
+  local ulimits = {}
+  for _, u in ipairs(opts.ulimit) do ulimits[#ulimits + 1] = assert(parse_ulimit(u)) end
+  local memory = opts.memory ~= "" and units.ram_in_bytes(opts.memory) or 0
+  local swap = 0
+  if opts["memory-swap"] ~= "" then
+    swap = opts["memory-swap"] == "-1" and -1 or units.ram_in_bytes(opts["memory-swap"])
+  end
+  local nano = opts.cpus ~= "" and M.parse_nano_cpus(opts.cpus) or 0
+  local shm = opts["shm-size"] ~= "" and units.ram_in_bytes(opts["shm-size"]) or 0
+  if shm == 0 then shm = 64 * 1024 * 1024 end
+  local dns_options = {}
+  for _, o in ipairs(opts["dns-option"]) do dns_options[#dns_options + 1] = o end
+  for _, o in ipairs(opts["dns-opt"]) do dns_options[#dns_options + 1] = o end
 
   local net = changed.net and opts.net or opts.network
   if net == "" then net = "default" end
@@ -294,71 +769,90 @@ function M.build(opts, changed, positional)
     net = "container:" .. other.Id
   end
 
-  local memory = 0
-  if opts.memory ~= "" then
-    memory = units.ram_in_bytes(opts.memory)
-    if not memory then
-      M.fail(125, "invalid argument \"" .. opts.memory .. "\" for \"-m, --memory\" flag: invalid size: '" .. opts.memory .. "'")
+  -- Docker's daemon: the settings (verifyContainerSettings), before anything exists
+  if opts.workdir ~= "" and opts.workdir:sub(1, 1) ~= "/" then
+    daemon("the working directory '" .. opts.workdir .. "' is invalid, it needs to be an absolute path")
+  end
+  if opts["stop-signal"] ~= "" and not pcall(berth.container.signal, opts["stop-signal"]) then
+    daemon("Invalid signal: " .. opts["stop-signal"])
+  end
+  local res_err = M.check_resources({ Memory = memory, MemorySwap = swap, NanoCpus = nano,
+    CpuShares = opts["cpu-shares"], CpusetCpus = opts["cpuset-cpus"], CpusetMems = opts["cpuset-mems"] })
+  if res_err then daemon(res_err) end
+  if memory > 0 and swap == 0 then swap = 2 * memory end  -- Docker's default: as much swap as memory
+  if net:match("^container:") then
+    -- runconfig validateNetContainerMode, in Docker's order
+    if opts.hostname ~= "" then daemon("conflicting options: hostname and the network mode") end
+    if #opts.dns > 0 then daemon("conflicting options: dns and the network mode") end
+    if #opts["add-host"] > 0 then daemon("conflicting options: custom host-to-IP mapping and the network mode") end
+    if next(bindings) then daemon("conflicting options: port publishing and the container type network mode") end
+    if next(exposed) then daemon("conflicting options: port exposing and the container type network mode") end
+  end
+  for _, h in ipairs(opts["add-host"]) do
+    if split_n(h, ":", 2)[2] == "host-gateway" then
+      daemon("unable to derive the IP value for host-gateway")   -- berth has no bridge gateway
     end
-    if memory < 6 * 1024 * 1024 then M.daemon_fail("Minimum memory limit allowed is 6MB") end
   end
-  local swap = 0
-  if opts["memory-swap"] ~= "" then
-    swap = opts["memory-swap"] == "-1" and -1 or units.ram_in_bytes(opts["memory-swap"])
-  end
-  local nano = 0
-  if opts.cpus ~= "" then
-    local c = tonumber(opts.cpus)
-    if not c then M.fail(125, "invalid argument \"" .. opts.cpus .. "\" for \"--cpus\" flag") end
-    nano = math.floor(c * 1e9 + 0.5)
-  end
-  local shm = 64 * 1024 * 1024
-  if opts["shm-size"] ~= "" then shm = units.ram_in_bytes(opts["shm-size"]) end
-  local ulimits = {}
-  for _, u in ipairs(opts.ulimit) do ulimits[#ulimits + 1] = parse_ulimit(u) end
-  clamp_ulimits(ulimits)
-  -- -v: host paths are binds; a NAME is a volume (created on first use); a lone /path is an
-  -- anonymous volume, as are the image's VOLUMEs nobody mounts over. New volumes get the image's
-  -- content at their target (copy-up) after create, unless nocopy.
-  local binds, mounts, taken, copy_up = {}, {}, {}, {}
-  local function add_volume(name, dst, mode, o)
-    o = o or {}
-    local vname = berth.volume.create(name, { anonymous = name == nil, options = o.options })
-    local v = berth.volume.inspect(vname)
-    local ro = o.ro
-    if ro == nil then ro = (mode or ""):find("ro") ~= nil end
-    mounts[#mounts + 1] = { Type = "volume", Name = vname, Source = v.Mountpoint, Destination = dst,
-      Driver = "local", Mode = o.mode or mode or "", RW = not ro, Propagation = "" }
-    taken[dst] = true
-    if not o.nocopy and not (mode or ""):find("nocopy") then copy_up[#copy_up + 1] = { vname, dst } end
-  end
-  for _, v in ipairs(opts.volume) do
-    local src, dst, mode = v:match("^([^:]+):([^:]+):?(.*)$")
-    if not src then
-      if v:sub(1, 1) ~= "/" then M.fail(125, "invalid volume specification: '" .. v .. "'") end
-      add_volume(nil, v, "")
-    elseif src:sub(1, 1) == "/" or src:sub(1, 1) == "." then
-      binds[#binds + 1] = abspath(src) .. ":" .. dst .. (mode ~= "" and ":" .. mode or "")
-      local prop = "rprivate"
-      for o in mode:gmatch("[^,]+") do
-        if o:match("^r?private$") or o:match("^r?shared$") or o:match("^r?slave$") then prop = o end
+  local warnings = {}
+  do
+    -- the network's driver must exist; ports need one that can publish them
+    local drv = network_driver(net)
+    local ok, p = pcall(berth.system.load_plugin, "network", drv)
+    if not ok then
+      local msg = type(p) == "table" and p.message or tostring(p)
+      if msg:find("no network driver named", 1, true) then daemon("network " .. net .. " not found") end
+      daemon(msg)
+    end
+    if next(bindings) then
+      if net == "host" then
+        warnings[#warnings + 1] = "Published ports are discarded when using host network mode"
+      elseif not (p.methods or {}).port_publish then
+        warnings[#warnings + 1] = "Published ports are discarded: the " .. drv ..
+          " network driver does not publish ports"
       end
-      mounts[#mounts + 1] = { Type = "bind", Source = abspath(src), Destination = dst, Mode = mode,
-        RW = not mode:find("ro"), Propagation = prop }
-      taken[dst] = true
+    end
+  end
+  local logtype = opts["log-driver"]
+  if logtype == "" then
+    logtype = berth.config and berth.config.get and berth.config.get("log-driver")
+    if type(logtype) ~= "string" or logtype == "" then logtype = "json-file" end
+  end
+  local logcfg = kv_list_to_map(opts["log-opt"])
+  do
+    local ok, err = pcall(berth.container.check_log_config, logtype, berth.json.object(logcfg))
+    if not ok then daemon(type(err) == "table" and err.message or tostring(err)) end
+  end
+
+  -- -v, --mount, --volumes-from: parsed and checked; the volumes are made after the image
+  local binds, mounts, taken, planned, anon = {}, {}, {}, {}, {}
+  local function claim(dst)
+    if taken[dst] then daemon("Duplicate mount point: " .. dst) end
+    taken[dst] = true
+  end
+  for _, raw in ipairs(opts.volume) do
+    local v = parse_volume(raw)
+    claim(v.Target)
+    if v.Type == "bind" then
+      local mode = split_n(raw, ":", 3)[3]
+      binds[#binds + 1] = v.Source .. ":" .. v.Target .. ((mode or "") ~= "" and ":" .. mode or "")
+      mounts[#mounts + 1] = { Type = "bind", Source = v.Source, Destination = v.Target, Mode = v.Mode,
+        RW = v.RW, Propagation = v.Propagation }
     else
-      binds[#binds + 1] = v
-      add_volume(src, dst, mode)
+      if v.Source then binds[#binds + 1] = raw else anon[v.Target] = {} end
+      -- a named volume without a mode shows Docker's "z"
+      planned[#planned + 1] = { name = v.Source, dst = v.Target, ro = not v.RW, nocopy = v.NoCopy,
+        mode = v.Source and (v.Mode ~= "" and v.Mode or "z") or v.Mode }
+      mounts[#mounts + 1] = planned[#planned]
     end
   end
   -- --mount: Docker's HostConfig.Mounts; binds and tmpfs reach the runtime from there
   local hc_mounts = {}
   for _, spec in ipairs(opts.mount) do
     local m = M.parse_mount(spec)
-    local function bad(msg) M.daemon_fail('invalid mount config for type "' .. m.Type .. '": ' .. msg) end
+    local function bad(msg) daemon('invalid mount config for type "' .. m.Type .. '": ' .. msg) end
     if m.Type ~= "bind" and m.Type ~= "volume" and m.Type ~= "tmpfs" then bad("mount type unknown") end
     if m.Target:sub(1, 1) ~= "/" then bad("invalid mount path: '" .. m.Target .. "' mount path must be absolute") end
-    if taken[m.Target] then M.daemon_fail("Duplicate mount point: " .. m.Target) end
+    claim(m.Target)
     if m.Type == "bind" then
       if (m.Source or "") == "" then bad("field Source must not be empty") end
       m.Source = abspath(m.Source)
@@ -371,26 +865,29 @@ function M.build(opts, changed, positional)
       end
       mounts[#mounts + 1] = { Type = "bind", Source = m.Source, Destination = m.Target, Mode = "",
         RW = not m.ReadOnly, Propagation = prop or "rprivate" }
-      taken[m.Target] = true
     elseif m.Type == "volume" then
       local vo = m.VolumeOptions or {}
-      local ok, err = pcall(add_volume, m.Source, m.Target, nil, { ro = m.ReadOnly == true, mode = "z",
-        nocopy = vo.NoCopy, options = vo.DriverConfig and vo.DriverConfig.Options })
-      if not ok then M.daemon_fail((type(err) == "table" and err.message or tostring(err))) end
+      if m.Source and m.Source ~= "" and not valid_volume_name(m.Source) then
+        daemon(string.format('create %s: "%s" includes invalid characters for a local volume name, only ' ..
+          '"[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path',
+          m.Source, m.Source))
+      end
+      planned[#planned + 1] = { name = m.Source ~= "" and m.Source or nil, dst = m.Target, ro = m.ReadOnly == true,
+        mode = "z", nocopy = vo.NoCopy, options = vo.DriverConfig and vo.DriverConfig.Options }
+      mounts[#mounts + 1] = planned[#planned]
     else
       if m.Source then bad("field Source must not be specified") end
       mounts[#mounts + 1] = { Type = "tmpfs", Source = "", Destination = m.Target, Mode = "",
         RW = not m.ReadOnly, Propagation = "" }
-      taken[m.Target] = true
     end
     hc_mounts[#hc_mounts + 1] = m
   end
   -- --volumes-from CTR[:ro|:rw]: the same binds and volumes, read-only with :ro
   for _, vf in ipairs(opts["volumes-from"]) do
     local ref, mode = vf:match("^([^:]+):?(.*)$")
-    if mode ~= "" and mode ~= "ro" and mode ~= "rw" then M.daemon_fail("invalid mode: " .. mode) end
+    if mode ~= "" and mode ~= "ro" and mode ~= "rw" then daemon("invalid mode: " .. mode) end
     local other = berth.container.inspect(ref or vf)
-    if not other then M.daemon_fail("No such container: " .. (ref or vf)) end
+    if not other then daemon("No such container: " .. (ref or vf)) end
     for _, om in ipairs(other.Mounts or {}) do
       if (om.Type == "bind" or om.Type == "volume") and not taken[om.Destination] then
         local nm = {}
@@ -401,87 +898,156 @@ function M.build(opts, changed, positional)
       end
     end
   end
-  for dst in pairs(imgcfg.Volumes or {}) do
-    if not taken[dst] then add_volume(nil, dst, "") end
-  end
   local tmpfs = {}
   for _, t in ipairs(opts.tmpfs) do
     local path, o = t:match("^([^:]+):?(.*)$")
+    check_tmpfs_options(o)
     tmpfs[path] = o
   end
-  local logcfg = kv_list_to_map(opts["log-opt"])
+
+  -- the image (pulled when missing), and what the container takes from it
+  local img, imgcfg, rootfs = nil, {}, nil
+  if opts.rootfs then
+    rootfs = abspath(image_name)
+  else
+    img = M.resolve_image(image_name, opts.pull)
+    -- JSON nulls (light userdata) read as absent
+    for k, v in pairs(type(img.Config) == "table" and img.Config or {}) do
+      if type(v) == "table" or type(v) == "string" or type(v) == "boolean" or type(v) == "number" then imgcfg[k] = v end
+    end
+  end
+  local entrypoint = imgcfg.Entrypoint or {}
+  if changed.entrypoint then
+    entrypoint = opts.entrypoint ~= "" and { opts.entrypoint } or {}
+    if #cmd == 0 then cmd = {} end
+  end
+  if #cmd == 0 and not changed.entrypoint then cmd = imgcfg.Cmd or {} end
+  if type(entrypoint) ~= "table" then entrypoint = {} end
+  local argv = {}
+  for _, a in ipairs(entrypoint) do argv[#argv + 1] = a end
+  for _, a in ipairs(cmd) do argv[#argv + 1] = a end
+  if #argv == 0 then M.fail(125, "No command specified") end
+  for dst in pairs(imgcfg.Volumes or {}) do
+    if not taken[dst] then
+      planned[#planned + 1] = { dst = dst, mode = "" }
+      mounts[#mounts + 1] = planned[#planned]
+      taken[dst] = true
+    end
+  end
+  for p in pairs(imgcfg.ExposedPorts or {}) do exposed[p] = exposed[p] or {} end
+  local volumes = {}
+  for k in pairs(imgcfg.Volumes or {}) do volumes[k] = {} end
+  for k in pairs(anon) do volumes[k] = {} end
   local labels = {}
   for k, v in pairs(imgcfg.Labels or {}) do labels[k] = v end
   for k, v in pairs(kv_list_to_map(opts.label)) do labels[k] = v end
+  clamp_ulimits(ulimits)
+
+  -- the volumes: new ones take the image's content at their target after create (copy-up),
+  -- unless nocopy; the ones made here go again if anything fails
+  local made, copy_up = {}, {}
+  local ok, err = pcall(function()
+    for _, pv in ipairs(planned) do
+      local name, dst, ro, mode, nocopy = pv.name, pv.dst, pv.ro, pv.mode, pv.nocopy
+      local existed = name and berth.volume.inspect(name) ~= nil
+      local vname = berth.volume.create(name, { anonymous = name == nil, options = pv.options })
+      if not existed then made[#made + 1] = vname end
+      local v = berth.volume.inspect(vname)
+      -- the planned entry (also in mounts) becomes its .Mounts entry
+      for k in pairs(pv) do pv[k] = nil end
+      pv.Type, pv.Name, pv.Source, pv.Destination, pv.Driver = "volume", vname, v.Mountpoint, dst, "local"
+      pv.Mode, pv.RW, pv.Propagation = mode or "", not ro, ""
+      if not nocopy then copy_up[#copy_up + 1] = { vname, dst } end
+    end
+  end)
+  if not ok then
+    for _, n in ipairs(made) do pcall(berth.volume.remove, n) end
+    daemon(type(err) == "table" and err.message or tostring(err))
+  end
 
   local doc = {
     Id = "",
     Created = "",
     Path = argv[1],
-    Args = berth.json.array(table.move(argv, 2, #argv, 1, {})),
+    Args = table.move(argv, 2, #argv, 1, {}),
     Image = img and img.Id or "",
     Name = opts.name,
     Config = {
-      Hostname = opts.hostname ~= "" and opts.hostname or nil,
+      Hostname = opts.hostname,
       Domainname = opts.domainname,
       User = opts.user ~= "" and opts.user or (imgcfg.User or ""),
-      AttachStdin = opts.interactive,
-      AttachStdout = true,
-      AttachStderr = true,
+      AttachStdin = attach.AttachStdin,
+      AttachStdout = attach.AttachStdout,
+      AttachStderr = attach.AttachStderr,
+      ExposedPorts = exposed,
       Tty = opts.tty,
       OpenStdin = opts.interactive,
-      StdinOnce = opts.interactive,
+      -- Docker: stdin closes with the first attach only when it was attached at creation
+      StdinOnce = opts.interactive and attach.AttachStdin,
       Env = merge_env(imgcfg.Env, env),
       Cmd = cmd,
+      Healthcheck = imgcfg.Healthcheck,
       Image = image_name,
+      Volumes = volumes,
       WorkingDir = opts.workdir ~= "" and opts.workdir or (imgcfg.WorkingDir or ""),
-      Entrypoint = #entrypoint > 0 and entrypoint or berth.json.null,
+      Entrypoint = #entrypoint > 0 and entrypoint or nil,
       Labels = labels,
       StopSignal = opts["stop-signal"] ~= "" and opts["stop-signal"] or imgcfg.StopSignal,
       StopTimeout = changed["stop-timeout"] and opts["stop-timeout"] or nil,
     },
     HostConfig = {
       Binds = binds,
-      Mounts = #hc_mounts > 0 and hc_mounts or nil,
-      VolumesFrom = #opts["volumes-from"] > 0 and opts["volumes-from"] or nil,
+      LogConfig = { Type = logtype, Config = logcfg },
       NetworkMode = net,
-      PortBindings = {},
-      RestartPolicy = parse_restart(opts.restart),
+      PortBindings = bindings,
+      RestartPolicy = restart,
       AutoRemove = opts.rm,
-      Privileged = opts.privileged,
+      VolumesFrom = opts["volumes-from"],
       CapAdd = opts["cap-add"],
       CapDrop = opts["cap-drop"],
+      -- berth gives every container its own cgroup and IPC namespaces
+      CgroupnsMode = "private",
       Dns = opts.dns,
+      DnsOptions = dns_options,
       DnsSearch = opts["dns-search"],
       ExtraHosts = opts["add-host"],
-      SecurityOpt = opts["security-opt"],
+      IpcMode = "private",
+      Privileged = opts.privileged,
       ReadonlyRootfs = opts["read-only"],
+      SecurityOpt = opts["security-opt"],
       Tmpfs = tmpfs,
-      Memory = memory,
-      MemorySwap = swap,
-      NanoCpus = nano,
+      ShmSize = shm,
+      Runtime = "berth",
+      ConsoleSize = { 0, 0 },
       CpuShares = opts["cpu-shares"],
+      Memory = memory,
+      NanoCpus = nano,
       CpusetCpus = opts["cpuset-cpus"],
       CpusetMems = opts["cpuset-mems"],
-      PidsLimit = opts["pids-limit"] > 0 and opts["pids-limit"] or 0,
-      ShmSize = shm,
+      MemorySwap = swap,
+      PidsLimit = opts["pids-limit"] > 0 and opts["pids-limit"] or nil,
       Ulimits = ulimits,
-      LogConfig = { Type = opts["log-driver"] ~= "" and opts["log-driver"] or (berth.config and berth.config.get and berth.config.get("log-driver")) or "json-file", Config = logcfg },
-      Init = opts.init,
+      Mounts = hc_mounts,
+      -- what core/runtime/mounts.c masks and makes read-only (none with --privileged)
+      MaskedPaths = not opts.privileged and { "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/sys/firmware", "/sys/devices/virtual/powercap" } or nil,
+      ReadonlyPaths = not opts.privileged and { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+        "/proc/sysrq-trigger" } or nil,
+      Init = opts.init or nil,
     },
     Mounts = mounts,
-    NetworkSettings = { Bridge = "", SandboxID = "", Ports = {}, Networks = {} },
   }
-  if opts.rm and opts.restart ~= "" and opts.restart ~= "no" then
-    M.fail(125, "Conflicting options: --restart and --rm")
-  end
-  COPY_UP[doc] = copy_up
+  doc = container_json.document(doc)
+  COPY_UP[doc], MADE[doc], WARNINGS[doc] = copy_up, made, warnings
   return doc, rootfs
 end
 
--- hosts, hostname and resolv.conf as Docker writes them.
+-- hosts, hostname and resolv.conf as Docker writes them (libnetwork: resolvconf.Build when any
+-- DNS setting is given, the host's file with loopback resolvers filtered out otherwise).
 function M.network_files(doc, id_hint)
   local hostname = doc.Config.Hostname
+  local hc = doc.HostConfig
   local hosts = {
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
@@ -490,31 +1056,56 @@ function M.network_files(doc, id_hint)
     "ff02::1\tip6-allnodes",
     "ff02::2\tip6-allrouters",
   }
-  for _, h in ipairs(doc.HostConfig.ExtraHosts or {}) do
+  for _, h in ipairs(hc.ExtraHosts or {}) do
     local name, ip = h:match("^([^:]+):(.+)$")
     if not name then M.fail(125, "invalid argument \"" .. h .. "\" for \"--add-host\" flag: bad format for add-host: \"" .. h .. "\"") end
     hosts[#hosts + 1] = ip .. "\t" .. name
   end
-  local resolv = {}
-  if #(doc.HostConfig.Dns or {}) > 0 or #(doc.HostConfig.DnsSearch or {}) > 0 then
-    for _, d in ipairs(doc.HostConfig.Dns or {}) do resolv[#resolv + 1] = "nameserver " .. d end
-    if #(doc.HostConfig.DnsSearch or {}) > 0 then resolv[#resolv + 1] = "search " .. table.concat(doc.HostConfig.DnsSearch, " ") end
-  else
-    local f = io.open("/etc/resolv.conf", "r")
-    local have_ns = false
-    if f then
-      for line in f:lines() do
-        local ns = line:match("^%s*nameserver%s+(%S+)")
-        if ns then
-          -- the container cannot reach the host's loopback resolvers
-          if not (ns:match("^127%.") or ns == "::1") then resolv[#resolv + 1] = line; have_ns = true end
-        else
-          resolv[#resolv + 1] = line
-        end
-      end
-      f:close()
+  -- the container's settings, else daemon.json's dns, dns-search, dns-opts
+  local function setting(list, key)
+    if type(list) == "table" and #list > 0 then return list end
+    local v = berth.config and berth.config.get and berth.config.get(key)
+    return type(v) == "table" and v or {}
+  end
+  local dns, search, options = setting(hc.Dns, "dns"), setting(hc.DnsSearch, "dns-search"),
+    setting(hc.DnsOptions, "dns-opts")
+  local host_ns, host_search, host_opts, host_lines = {}, {}, {}, {}
+  local f = io.open("/etc/resolv.conf", "r")
+  if f then
+    for line in f:lines() do
+      host_lines[#host_lines + 1] = line
+      local ns = line:match("^%s*nameserver%s+(%S+)")
+      if ns then host_ns[#host_ns + 1] = ns end
+      local s = line:match("^%s*search%s+(.-)%s*$") or line:match("^%s*domain%s+(.-)%s*$")
+      if s then host_search = {}; for w in s:gmatch("%S+") do host_search[#host_search + 1] = w end end
+      local o = line:match("^%s*options%s+(.-)%s*$")
+      if o then for w in o:gmatch("%S+") do host_opts[#host_opts + 1] = w end end
     end
-    if not have_ns and doc.HostConfig.NetworkMode ~= "none" then
+    f:close()
+  end
+  local resolv = {}
+  if #dns > 0 or #search > 0 or #options > 0 then
+    if #dns == 0 then dns = host_ns end
+    if #search == 0 then search = host_search end
+    if #options == 0 then options = host_opts end
+    local s = table.concat(search, " ")
+    if #search > 0 and trim(s) ~= "." then resolv[#resolv + 1] = "search " .. s end
+    for _, d in ipairs(dns) do resolv[#resolv + 1] = "nameserver " .. d end
+    if #options > 0 and trim(table.concat(options, " ")) ~= "" then
+      resolv[#resolv + 1] = "options " .. table.concat(options, " ")
+    end
+  else
+    local have_ns = false
+    for _, line in ipairs(host_lines) do
+      local ns = line:match("^%s*nameserver%s+(%S+)")
+      if ns then
+        -- the container cannot reach the host's loopback resolvers
+        if not (ns:match("^127%.") or ns == "::1") then resolv[#resolv + 1] = line; have_ns = true end
+      else
+        resolv[#resolv + 1] = line
+      end
+    end
+    if not have_ns and hc.NetworkMode ~= "none" then
       resolv[#resolv + 1] = "nameserver 8.8.8.8"
       resolv[#resolv + 1] = "nameserver 8.8.4.4"
     end
@@ -527,18 +1118,14 @@ function M.network_files(doc, id_hint)
 end
 
 -- Create the container from a document; returns its id. The hostname file is written by the
--- core (the default hostname is the short id, known only there).
+-- core (the default hostname is the short id, known only there). If the container cannot be
+-- made, neither are the volumes build made for it.
 function M.create(doc, rootfs)
   local files = M.network_files(doc)
   files.hostname = nil
   local ok, id = pcall(berth.container.create, doc, { rootfs = rootfs, files = files })
   if not ok then
-    for _, m in ipairs(doc.Mounts or {}) do
-      local v = m.Type == "volume" and berth.volume.inspect(m.Name)
-      if v and type(v.Labels) == "table" and v.Labels["com.docker.volume.anonymous"] then
-        pcall(berth.volume.remove, m.Name)
-      end
-    end
+    for _, name in ipairs(MADE[doc] or {}) do pcall(berth.volume.remove, name) end
     -- everything berth.container.create refuses is the daemon's answer in Docker
     if type(id) == "table" and not M.is_daemon_error(id) then id.message = DAEMON .. tostring(id.message) end
     if type(id) ~= "table" then id = { code = 125, message = DAEMON .. tostring(id) } end
@@ -549,10 +1136,11 @@ function M.create(doc, rootfs)
     local okc, cerr = pcall(berth.volume.copy_up, id, cu[1], cu[2])
     if not okc then
       pcall(berth.container.remove, id, { force = true })
-      M.daemon_fail("copy image content to volume " .. cu[1] .. ": " ..
-        (type(cerr) == "table" and cerr.message or tostring(cerr)))
+      for _, name in ipairs(MADE[doc] or {}) do pcall(berth.volume.remove, name) end
+      daemon("copy image content to volume " .. cu[1] .. ": " .. (type(cerr) == "table" and cerr.message or tostring(cerr)))
     end
   end
+  for _, w in ipairs(WARNINGS[doc] or {}) do io.stderr:write("WARNING: ", w, "\n") end
   return id
 end
 

@@ -35,9 +35,9 @@ if changed["memory-swap"] then
   changes.MemorySwap = s
 end
 if changed.cpus then
-  local c = tonumber(opts.cpus)
-  if not c or c < 0 then bad("--cpus", opts.cpus) end
-  changes.NanoCpus = math.floor(c * 1e9 + 0.5)
+  local n, err = common.parse_nano_cpus(opts.cpus)
+  if not n then error({ code = 125, message = string.format('invalid argument "%s" for "--cpus" flag: %s', opts.cpus, err) }, 0) end
+  changes.NanoCpus = n
 end
 if changed["cpu-shares"] then changes.CpuShares = opts["cpu-shares"] end
 if changed["cpuset-cpus"] then changes.CpusetCpus = opts["cpuset-cpus"] end
@@ -47,33 +47,33 @@ if next(changes) == nil then
   error({ code = 1, message = "you must provide one or more flags when using this command" }, 0)
 end
 
--- Docker's daemon checks (daemon/daemon_unix.go verifyPlatformContainerResources, container UpdateContainer).
+-- Docker's daemon checks (daemon/daemon_unix.go verifyPlatformContainerResources, container
+-- UpdateContainer): Docker's words, "Error response from daemon: ..."
 local function check(c)
   local hc, ch = c.HostConfig or {}, {}
   for k, v in pairs(changes) do ch[k] = v end
-  if ch.Memory and ch.Memory ~= 0 and ch.Memory < 6 * 1024 * 1024 then fail("Minimum memory limit allowed is 6MB") end
-  local mem = ch.Memory or hc.Memory or 0
-  if ch.Memory and not ch.MemorySwap and (hc.MemorySwap or 0) > 0 and ch.Memory > hc.MemorySwap then
-    if hc.MemorySwap == 2 * (hc.Memory or 0) then
-      ch.MemorySwap = 2 * ch.Memory   -- the default relation (swap = memory) carries over
-    else
-      fail("Conflicting options: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time")
+  local function daemon(msg) fail("Error response from daemon: " .. msg) end
+  local res_err = common.check_resources({ Memory = ch.Memory, NanoCpus = ch.NanoCpus, CpuShares = ch.CpuShares,
+    CpusetCpus = ch.CpusetCpus }, true)
+  if res_err then daemon(res_err) end
+  local mem, cur_swap = ch.Memory or hc.Memory or 0, hc.MemorySwap or 0
+  if ch.Memory and ch.Memory ~= 0 and not ch.MemorySwap then
+    -- a set memory+swap limit is never raised behind the user's back: Docker refuses
+    if cur_swap > 0 and ch.Memory > cur_swap then
+      daemon("Cannot update container " .. c.Id .. ": Memory limit should be smaller than already set " ..
+        "memoryswap limit, update the memoryswap at the same time")
     end
+    -- no limit yet: Docker's default at create, as much swap as memory (shown by inspect)
+    if cur_swap == 0 then ch.MemorySwap = 2 * ch.Memory end
   end
   if ch.MemorySwap and ch.MemorySwap > 0 and mem > 0 and ch.MemorySwap < mem then
-    fail("Minimum memoryswap limit should be larger than memory limit, see usage")
+    daemon("Minimum memoryswap limit should be larger than memory limit, see usage")
   end
   if ch.MemorySwap and ch.MemorySwap ~= 0 and mem == 0 then
-    fail("You should always set the Memory limit when using Memoryswap limit, see usage")
-  end
-  if ch.NanoCpus then
-    local n = berth.system.ncpu()
-    if ch.NanoCpus ~= 0 and (ch.NanoCpus < 10000000 or ch.NanoCpus > n * 1000000000) then
-      fail(string.format("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", n, n))
-    end
+    daemon("You should always set the Memory limit when using Memoryswap limit, see usage")
   end
   if ch.RestartPolicy and ch.RestartPolicy.Name ~= "no" and hc.AutoRemove then
-    fail("Restart policy cannot be updated because AutoRemove is enabled for the container")
+    daemon("Restart policy cannot be updated because AutoRemove is enabled for the container")
   end
   return ch
 end

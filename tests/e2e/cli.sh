@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 new_instance cli '"storage-driver": "vfs"'
 
-expect_match "--version" '^berth version [0-9.]+, driver ABI 1\.0$' "$($B --version)"
+expect_match "--version" '^berth version [0-9.]+, driver ABI 1\.[0-9]+$' "$($B --version)"
 expect_match "--help lists commands" 'images +List images' "$($B --help)"
 expect_match "CMD --help shows Docker-style usage" '^Usage:  berth (images|image ls) \[OPTIONS\]' "$($B images --help | grep Usage)"
 expect_match "group help" 'ls +List images' "$($B image --help)"

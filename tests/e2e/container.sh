@@ -234,12 +234,13 @@ if [ "$RUN" = run ]; then
 	done
 	check "a refused create leaves no container" "dup" "$($B ps -a --format '{{.Names}}')"
 	$B rm dup >/dev/null
-	for c in start stop rm wait; do
+	for c in start stop wait; do
 		expect "$c of a missing container" 1 "^(berth: )?Error response from daemon: No such container: nosuch" $B $c nosuch
 	done
+	expect "rm of a missing container" 1 "^Error: No such container: nosuch" $B rm nosuch
 	expect "kill of a missing container" 1 "^Error response from daemon: Cannot kill container: nosuch: No such container: nosuch" $B kill nosuch
-	expect "top of a missing container" 1 "^berth: Error response from daemon: No such container: nosuch" $B top nosuch
-	expect "logs of a missing container" 1 "^berth: Error: No such container: nosuch" $B logs nosuch
+	expect "top of a missing container" 1 "^Error response from daemon: No such container: nosuch" $B top nosuch
+	expect "logs of a missing container" 1 "^Error: No such container: nosuch" $B logs nosuch
 	expect "exec in a missing container" 1 "^berth: Error: No such container: nosuch" $B exec nosuch true
 	expect "inspect of a missing object" 1 "^Error: No such object: nosuch" $B inspect nosuch
 	check "container inspect of a missing one prints []" "[]" "$($B container inspect nosuch 2>/dev/null)"

@@ -53,7 +53,7 @@ out=$($B run --rm --log-driver syslog --log-opt syslog-address=udp://10.1.2.3:51
 expect_eq "syslog to another host is refused" 125 "$rc"
 expect_match "syslog refusal says why" "only 127.0.0.1" "$out"
 out=$($B run --rm --log-driver syslog --log-opt syslog-format=bogus bb:log true 2>&1)
-expect_match "bad syslog-format is an error" "Invalid syslog format: bogus" "$out"
+expect_match "bad syslog-format: Docker's message" "Error response from daemon: Invalid syslog format" "$out"
 
 # the daemon.json default
 new_instance logdefault "\"log-driver\": \"syslog\", \"log-opts\": {\"syslog-address\": \"udp://127.0.0.1:$U\", \"tag\": \"dflt\"}"

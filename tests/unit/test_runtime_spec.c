@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,7 +102,8 @@ static void settings_reach_the_spec(void **state)
 	assert_true(s.mounts[0].readonly);
 	assert_false(s.mounts[1].readonly);
 	assert_string_equal(s.mounts[2].type, "tmpfs");
-	assert_string_equal(s.mounts[2].data, "mode=1777,size=1m");
+	assert_string_equal(s.mounts[2].data, "size=1m");
+	assert_int_equal(s.mounts[2].flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	assert_int_equal(s.limits.memory, 67108864);
 	assert_int_equal(s.limits.nano_cpus, 500000000);
 	assert_int_equal(s.limits.pids_limit, 50);
@@ -176,6 +178,162 @@ static void seccomp_profile_parses(void **state)
 	json_decref(j);
 }
 
+/* -u user[:group] against an image's passwd and group files, as Docker resolves it: the primary
+ * group first, then the groups listing the user, or only the named group. */
+static void users_and_groups(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/berth-rt-XXXXXX";
+	char *pw, *gr, *home = NULL;
+	gid_t *g = NULL;
+	size_t ng = 0;
+	uid_t uid;
+	gid_t gid;
+	berr_t err = { 0 };
+
+	assert_non_null(mkdtemp(dir));
+	pw = xasprintf("%s/passwd", dir);
+	gr = xasprintf("%s/group", dir);
+	assert_int_equal(write_file_atomic(pw, "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n", 69, 0644, NULL), 0);
+	assert_int_equal(write_file_atomic(gr, "root:x:0:\nalice:x:1000:\ndevs:x:2000:alice\nops:x:2001:root,alice\n", 64, 0644, NULL), 0);
+
+	assert_int_equal(rt_resolve_user_files(pw, gr, "alice", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 1000);
+	assert_int_equal(gid, 1000);
+	assert_string_equal(home, "/home/alice");
+	assert_int_equal(ng, 3);
+	assert_int_equal(g[0], 1000);
+	assert_int_equal(g[1], 2000);
+	assert_int_equal(g[2], 2001);
+	free(g); free(home);
+
+	/* a named group: the user's own entry is freed before the group is looked at */
+	assert_int_equal(rt_resolve_user_files(pw, gr, "alice:devs", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(gid, 2000);
+	assert_int_equal(ng, 1);
+	assert_int_equal(g[0], 2000);
+	free(g); free(home);
+	assert_int_equal(rt_resolve_user_files(pw, gr, "0:2001", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(gid, 2001);
+	assert_int_equal(ng, 1);
+	free(g); free(home);
+
+	/* numeric ids that no file names */
+	assert_int_equal(rt_resolve_user_files(pw, gr, "4242", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 4242);
+	assert_int_equal(gid, 0);
+	assert_int_equal(ng, 1);
+	assert_int_equal(g[0], 0);
+	assert_string_equal(home, "/");
+	free(g); free(home);
+	assert_int_equal(rt_resolve_user_files(pw, gr, "4242:4243", &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(gid, 4243);
+	free(g); free(home);
+
+	/* no user: root, with root's groups */
+	assert_int_equal(rt_resolve_user_files(pw, gr, NULL, &uid, &gid, &g, &ng, &home, &err), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(ng, 2);
+	assert_int_equal(g[1], 2001);
+	free(g); free(home);
+
+	assert_true(rt_resolve_user_files(pw, gr, "alice:nosuch", &uid, &gid, &g, &ng, &home, &err) < 0);
+	assert_string_equal(err.msg, "unable to find group nosuch: no matching entries in group file");
+	free(g); free(home);
+	assert_true(rt_resolve_user_files(pw, gr, "bob", &uid, &gid, &g, &ng, &home, &err) < 0);
+	assert_string_equal(err.msg, "unable to find user bob: no matching entries in passwd file");
+	free(g); free(home);
+
+	unlink(pw);
+	unlink(gr);
+	rmdir(dir);
+	free(pw);
+	free(gr);
+}
+
+/* Destinations are cleaned as Docker's (filepath.Clean): one path, one destination. */
+static void destinations_are_clean(void **state)
+{
+	(void)state;
+	struct rt_spec s;
+	berr_t err = { 0 };
+
+	assert_int_equal(spec_of("{\"Binds\":[\"/h:/etc/\",\"/a:/x//y/./z/../w\"]}", &s, &err), 0);
+	assert_int_equal(s.nmounts, 2);
+	assert_string_equal(s.mounts[0].dest, "/etc");
+	assert_string_equal(s.mounts[1].dest, "/x/y/w");
+	rt_spec_free(&s);
+	/* nothing may be mounted over the root itself */
+	assert_true(spec_of("{\"Binds\":[\"/b:/x/../..\"]}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid specification: destination can't be '/'");
+	rt_spec_free(&s);
+}
+
+/* --tmpfs options as Docker's: flag words are mount flags over nosuid,nodev,noexec, tmpfs keys
+ * are data, anything else is refused with Docker's message. */
+static void tmpfs_options(void **state)
+{
+	(void)state;
+	struct rt_spec s;
+	berr_t err = { 0 };
+
+	assert_int_equal(spec_of("{\"Tmpfs\":{\"/a\":\"\",\"/b\":\"rw,size=1m,mode=700,exec\",\"/c\":\"ro,suid,dev,noatime,sync,rshared\","
+				 "\"/d\":\"defaults,uid=1,gid=2,nr_inodes=3,nr_blocks=4,mpol=default\"}}", &s, &err), 0);
+	assert_int_equal(s.nmounts, 4);
+	for (size_t i = 0; i < s.nmounts; i++) {
+		const struct rt_mount *m = &s.mounts[i];
+		if (!strcmp(m->dest, "/a")) {
+			assert_int_equal(m->flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+			assert_null(m->data);
+		} else if (!strcmp(m->dest, "/b")) {
+			assert_int_equal(m->flags, MS_NOSUID | MS_NODEV);
+			assert_string_equal(m->data, "size=1m,mode=700");
+		} else if (!strcmp(m->dest, "/c")) {
+			assert_int_equal(m->flags, MS_NOEXEC | MS_RDONLY | MS_NOATIME | MS_SYNCHRONOUS);
+			assert_true(m->readonly);
+			assert_int_equal(m->propagation, MS_REC | MS_SHARED);
+			assert_null(m->data);
+		} else {
+			assert_string_equal(m->dest, "/d");
+			assert_string_equal(m->data, "uid=1,gid=2,nr_inodes=3,nr_blocks=4,mpol=default");
+		}
+	}
+	/* a tmpfs's propagation is its own: the root stays private */
+	assert_int_equal(rt_root_propagation(&s), 0);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{\"Tmpfs\":{\"/a\":\"runbindable\"}}", &s, &err), 0);
+	assert_int_equal(s.mounts[0].propagation, MS_REC | MS_UNBINDABLE);
+	rt_spec_free(&s);
+
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"bogus\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"bogus\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"size=1m,bogus=2\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"bogus\" \"2\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"size=1m,\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"size\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"size\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"noexec=1\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"noexec\" \"1\"]");
+	rt_spec_free(&s);
+	assert_true(spec_of("{\"Tmpfs\":{\"/a\":\"a\\\"b\\\\c\"}}", &s, &err) < 0);
+	assert_string_equal(err.msg, "invalid tmpfs option [\"a\\\"b\\\\c\"]");
+	rt_spec_free(&s);
+
+	/* --mount type=tmpfs: the same defaults, read-only as a flag */
+	assert_int_equal(spec_of("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/m\",\"ReadOnly\":true,"
+				 "\"TmpfsOptions\":{\"SizeBytes\":1048576,\"Mode\":448}}]}", &s, &err), 0);
+	assert_int_equal(s.nmounts, 1);
+	assert_int_equal(s.mounts[0].flags, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+	assert_string_equal(s.mounts[0].data, "mode=700,size=1048576");
+	rt_spec_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +346,9 @@ int main(void)
 		cmocka_unit_test(program_lookup),
 		cmocka_unit_test(start_time_identifies_a_process),
 		cmocka_unit_test(seccomp_profile_parses),
+		cmocka_unit_test(users_and_groups),
+		cmocka_unit_test(destinations_are_clean),
+		cmocka_unit_test(tmpfs_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
