@@ -4,12 +4,11 @@
 # (TCG) is enough: no KVM is needed. The guest's root is this host's / shared read-only over 9p
 # under a tmpfs overlay, so it runs the build/ of this tree with the host's libraries.
 #
-#   tests/vm/run.sh [cgroupfs] [systemd] [systemd-v1]    (default: cgroupfs systemd)
+#   tests/vm/run.sh [cgroupfs] [systemd] [systemd-v1]    (default: all three)
 #
 #   cgroupfs    a shell script is PID 1; berth uses its cgroupfs driver (berth/<id> cgroups)
 #   systemd     systemd is PID 1; berth's default there is the systemd driver (berth-<id>.scope)
-#   systemd-v1  systemd as PID 1 on cgroup v1 (hybrid), the systemd driver named in daemon.json;
-#               not in the suite's default (it adds ~2 min): the suite's host is v1 already
+#   systemd-v1  systemd as PID 1 on cgroup v1 (hybrid), the systemd driver named in daemon.json
 #
 # Prints one TAP line per guest check ("ok - [mode] name"), "skip - ..." when qemu or the kernel
 # cannot be had. BERTH_VM_CACHE (default /var/tmp/berth-vm) keeps the kernel between runs;
@@ -20,7 +19,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 CACHE=${BERTH_VM_CACHE:-/var/tmp/berth-vm}
 TIMEOUT=${BERTH_VM_TIMEOUT:-600}
 MODES=("$@")
-[ ${#MODES[@]} -gt 0 ] || MODES=(cgroupfs systemd)
+[ ${#MODES[@]} -gt 0 ] || MODES=(cgroupfs systemd systemd-v1)
 # what the initramfs needs to reach the host's / (9p over virtio-pci) and stack a tmpfs on it
 MODULES="virtio_pci 9pnet_virtio 9p overlay"
 
