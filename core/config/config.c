@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/berth/daemon.json"
@@ -81,6 +82,42 @@ static char *str_or_null(json_t *root, const char *key)
 	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 }
 
+/* s..end without the spaces around it (NUL-terminated at the end) */
+static char *strip(char *s, char *end)
+{
+	while (end > s && end[-1] == ' ')
+		end--;
+	*end = 0;
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/* exec-opts: ["native.cgroupdriver=cgroupfs|systemd"] as dockerd reads them (the key in any case,
+ * the value exact); options berth has no use for are warned about, as unknown keys are. */
+static int parse_exec_opts(struct berth_config *cfg, json_t *root, const char *where, berr_t *err)
+{
+	json_t *e;
+	size_t i;
+	int seen = 0;
+
+	json_array_foreach(json_object_get(root, "exec-opts"), i, e) {
+		_cleanup_free_ char *opt = xstrdup(json_string_value(e));
+		char *eq = strchr(opt, '='), *key = opt, *val;
+		if (!eq || strcasecmp(strip(key, eq), "native.cgroupdriver")) {
+			fprintf(stderr, "berth: warning: %s: exec-opts: unknown option \"%s\" ignored\n", where,
+				json_string_value(e));
+			continue;
+		}
+		val = strip(eq + 1, eq + 1 + strlen(eq + 1));
+		if (*val && strcmp(val, "cgroupfs") && strcmp(val, "systemd"))
+			return berr_set(err, EINVAL, "%s: native.cgroupdriver option %s not supported", where, val);
+		if (!seen++ && *val)   /* the first one counts (empty: the default), as in dockerd */
+			cfg->cgroup_driver = xstrdup(val);
+	}
+	return 0;
+}
+
 int config_apply(struct berth_config *cfg, json_t *root, berr_t *err)
 {
 	const char *key;
@@ -123,6 +160,8 @@ int config_apply(struct berth_config *cfg, json_t *root, berr_t *err)
 		cfg->log_driver = xstrdup("json-file");
 	cfg->network_driver = str_or_null(root, "network-driver");
 	cfg->debug = json_is_true(json_object_get(root, "debug"));
+	if (parse_exec_opts(cfg, root, where, err) < 0)
+		return -EINVAL;
 	if (cfg->data_root[0] != '/')
 		return berr_set(err, EINVAL, "%s: \"data-root\" must be an absolute path", where);
 	if (cfg->exec_root[0] != '/')
@@ -165,6 +204,7 @@ void config_free(struct berth_config *cfg)
 	free(cfg->storage_driver);
 	free(cfg->log_driver);
 	free(cfg->network_driver);
+	free(cfg->cgroup_driver);
 	json_decref(cfg->root);
 	memset(cfg, 0, sizeof(*cfg));
 }

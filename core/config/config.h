@@ -13,6 +13,7 @@ struct berth_config {
 	char *storage_driver;        /* NULL = pick automatically */
 	char *log_driver;
 	char *network_driver;
+	char *cgroup_driver;         /* exec-opts native.cgroupdriver: "cgroupfs", "systemd", NULL = default */
 	int debug;
 };
 

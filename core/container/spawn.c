@@ -76,7 +76,7 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run
 	if (r < 0)
 		goto fail;
 	spawned = 1;
-	if ((r = cgroup_create(c->id, &s.limits, p.pid, &err)) < 0)
+	if ((r = cgroup_create(ctx->cfg.cgroup_driver, c->id, &s.limits, p.pid, &err)) < 0)
 		goto fail;
 	placed = 1;
 	/* the init finishes its mounts while we join the network */

@@ -14,28 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int write_cgroup(const char *id, const char *file, const char *value, berr_t *err)
-{
-	_cleanup_free_ char *path = cgroup_file_path(id, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return berr_sys(err, errno, "open %s", path);
-	n = write(fd, value, strlen(value));
-	close(fd);
-	if (n < 0)
-		return berr_sys(err, errno, "write %s to %s", value, path);
-	return 0;
-}
-
-static int write_cgroup_i64(const char *id, const char *file, int64_t v, berr_t *err)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	return write_cgroup(id, file, buf, err);
-}
-
 static int64_t hc_int(json_t *hc, const char *key)
 {
 	return (int64_t)json_integer_value(json_object_get(hc, key));
@@ -44,69 +22,28 @@ static int64_t hc_int(json_t *hc, const char *key)
 /* Write the limits named in `changes` (values taken from the merged hc) into a running cgroup. */
 static int apply_cgroup(const char *id, json_t *changes, json_t *hc, berr_t *err)
 {
-	int v2 = cgroup_is_v2(), r = 0;
-	int64_t mem = hc_int(hc, "Memory"), swap = hc_int(hc, "MemorySwap");
+	struct rt_limits lim = {
+		.memory = hc_int(hc, "Memory"),
+		.memory_swap = hc_int(hc, "MemorySwap"),
+		.nano_cpus = hc_int(hc, "NanoCpus"),
+		.cpu_shares = hc_int(hc, "CpuShares"),
+		.pids_limit = hc_int(hc, "PidsLimit"),
+		.cpuset_cpus = (char *)json_string_value(json_object_get(hc, "CpusetCpus")),
+		.cpuset_mems = (char *)json_string_value(json_object_get(hc, "CpusetMems")),
+	};
+	unsigned which = 0;
 
-	if (json_object_get(changes, "Memory") || json_object_get(changes, "MemorySwap")) {
-		if (v2) {
-			if (mem > 0 && (r = write_cgroup_i64(id, "memory.max", mem, err)) < 0)
-				return r;
-			if (swap == -1)
-				write_cgroup(id, "memory.swap.max", "max", NULL);
-			else if (swap > mem && mem > 0)
-				write_cgroup_i64(id, "memory.swap.max", swap - mem, NULL);
-		} else {
-			_cleanup_free_ char *memsw = cgroup_file_path(id, "memory.memsw.limit_in_bytes");
-			int has_swap = access(memsw, F_OK) == 0;
-			int64_t sw = swap == 0 && mem > 0 ? 2 * mem : swap;
-			/* memory <= memory+swap at every step: raise memsw first, else lower memory first */
-			if (has_swap && sw != 0 && write_cgroup_i64(id, "memory.memsw.limit_in_bytes", sw, NULL) < 0) {
-				if (mem > 0 && (r = write_cgroup_i64(id, "memory.limit_in_bytes", mem, err)) < 0)
-					return r;
-				if ((r = write_cgroup_i64(id, "memory.memsw.limit_in_bytes", sw, err)) < 0)
-					return r;
-			} else if (mem > 0 && (r = write_cgroup_i64(id, "memory.limit_in_bytes", mem, err)) < 0) {
-				return r;
-			}
-		}
-	}
-	if (json_object_get(changes, "NanoCpus")) {
-		int64_t nano = hc_int(hc, "NanoCpus");
-		if (v2) {
-			char buf[64];
-			if (nano > 0)
-				snprintf(buf, sizeof(buf), "%lld 100000", (long long)(nano / 10000));
-			else
-				snprintf(buf, sizeof(buf), "max 100000");
-			if ((r = write_cgroup(id, "cpu.max", buf, err)) < 0)
-				return r;
-		} else if ((r = write_cgroup_i64(id, "cpu.cfs_period_us", 100000, err)) < 0 ||
-			   (r = write_cgroup_i64(id, "cpu.cfs_quota_us", nano > 0 ? nano / 10000 : -1, err)) < 0) {
-			return r;
-		}
-	}
-	if (json_object_get(changes, "CpuShares")) {
-		int64_t shares = hc_int(hc, "CpuShares");
-		if (shares <= 0)
-			shares = 1024;
-		if (v2)
-			r = write_cgroup_i64(id, "cpu.weight", 1 + ((shares - 2) * 9999) / 262142, err);
-		else
-			r = write_cgroup_i64(id, "cpu.shares", shares, err);
-		if (r < 0)
-			return r;
-	}
-	if (json_object_get(changes, "CpusetCpus")) {
-		const char *cpus = json_string_value(json_object_get(hc, "CpusetCpus"));
-		if (cpus && *cpus && (r = write_cgroup(id, "cpuset.cpus", cpus, err)) < 0)
-			return r;
-	}
-	if (json_object_get(changes, "PidsLimit")) {
-		int64_t pids = hc_int(hc, "PidsLimit");
-		if ((r = pids > 0 ? write_cgroup_i64(id, "pids.max", pids, err) : write_cgroup(id, "pids.max", "max", err)) < 0)
-			return r;
-	}
-	return 0;
+	if (json_object_get(changes, "Memory") || json_object_get(changes, "MemorySwap"))
+		which |= RT_LIM_MEMORY;
+	if (json_object_get(changes, "NanoCpus"))
+		which |= RT_LIM_CPUS;
+	if (json_object_get(changes, "CpuShares"))
+		which |= RT_LIM_CPU_SHARES;
+	if (json_object_get(changes, "PidsLimit"))
+		which |= RT_LIM_PIDS;
+	if (json_object_get(changes, "CpusetCpus") || json_object_get(changes, "CpusetMems"))
+		which |= RT_LIM_CPUSET;
+	return which ? cgroup_update(id, &lim, which, err) : 0;
 }
 
 static int store_doc(struct berth_ctx *ctx, struct container *c, berr_t *err)

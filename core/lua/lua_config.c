@@ -1,6 +1,7 @@
 /* berth.config: the effective daemon.json as scripts see it. */
 #include "lua/bind.h"
 #include "registry/client.h"
+#include "runtime/runtime.h"
 
 #include <stdlib.h>
 
@@ -30,7 +31,8 @@ static int l_user(lua_State *L)
 	return 1;
 }
 
-/* config.effective() -> table of the settings berth resolved (data_root, exec_root, drivers...) */
+/* config.effective() -> table of the settings berth resolved (data_root, exec_root, drivers,
+ * cgroup_driver...) */
 static int l_effective(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
@@ -52,6 +54,8 @@ static int l_effective(lua_State *L)
 		lua_pushstring(L, ctx->cfg.path);
 		lua_setfield(L, -2, "path");
 	}
+	lua_pushstring(L, ctx->cfg.cgroup_driver ? ctx->cfg.cgroup_driver : cgroup_default_driver());
+	lua_setfield(L, -2, "cgroup_driver");
 	lua_pushboolean(L, ctx->cfg.debug);
 	lua_setfield(L, -2, "debug");
 	lua_pushstring(L, ctx->root_dir);

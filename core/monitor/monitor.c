@@ -61,6 +61,7 @@ struct monitor {
 	/* the logging driver */
 	const struct berth_logging_ops *log_ops;
 	struct berth_logger *logger;
+	int oom_fd, oom;             /* cgroup_oom_watch of the running init, and whether it saw a kill */
 	json_t *live;                /* the record kept in live.json, rewritten whole on each change */
 };
 
@@ -455,12 +456,12 @@ static int start_run(struct monitor *m, struct spawn_run *run, int *code, berr_t
 /* Pump stdio and clients until the init exits; returns its wait status. */
 static int supervise(struct monitor *m)
 {
-	struct pollfd pf[4 + MAX_CLIENTS];
+	struct pollfd pf[5 + MAX_CLIENTS];
 	char buf[32768];
 	int wstatus = 0, exited = 0;
 
 	for (;;) {
-		int n = 0, idx_out = -1, idx_err = -1, idx_l, idx_sig, cidx[MAX_CLIENTS];
+		int n = 0, idx_out = -1, idx_err = -1, idx_l, idx_sig, idx_oom = -1, cidx[MAX_CLIENTS];
 		pf[n] = (struct pollfd){ .fd = m->sig_fd, .events = POLLIN };
 		idx_sig = n++;
 		pf[n] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
@@ -472,6 +473,10 @@ static int supervise(struct monitor *m)
 		if (m->err_fd >= 0) {
 			pf[n] = (struct pollfd){ .fd = m->err_fd, .events = POLLIN };
 			idx_err = n++;
+		}
+		if (m->oom_fd >= 0) {
+			pf[n] = (struct pollfd){ .fd = m->oom_fd, .events = POLLIN };
+			idx_oom = n++;
 		}
 		for (int i = 0; i < MAX_CLIENTS; i++) {
 			cidx[i] = -1;
@@ -488,6 +493,9 @@ static int supervise(struct monitor *m)
 				break;
 			continue;
 		}
+		/* before the exit: the cgroup may be gone by the time the exit is handled */
+		if (idx_oom >= 0 && (pf[idx_oom].revents & POLLIN))
+			m->oom |= cgroup_oom_check(m->oom_fd, m->id);
 		if (pf[idx_sig].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
@@ -592,7 +600,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	m->status_fd = -1;
-	m->listen_fd = m->out_fd = m->err_fd = m->in_fd = -1;
+	m->listen_fd = m->out_fd = m->err_fd = m->in_fd = m->oom_fd = -1;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		m->clients[i] = -1;
 	if (parse_args(argc, argv, &cfg, &dr, &er, &handoff_fd, &client_fd, m) < 0) {
@@ -651,7 +659,15 @@ int main(int argc, char **argv)
 		_cleanup_free_ char *stopmark = xasprintf("%s/stopping", rundir);
 
 		berr_clear(&err);
+		/* watched before the init runs: under systemd the scope's cgroup (and its OOM count)
+		 * is gone by the time the exit is handled */
+		m->oom = 0;
+		if (!run.code)
+			m->oom_fd = cgroup_oom_watch(c->id);
 		if ((r = start_run(m, &run, &code, &err)) < 0) {
+			if (m->oom_fd >= 0)
+				close(m->oom_fd);
+			m->oom_fd = -1;
 			close_stdio(m);
 			if (m->pid > 0) {
 				reap(m->pid);
@@ -677,7 +693,10 @@ int main(int argc, char **argv)
 		container_write_init_pid(&m->ctx, m->id, 0);
 		m->pid = 0;
 		close_stdio(m);
-		oom = teardown(m);
+		if (m->oom_fd >= 0)
+			close(m->oom_fd);
+		m->oom_fd = -1;
+		oom = teardown(m) || m->oom;
 		{
 			char cs[16];
 			struct container *n;

@@ -1,29 +1,96 @@
-/* cgroups for containers, named berth/<id>: v1 (one dir per controller, hybrid hosts) or v2
- * (one unified dir). The variant is picked here once; callers never ask which it is. */
-#include "runtime/runtime.h"
+/* cgroups of containers: v1 (one dir per controller, hybrid hosts) or v2 (one unified dir), made
+ * by one of the drivers of cgroup.h (cgroupfs or systemd). This file picks the driver, writes the
+ * limits, and finds a container's cgroup again by probing where each driver puts it, so freeze,
+ * exec, top, stats and update work whichever driver made it (and after daemon.json changed). */
+#include "runtime/cgroup.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define CG_ROOT "/sys/fs/cgroup"
-
-static const char *const V1_CTRLS[] = { "memory", "cpu", "cpuacct", "cpuset", "pids", "freezer",
+const char *const cgroup_v1_ctrls[] = { "memory", "cpu", "cpuacct", "cpuset", "pids", "freezer",
 					"blkio", "devices", "systemd" };
-#define NV1 (sizeof(V1_CTRLS) / sizeof(V1_CTRLS[0]))
+const size_t cgroup_v1_nctrls = sizeof(cgroup_v1_ctrls) / sizeof(cgroup_v1_ctrls[0]);
+
+/* probed in this order: a systemd scope is the more specific name */
+static const struct cgroup_driver *const DRIVERS[] = { &cgroup_systemd, &cgroup_cgroupfs };
+#define NDRIVERS (sizeof(DRIVERS) / sizeof(DRIVERS[0]))
 
 int cgroup_is_v2(void)
 {
 	return access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
 }
 
-static int write_str(const char *dir, const char *file, const char *val, berr_t *err)
+const char *cgroup_default_driver(void)
+{
+	struct stat st;
+	/* Docker's rule (and sd_booted's test): systemd only where it is PID 1 on a unified host */
+	if (cgroup_is_v2() && lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode))
+		return cgroup_systemd.name;
+	return cgroup_cgroupfs.name;
+}
+
+static const struct cgroup_driver *driver_named(const char *name)
+{
+	if (!name)
+		name = cgroup_default_driver();
+	for (size_t i = 0; i < NDRIVERS; i++)
+		if (!strcmp(DRIVERS[i]->name, name))
+			return DRIVERS[i];
+	return NULL;
+}
+
+int cgroup_v1_mounted(const char *ctrl)
+{
+	_cleanup_free_ char *p = xasprintf(CG_ROOT "/%s/cgroup.procs", ctrl);
+	return access(p, F_OK) == 0;
+}
+
+char *cgroup_dir_of(const struct cgroup_driver *d, const char *id, const char *ctrl)
+{
+	_cleanup_free_ char *rel = d->path(id);
+	if (cgroup_is_v2())
+		return xasprintf(CG_ROOT "/%s", rel);
+	return xasprintf(CG_ROOT "/%s/%s", ctrl, rel);
+}
+
+static int driver_has(const struct cgroup_driver *d, const char *id)
+{
+	if (cgroup_is_v2()) {
+		_cleanup_free_ char *dir = cgroup_dir_of(d, id, NULL);
+		return access(dir, F_OK) == 0;
+	}
+	for (size_t i = 0; i < cgroup_v1_nctrls; i++) {
+		_cleanup_free_ char *dir = cgroup_dir_of(d, id, cgroup_v1_ctrls[i]);
+		if (access(dir, F_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The driver whose cgroup of id exists (cgroupfs when none does: its paths name the files). */
+static const struct cgroup_driver *driver_of(const char *id)
+{
+	for (size_t i = 0; i < NDRIVERS; i++)
+		if (driver_has(DRIVERS[i], id))
+			return DRIVERS[i];
+	return &cgroup_cgroupfs;
+}
+
+static char *dir_of(const char *id, const char *ctrl)
+{
+	return cgroup_dir_of(driver_of(id), id, ctrl);
+}
+
+int cgroup_write(const char *dir, const char *file, const char *val, berr_t *err)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
 	_cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
@@ -39,26 +106,18 @@ static int write_i64(const char *dir, const char *file, int64_t v, berr_t *err)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	return write_str(dir, file, buf, err);
+	return cgroup_write(dir, file, buf, err);
 }
 
-static char *v1_dir(const char *ctrl, const char *id)
+static int has_file(const char *dir, const char *file)
 {
-	if (!strcmp(ctrl, "systemd"))
-		return xasprintf(CG_ROOT "/systemd/berth/%s", id);
-	return id ? xasprintf(CG_ROOT "/%s/berth/%s", ctrl, id) : xasprintf(CG_ROOT "/%s/berth", ctrl);
-}
-
-static int v1_present(const char *ctrl)
-{
-	_cleanup_free_ char *p = xasprintf(CG_ROOT "/%s/cgroup.procs", ctrl);
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
 	return access(p, F_OK) == 0;
 }
 
-/* cpuset dirs start empty in v1: copy cpus/mems down from the parent before use */
-static void cpuset_inherit(const char *dir)
+void cgroup_v1_cpuset_inherit(const char *dir)
 {
-	const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 	for (int i = 0; i < 2; i++) {
 		_cleanup_free_ char *cur = NULL, *par = NULL;
 		_cleanup_free_ char *pp = xasprintf("%s/../%s", dir, files[i]);
@@ -66,243 +125,357 @@ static void cpuset_inherit(const char *dir)
 		if (read_file(cp, &cur, NULL, NULL) == 0 && cur[0] != '\n' && cur[0])
 			continue;
 		if (read_file(pp, &par, NULL, NULL) == 0)
-			write_str(dir, files[i], par, NULL);
+			cgroup_write(dir, files[i], par, NULL);
 	}
 }
 
-static int v1_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err)
+static void sleep_ms(int ms)
 {
-	char pidbuf[32];
-	int r;
-
-	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
-	for (size_t i = 0; i < NV1; i++) {
-		const char *c = V1_CTRLS[i];
-		_cleanup_free_ char *dir = v1_dir(c, id);
-		_cleanup_free_ char *parent = v1_dir(c, NULL);
-		if (!v1_present(c))
-			continue;
-		if (!strcmp(c, "systemd")) {
-			free(parent);
-			parent = xstrdup(CG_ROOT "/systemd/berth");
-		}
-		if ((r = mkdir_p(dir, 0755, err)) < 0)
-			return r;
-		if (!strcmp(c, "cpuset")) {
-			cpuset_inherit(parent);
-			cpuset_inherit(dir);
-			if (lim->cpuset_cpus && (r = write_str(dir, "cpuset.cpus", lim->cpuset_cpus, err)) < 0)
-				return r;
-			if (lim->cpuset_mems && (r = write_str(dir, "cpuset.mems", lim->cpuset_mems, err)) < 0)
-				return r;
-		} else if (!strcmp(c, "memory") && lim->memory > 0) {
-			if ((r = write_i64(dir, "memory.limit_in_bytes", lim->memory, err)) < 0)
-				return r;
-			if (lim->memory_swap != 0) {
-				int64_t sw = lim->memory_swap < 0 ? -1 : lim->memory_swap;
-				_cleanup_free_ char *f = xasprintf("%s/memory.memsw.limit_in_bytes", dir);
-				if (access(f, F_OK) == 0 && (r = write_i64(dir, "memory.memsw.limit_in_bytes", sw, err)) < 0)
-					return r;
-			} else {
-				_cleanup_free_ char *f = xasprintf("%s/memory.memsw.limit_in_bytes", dir);
-				if (access(f, F_OK) == 0)
-					write_i64(dir, "memory.memsw.limit_in_bytes", lim->memory * 2, NULL);
-			}
-		} else if (!strcmp(c, "cpu")) {
-			if (lim->cpu_shares > 0 && (r = write_i64(dir, "cpu.shares", lim->cpu_shares, err)) < 0)
-				return r;
-			if (lim->nano_cpus > 0) {
-				if ((r = write_i64(dir, "cpu.cfs_period_us", 100000, err)) < 0 ||
-				    (r = write_i64(dir, "cpu.cfs_quota_us", lim->nano_cpus / 10000, err)) < 0)
-					return r;
-			}
-		} else if (!strcmp(c, "pids") && lim->pids_limit > 0) {
-			if ((r = write_i64(dir, "pids.max", lim->pids_limit, err)) < 0)
-				return r;
-		} else if (!strcmp(c, "devices") && !lim->devices_all) {
-			/* Docker's device list: nothing but the standard nodes, pts and mknod */
-			static const char *const ALLOW[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
-				"c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
-				"c 136:* rwm", "c 10:200 rwm" };
-			if (write_str(dir, "devices.deny", "a", NULL) == 0)
-				for (size_t k = 0; k < sizeof(ALLOW) / sizeof(ALLOW[0]); k++)
-					write_str(dir, "devices.allow", ALLOW[k], NULL);
-		}
-		if ((r = write_str(dir, "cgroup.procs", pidbuf, err)) < 0)
-			return r;
-	}
-	return 0;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
 }
 
-static char *v2_dir(const char *id)
+int cgroup_rmdir(const char *dir)
 {
-	return id ? xasprintf(CG_ROOT "/berth/%s", id) : xstrdup(CG_ROOT "/berth");
-}
-
-static int v2_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err)
-{
-	_cleanup_free_ char *parent = v2_dir(NULL), *dir = v2_dir(id);
-	char buf[64];
-	int r;
-
-	if ((r = mkdir_p(parent, 0755, err)) < 0)
-		return r;
-	/* delegate the controllers we set down to berth/ and below (not all may be available) */
-	write_str(CG_ROOT, "cgroup.subtree_control", "+memory +cpu +pids +cpuset +io", NULL);
-	write_str(parent, "cgroup.subtree_control", "+memory +cpu +pids +cpuset +io", NULL);
-	if ((r = mkdir_p(dir, 0755, err)) < 0)
-		return r;
-	if (lim->memory > 0) {
-		if ((r = write_i64(dir, "memory.max", lim->memory, err)) < 0)
-			return r;
-		if (lim->memory_swap < 0)
-			write_str(dir, "memory.swap.max", "max", NULL);
-		else
-			write_i64(dir, "memory.swap.max",
-				  lim->memory_swap > lim->memory ? lim->memory_swap - lim->memory : lim->memory, NULL);
-	}
-	if (lim->nano_cpus > 0) {
-		snprintf(buf, sizeof(buf), "%lld 100000", (long long)(lim->nano_cpus / 10000));
-		if ((r = write_str(dir, "cpu.max", buf, err)) < 0)
-			return r;
-	}
-	if (lim->cpu_shares > 0) /* the shares -> weight mapping runc and crun use */
-		write_i64(dir, "cpu.weight", 1 + ((lim->cpu_shares - 2) * 9999) / 262142, NULL);
-	if (lim->pids_limit > 0 && (r = write_i64(dir, "pids.max", lim->pids_limit, err)) < 0)
-		return r;
-	if (lim->cpuset_cpus && (r = write_str(dir, "cpuset.cpus", lim->cpuset_cpus, err)) < 0)
-		return r;
-	if (lim->cpuset_mems && (r = write_str(dir, "cpuset.mems", lim->cpuset_mems, err)) < 0)
-		return r;
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	return write_str(dir, "cgroup.procs", buf, err);
-}
-
-int cgroup_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err)
-{
-	int r = cgroup_is_v2() ? v2_create(id, lim, pid, err) : v1_create(id, lim, pid, err);
-	return r < 0 ? berr_wrap(err, "cgroup") : r;
-}
-
-int cgroup_join(const char *id, pid_t pid, berr_t *err)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (cgroup_is_v2()) {
-		_cleanup_free_ char *dir = v2_dir(id);
-		return write_str(dir, "cgroup.procs", buf, err);
-	}
-	for (size_t i = 0; i < NV1; i++) {
-		_cleanup_free_ char *dir = v1_dir(V1_CTRLS[i], id);
-		if (access(dir, F_OK) == 0)
-			write_str(dir, "cgroup.procs", buf, NULL);
-	}
-	return 0;
-}
-
-int cgroup_freeze(const char *id, int freeze, berr_t *err)
-{
-	if (cgroup_is_v2()) {
-		_cleanup_free_ char *dir = v2_dir(id);
-		return write_str(dir, "cgroup.freeze", freeze ? "1" : "0", err);
-	}
-	{
-		_cleanup_free_ char *dir = v1_dir("freezer", id);
-		int r = write_str(dir, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
-		if (r < 0)
-			return r;
-		/* FREEZING is transient: wait until the kernel says FROZEN */
-		for (int i = 0; freeze && i < 1000; i++) {
-			_cleanup_free_ char *st = NULL, *p = xasprintf("%s/freezer.state", dir);
-			if (read_file(p, &st, NULL, NULL) == 0 && !strncmp(st, "FROZEN", 6))
-				break;
-			usleep(1000);
-		}
-	}
-	return 0;
-}
-
-static int rmdir_retry(const char *dir)
-{
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 400; i++) {
 		if (rmdir(dir) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY)
 			return -errno;
-		usleep(5000);   /* the last task may still be exiting */
+		sleep_ms(5);   /* the last task may still be exiting */
 	}
 	return -EBUSY;
+}
+
+uint64_t cgroup_shares_to_weight(int64_t shares)
+{
+	if (shares <= 0)
+		return 100;   /* the kernel's default weight */
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	return 1 + ((uint64_t)(shares - 2) * 9999) / 262142;
+}
+
+int64_t cgroup_v2_swap(const struct rt_limits *lim)
+{
+	if (lim->memory_swap == -1)
+		return -1;
+	if (lim->memory <= 0)
+		return -2;
+	if (lim->memory_swap == 0)   /* Docker's default: as much swap as memory */
+		return lim->memory;
+	if (lim->memory_swap < lim->memory)
+		return -2;
+	return lim->memory_swap - lim->memory;
+}
+
+/* ---- limits, v2: one dir ---- */
+
+static int v2_limits(const char *dir, const struct rt_limits *lim, unsigned which, berr_t *err)
+{
+	char buf[64];
+	int r;
+
+	if ((which & RT_LIM_MEMORY) && lim->memory > 0 &&
+	    (r = write_i64(dir, "memory.max", lim->memory, err)) < 0)
+		return r;
+	if ((which & RT_LIM_MEMORY) && has_file(dir, "memory.swap.max")) {
+		int64_t sw = cgroup_v2_swap(lim);   /* the file is missing without swap accounting */
+		if (sw == -1 && (r = cgroup_write(dir, "memory.swap.max", "max", err)) < 0)
+			return r;
+		if (sw >= 0 && (r = write_i64(dir, "memory.swap.max", sw, err)) < 0)
+			return r;
+	}
+	if (which & RT_LIM_CPUS) {
+		if (lim->nano_cpus > 0)
+			snprintf(buf, sizeof(buf), "%lld 100000", (long long)(lim->nano_cpus / 10000));
+		else
+			snprintf(buf, sizeof(buf), "max 100000");
+		if ((r = cgroup_write(dir, "cpu.max", buf, err)) < 0)
+			return r;
+	}
+	if ((which & RT_LIM_CPU_SHARES) &&
+	    (r = write_i64(dir, "cpu.weight", (int64_t)cgroup_shares_to_weight(lim->cpu_shares), err)) < 0)
+		return r;
+	if (which & RT_LIM_PIDS) {
+		r = lim->pids_limit > 0 ? write_i64(dir, "pids.max", lim->pids_limit, err)
+					: cgroup_write(dir, "pids.max", "max", err);
+		if (r < 0)
+			return r;
+	}
+	if ((which & RT_LIM_CPUSET) && lim->cpuset_cpus && *lim->cpuset_cpus &&
+	    (r = cgroup_write(dir, "cpuset.cpus", lim->cpuset_cpus, err)) < 0)
+		return r;
+	if ((which & RT_LIM_CPUSET) && lim->cpuset_mems && *lim->cpuset_mems &&
+	    (r = cgroup_write(dir, "cpuset.mems", lim->cpuset_mems, err)) < 0)
+		return r;
+	return 0;
+}
+
+/* ---- limits, v1: a dir per controller ---- */
+
+static int v1_memory(const char *dir, const struct rt_limits *lim, berr_t *err)
+{
+	int has_swap = has_file(dir, "memory.memsw.limit_in_bytes");
+	int64_t mem = lim->memory;
+	int64_t sw = lim->memory_swap == 0 && mem > 0 ? 2 * mem : lim->memory_swap;
+	int r;
+
+	/* memory <= memory+swap at every step: raise memsw first, else lower memory first */
+	if (has_swap && sw != 0 && write_i64(dir, "memory.memsw.limit_in_bytes", sw, NULL) == 0)
+		return mem > 0 ? write_i64(dir, "memory.limit_in_bytes", mem, err) : 0;
+	if (mem > 0 && (r = write_i64(dir, "memory.limit_in_bytes", mem, err)) < 0)
+		return r;
+	if (has_swap && sw != 0 && (r = write_i64(dir, "memory.memsw.limit_in_bytes", sw, err)) < 0)
+		return r;
+	return 0;
+}
+
+static int v1_limits(const struct cgroup_driver *d, const char *id, const struct rt_limits *lim,
+		     unsigned which, berr_t *err)
+{
+	_cleanup_free_ char *mem = cgroup_dir_of(d, id, "memory");
+	_cleanup_free_ char *cpu = cgroup_dir_of(d, id, "cpu");
+	_cleanup_free_ char *pids = cgroup_dir_of(d, id, "pids");
+	_cleanup_free_ char *cpuset = cgroup_dir_of(d, id, "cpuset");
+	int r;
+
+	if ((which & RT_LIM_MEMORY) && (r = v1_memory(mem, lim, err)) < 0)
+		return r;
+	if (which & RT_LIM_CPUS) {
+		if ((r = write_i64(cpu, "cpu.cfs_period_us", 100000, err)) < 0 ||
+		    (r = write_i64(cpu, "cpu.cfs_quota_us", lim->nano_cpus > 0 ? lim->nano_cpus / 10000 : -1, err)) < 0)
+			return r;
+	}
+	if ((which & RT_LIM_CPU_SHARES) &&
+	    (r = write_i64(cpu, "cpu.shares", lim->cpu_shares > 0 ? lim->cpu_shares : 1024, err)) < 0)
+		return r;
+	if (which & RT_LIM_PIDS) {
+		r = lim->pids_limit > 0 ? write_i64(pids, "pids.max", lim->pids_limit, err)
+					: cgroup_write(pids, "pids.max", "max", err);
+		if (r < 0)
+			return r;
+	}
+	if ((which & RT_LIM_CPUSET) && lim->cpuset_cpus && *lim->cpuset_cpus &&
+	    (r = cgroup_write(cpuset, "cpuset.cpus", lim->cpuset_cpus, err)) < 0)
+		return r;
+	if ((which & RT_LIM_CPUSET) && lim->cpuset_mems && *lim->cpuset_mems &&
+	    (r = cgroup_write(cpuset, "cpuset.mems", lim->cpuset_mems, err)) < 0)
+		return r;
+	return 0;
+}
+
+static int set_limits(const struct cgroup_driver *d, const char *id, const struct rt_limits *lim,
+		      unsigned which, berr_t *err)
+{
+	if (cgroup_is_v2()) {
+		_cleanup_free_ char *dir = cgroup_dir_of(d, id, NULL);
+		return v2_limits(dir, lim, which, err);
+	}
+	return v1_limits(d, id, lim, which, err);
+}
+
+static int join(const struct cgroup_driver *d, const char *id, pid_t pid, berr_t *err)
+{
+	char buf[32];
+	int r;
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (cgroup_is_v2()) {
+		_cleanup_free_ char *dir = cgroup_dir_of(d, id, NULL);
+		return cgroup_write(dir, "cgroup.procs", buf, err);
+	}
+	for (size_t i = 0; i < cgroup_v1_nctrls; i++) {
+		_cleanup_free_ char *dir = cgroup_dir_of(d, id, cgroup_v1_ctrls[i]);
+		if (access(dir, F_OK) == 0 && (r = cgroup_write(dir, "cgroup.procs", buf, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- the API of runtime.h ---- */
+
+int cgroup_create(const char *driver, const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err)
+{
+	const struct cgroup_driver *d = driver_named(driver);
+	unsigned which = 0;
+	int r;
+
+	if (!d)
+		return berr_set(err, EINVAL, "cgroup: unknown cgroup driver %s", driver);
+	/* at creation only what is set: the rest keeps the kernel's defaults */
+	if (lim->memory > 0 || lim->memory_swap == -1)
+		which |= RT_LIM_MEMORY;
+	if (lim->nano_cpus > 0)
+		which |= RT_LIM_CPUS;
+	if (lim->cpu_shares > 0)
+		which |= RT_LIM_CPU_SHARES;
+	if (lim->pids_limit > 0)
+		which |= RT_LIM_PIDS;
+	if ((lim->cpuset_cpus && *lim->cpuset_cpus) || (lim->cpuset_mems && *lim->cpuset_mems))
+		which |= RT_LIM_CPUSET;
+	if ((r = d->create(id, lim, pid, err)) < 0 || (r = set_limits(d, id, lim, which, err)) < 0 ||
+	    (!lim->devices_all && (r = cgroup_devices(d, id, err)) < 0))
+		return berr_wrap(err, "cgroup");
+	/* after the limits, so the process never runs outside them (systemd put it in already) */
+	if ((r = join(d, id, pid, err)) < 0)
+		return berr_wrap(err, "cgroup");
+	return 0;
+}
+
+int cgroup_update(const char *id, const struct rt_limits *lim, unsigned which, berr_t *err)
+{
+	const struct cgroup_driver *d = driver_of(id);
+	int r;
+
+	if (d->update && (r = d->update(id, lim, which, err)) < 0)
+		return r;
+	return set_limits(d, id, lim, which, err);
+}
+
+int cgroup_join(const char *id, pid_t pid, berr_t *err)
+{
+	return join(driver_of(id), id, pid, err);
+}
+
+int cgroup_freeze(const char *id, int freeze, berr_t *err)
+{
+	const char *want = freeze ? "FROZEN" : "THAWED";
+	int r;
+
+	if (cgroup_is_v2()) {
+		_cleanup_free_ char *dir = dir_of(id, NULL);
+		_cleanup_free_ char *events = xasprintf("%s/cgroup.events", dir);
+		if ((r = cgroup_write(dir, "cgroup.freeze", freeze ? "1" : "0", err)) < 0)
+			return r;
+		want = freeze ? "frozen 1" : "frozen 0";
+		/* freezing is asynchronous: the tasks stop on their way back to user space */
+		for (int i = 0; i < 2000; i++) {
+			_cleanup_free_ char *st = NULL;
+			if (read_file(events, &st, NULL, NULL) < 0 || strstr(st, want))
+				break;
+			sleep_ms(1);
+		}
+		return 0;
+	}
+	{
+		_cleanup_free_ char *dir = dir_of(id, "freezer");
+		_cleanup_free_ char *p = xasprintf("%s/freezer.state", dir);
+		if ((r = cgroup_write(dir, "freezer.state", want, err)) < 0)
+			return r;
+		/* FREEZING is transient: wait until the kernel says FROZEN */
+		for (int i = 0; freeze && i < 2000; i++) {
+			_cleanup_free_ char *st = NULL;
+			if (read_file(p, &st, NULL, NULL) < 0 || !strncmp(st, "FROZEN", 6))
+				break;
+			sleep_ms(1);
+		}
+	}
+	return 0;
 }
 
 int cgroup_remove(const char *id, berr_t *err)
 {
 	int r, res = 0;
 
-	if (cgroup_is_v2()) {
-		_cleanup_free_ char *dir = v2_dir(id);
-		if ((r = rmdir_retry(dir)) < 0)
-			return berr_sys(err, -r, "remove cgroup %s", dir);
-		return 0;
-	}
-	for (size_t i = 0; i < NV1; i++) {
-		_cleanup_free_ char *dir = v1_dir(V1_CTRLS[i], id);
-		if ((r = rmdir_retry(dir)) < 0)
-			res = berr_sys(err, -r, "remove cgroup %s", dir);
-	}
+	/* a systemd scope that is gone has been forgotten too (CollectMode=inactive-or-failed) */
+	for (size_t i = 0; i < NDRIVERS; i++)
+		if (driver_has(DRIVERS[i], id) && (r = DRIVERS[i]->remove(id, err)) < 0)
+			res = r;
 	return res;
 }
 
 int cgroup_oom_killed(const char *id)
 {
-	_cleanup_free_ char *s = NULL, *p = NULL;
+	_cleanup_free_ char *s = NULL, *p = NULL, *dir = NULL;
 	char *k;
 
 	if (cgroup_is_v2()) {
-		_cleanup_free_ char *dir = v2_dir(id);
+		dir = dir_of(id, NULL);
 		p = xasprintf("%s/memory.events", dir);
 	} else {
-		_cleanup_free_ char *dir = v1_dir("memory", id);
+		dir = dir_of(id, "memory");
 		p = xasprintf("%s/memory.oom_control", dir);
 	}
 	if (read_file(p, &s, NULL, NULL) < 0)
 		return 0;
 	k = strstr(s, "oom_kill ");
-	return k && atoll(k + 9) > 0;
+	return k && (k == s || k[-1] == '\n') && atoll(k + 9) > 0;
+}
+
+int cgroup_oom_watch(const char *id)
+{
+	_cleanup_free_ char *dir = NULL, *p = NULL, *line = NULL;
+	_cleanup_close_ int ctl = -1;
+	int fd;
+
+	if (!cgroup_is_v2()) {
+		/* v1: the memory controller signals an eventfd on OOM (cgroup.event_control); only a
+		 * systemd scope can vanish before the exit is handled, cgroupfs dirs are berth's */
+		if (driver_of(id) != &cgroup_systemd)
+			return -1;
+		dir = dir_of(id, "memory");
+		p = xasprintf("%s/memory.oom_control", dir);
+		if ((ctl = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+			return -1;
+		line = xasprintf("%d %d", fd, ctl);
+		if (cgroup_write(dir, "cgroup.event_control", line, NULL) < 0) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	dir = dir_of(id, NULL);
+	p = xasprintf("%s/memory.events", dir);
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return -1;
+	if (inotify_add_watch(fd, p, IN_MODIFY) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int cgroup_oom_check(int fd, const char *id)
+{
+	char buf[1024];
+	uint64_t n = 0;
+
+	/* v1 signals the OOM before its kill (the counter may not have moved yet), as containerd
+	 * takes it: an OOM event */
+	if (!cgroup_is_v2())
+		return (read(fd, &n, sizeof(n)) == sizeof(n) && n > 0) || cgroup_oom_killed(id);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	return cgroup_oom_killed(id);
 }
 
 char *cgroup_file_path(const char *id, const char *file)
 {
+	_cleanup_free_ char *ctrl = xstrdup(file), *dir = NULL;
+	char *dot = strchr(ctrl, '.');
+
 	if (cgroup_is_v2()) {
-		_cleanup_free_ char *dir = v2_dir(id);
+		dir = dir_of(id, NULL);
 		return xasprintf("%s/%s", dir, file);
 	}
-	{
-		_cleanup_free_ char *ctrl = xstrdup(file);
-		char *dot = strchr(ctrl, '.');
-		if (dot)
-			*dot = 0;
-		if (!strcmp(ctrl, "cgroup"))
-			strcpy(ctrl, "memory");
-		_cleanup_free_ char *dir = v1_dir(ctrl, id);
-		return xasprintf("%s/%s", dir, file);
-	}
+	if (dot)
+		*dot = 0;
+	if (!strcmp(ctrl, "cgroup"))
+		strcpy(ctrl, "memory");
+	dir = dir_of(id, ctrl);
+	return xasprintf("%s/%s", dir, file);
 }
 
 int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err)
 {
-	_cleanup_free_ char *p = cgroup_is_v2() ? cgroup_file_path(id, "cgroup.procs") : NULL;
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *dir = dir_of(id, cgroup_is_v2() || cgroup_v1_mounted("pids") ? "pids" : "memory");
+	_cleanup_free_ char *p = xasprintf("%s/cgroup.procs", dir);
+	_cleanup_fclose_ FILE *f = fopen(p, "re");
 	int v;
 
-	if (!p) {
-		_cleanup_free_ char *dir = v1_dir("pids", id);
-		if (access(dir, F_OK) < 0) {
-			free(dir);
-			dir = v1_dir("memory", id);
-		}
-		p = xasprintf("%s/cgroup.procs", dir);
-	}
-	f = fopen(p, "re");
 	*pids = NULL;
 	*n = 0;
 	if (!f)

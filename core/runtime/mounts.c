@@ -239,29 +239,68 @@ static int host_devices(int rootfd, int dir, const char *host, berr_t *err)
 	return 0;
 }
 
+/* v1: the hierarchies the host mounted under /sys/fs/cgroup, each with its own set of controllers
+ * (systemd hosts bind cpu with cpuacct: a hierarchy mounts only with exactly its set, and a lone
+ * "cpu" asks for a new one, which a cgroup namespace may not make), and the host's links to them
+ * (cpu -> cpu,cpuacct). fl: the mount flags (read-only but for --privileged). */
+static int mount_cgroups_v1(int rootfd, unsigned long fl, berr_t *err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int dirfd = -1;
+	size_t cap = 0;
+	struct dirent *e;
+	int r;
+
+	if (!f)
+		return berr_sys(err, errno, "open /proc/self/mountinfo");
+	while (getline(&line, &cap, f) > 0) {
+		char mp[4096], fstype[32], src[256], sopts[1024], data[1024] = "";
+		char *sep = strstr(line, " - "), *tok, *save = NULL;
+		if (!sep || sscanf(sep + 3, "%31s %255s %1023s", fstype, src, sopts) != 3 || strcmp(fstype, "cgroup") ||
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 || strncmp(mp, "/sys/fs/cgroup/", 15) ||
+		    strchr(mp + 15, '/'))
+			continue;
+		for (tok = strtok_r(sopts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (!strcmp(tok, "rw") || !strcmp(tok, "ro"))
+				continue;
+			if (*data)
+				strcat(data, ",");
+			strncat(data, tok, sizeof(data) - strlen(data) - 2);
+		}
+		if ((r = mnt_at(rootfd, "cgroup", mp, "cgroup", fl, data, 1, err)) < 0)
+			return r;
+	}
+	if ((dirfd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "open /sys/fs/cgroup in the container");
+	if ((d = opendir("/sys/fs/cgroup")))
+		while ((e = readdir(d))) {
+			char target[256];
+			_cleanup_free_ char *p = xasprintf("/sys/fs/cgroup/%s", e->d_name);
+			ssize_t n;
+			if (e->d_type != DT_LNK || (n = readlink(p, target, sizeof(target) - 1)) <= 0)
+				continue;
+			target[n] = 0;
+			if (!strchr(target, '/') && symlinkat(target, dirfd, e->d_name) < 0 && errno != EEXIST)
+				return berr_sys(err, errno, "symlink /sys/fs/cgroup/%s", e->d_name);
+		}
+	return 0;
+}
+
 /* /sys/fs/cgroup read-only (writable: --privileged), rooted at the container's cgroup (we are in
- * its cgroup namespace): the unified hierarchy on v2, a tmpfs of per-controller mounts on v1. */
+ * its cgroup namespace): the unified hierarchy on v2, a tmpfs of per-hierarchy mounts on v1. */
 static int mount_cgroups(int rootfd, int writable, berr_t *err)
 {
-	static const char *const CTRLS[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
-					     "blkio", "pids", "systemd" };
 	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV, ro = writable ? 0 : MS_RDONLY;
 	char fp[64];
 	int r;
 
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
 		return mnt_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", fl | ro, NULL, 1, err);
-	if ((r = mnt_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", fl, "mode=755", 1, err)) < 0)
+	if ((r = mnt_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", fl, "mode=755", 1, err)) < 0 ||
+	    (r = mount_cgroups_v1(rootfd, fl | ro, err)) < 0)
 		return r;
-	for (size_t i = 0; i < sizeof(CTRLS) / sizeof(CTRLS[0]); i++) {
-		_cleanup_free_ char *host = xasprintf("/sys/fs/cgroup/%s/cgroup.procs", CTRLS[i]);
-		_cleanup_free_ char *dst = xasprintf("/sys/fs/cgroup/%s", CTRLS[i]);
-		if (access(host, F_OK) < 0)
-			continue;
-		if ((r = mnt_at(rootfd, "cgroup", dst, "cgroup", fl | ro,
-				strcmp(CTRLS[i], "systemd") ? CTRLS[i] : "none,name=systemd", 1, err)) < 0)
-			return r;
-	}
 	if (writable)
 		return 0;
 	{

@@ -121,16 +121,44 @@ int runtime_exec_result(int exec_fd, int *exit_code, berr_t *err);
  * code), the cause of the placement failure. */
 void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err);
 
-/* cgroups, v1 (per controller) or v2 (unified), named berth/<id>. */
-int cgroup_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err);
+/* cgroups, v1 (per controller) or v2 (unified), made by a driver (core/runtime/cgroup.h):
+ * "cgroupfs" (berth/<id>) or "systemd" (the transient unit berth-<id>.scope in system.slice).
+ * Only creation is told the driver; the rest find the container's cgroup where it is. */
+/* The limits of struct rt_limits cgroup_update applies (memory covers memory_swap too). */
+enum {
+	RT_LIM_MEMORY = 1 << 0,
+	RT_LIM_CPUS = 1 << 1,
+	RT_LIM_CPU_SHARES = 1 << 2,
+	RT_LIM_PIDS = 1 << 3,
+	RT_LIM_CPUSET = 1 << 4,
+	RT_LIM_ALL = (1 << 5) - 1,
+};
+/* Docker's default driver: systemd on a pure cgroup v2 host booted with systemd, else cgroupfs. */
+const char *cgroup_default_driver(void);
+/* Make the container's cgroup with driver (NULL = the default) and its limits, and move pid in. */
+int cgroup_create(const char *driver, const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err);
+/* Apply the limits named by `which` to a running container (unset ones go back to unlimited;
+ * memory 0 leaves the memory limit as it is). */
+int cgroup_update(const char *id, const struct rt_limits *lim, unsigned which, berr_t *err);
 /* Add a process to every controller of the container's cgroup (exec). */
 int cgroup_join(const char *id, pid_t pid, berr_t *err);
+/* Freeze or thaw every process of the container; returns once the kernel says it is done. */
 int cgroup_freeze(const char *id, int freeze, berr_t *err);
-/* Remove the dirs (best effort: kills nothing; returns <0 if one could not be removed). */
+/* Remove the container's cgroup (and its systemd unit) once its processes are gone, whichever
+ * driver made it; <0 if something stayed. cgroupfs kills nothing; stopping a scope that still
+ * holds processes has systemd kill them. */
 int cgroup_remove(const char *id, berr_t *err);
 /* 1 if the memory controller recorded an OOM kill in the container's cgroup. */
 int cgroup_oom_killed(const char *id);
-/* Path of the dir holding `file` (e.g. "memory.limit_in_bytes" or "memory.max"), malloc'd. */
+/* An fd that polls readable when the container's memory events change (v2: inotify on
+ * memory.events; v1, systemd scopes only: the OOM eventfd), or -1.
+ * A supervisor watches it while the container runs: where systemd owns the cgroup, it removes it
+ * as soon as the last process died, often before the exit could be looked at. */
+int cgroup_oom_watch(const char *id);
+/* After the watch fd polled readable: consume its events; 1 if an OOM kill was recorded. */
+int cgroup_oom_check(int fd, const char *id);
+/* Path of a control file of the container's cgroup (e.g. "memory.limit_in_bytes" on v1, whose
+ * controller is the part before the dot, or "memory.max"), malloc'd. */
 char *cgroup_file_path(const char *id, const char *file);
 /* 1 on a pure cgroup v2 host. */
 int cgroup_is_v2(void);

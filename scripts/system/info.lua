@@ -106,7 +106,7 @@ local info = json.object({
   SystemTime = units.rfc3339nano(berth.system.now()),
   LoggingDriver = eff.log_driver or "json-file",
   NetworkDriver = eff.network_driver,
-  CgroupDriver = "cgroupfs",
+  CgroupDriver = eff.cgroup_driver,
   CgroupVersion = exists("/sys/fs/cgroup/cgroup.controllers") and "2" or "1",
   KernelVersion = version.KernelVersion,
   OperatingSystem = osname, OSVersion = osversion, OSType = "linux",

@@ -139,6 +139,35 @@ static void unknown_key_is_only_a_warning(void **state)
 	config_free(&cfg);
 }
 
+static void exec_opts_cgroup_driver(void **state)
+{
+	(void)state;
+	struct berth_config cfg;
+	berr_t err = { 0 };
+
+	assert_int_equal(load("{}", &cfg, &err), 0);
+	assert_null(cfg.cgroup_driver);   /* the default is decided at run time, as dockerd does */
+	config_free(&cfg);
+	assert_int_equal(load("{\"exec-opts\": [\"native.cgroupdriver=systemd\"]}", &cfg, &err), 0);
+	assert_string_equal(cfg.cgroup_driver, "systemd");
+	config_free(&cfg);
+	/* dockerd trims the spaces and takes the key in any case; the first one counts */
+	assert_int_equal(load("{\"exec-opts\": [\"Native.CgroupDriver = cgroupfs\", \"native.cgroupdriver=systemd\"]}",
+			      &cfg, &err), 0);
+	assert_string_equal(cfg.cgroup_driver, "cgroupfs");
+	config_free(&cfg);
+	/* an option berth has no use for is a warning, like an unknown key */
+	assert_int_equal(load("{\"exec-opts\": [\"native.umask=normal\", \"junk\"]}", &cfg, &err), 0);
+	assert_null(cfg.cgroup_driver);
+	config_free(&cfg);
+	assert_int_not_equal(load("{\"exec-opts\": [\"native.cgroupdriver=systemdd\"]}", &cfg, &err), 0);
+	assert_non_null(strstr(err.msg, "native.cgroupdriver option systemdd not supported"));
+	config_free(&cfg);
+	assert_int_equal(load("{\"exec-opts\": [\"native.cgroupdriver=\", \"native.cgroupdriver=systemd\"]}", &cfg, &err), 0);
+	assert_null(cfg.cgroup_driver);   /* empty is the default, and it came first */
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +178,7 @@ int main(void)
 		cmocka_unit_test(malformed_json_has_line_and_column),
 		cmocka_unit_test(wrong_type_names_key),
 		cmocka_unit_test(unknown_key_is_only_a_warning),
+		cmocka_unit_test(exec_opts_cgroup_driver),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
