@@ -26,7 +26,11 @@ static const struct cgroup_driver *const DRIVERS[] = { &cgroup_systemd, &cgroup_
 
 int cgroup_is_v2(void)
 {
-	return access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
+	/* the host's layout does not change under a running berth: asked ~100 times a start */
+	static int v2 = -1;
+	if (v2 < 0)
+		v2 = access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
+	return v2;
 }
 
 const char *cgroup_default_driver(void)
