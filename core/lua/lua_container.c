@@ -796,8 +796,6 @@ static int l_exec(lua_State *L)
 	if (bind_opt_string(L, 2, "workdir", NULL))
 		json_object_set_new(cfg, "WorkingDir", json_string(bind_opt_string(L, 2, "workdir", NULL)));
 	json_object_set_new(cfg, "Tty", json_boolean(bind_opt_bool(L, 2, "tty", 0)));
-	if (bind_opt_bool(L, 2, "privileged", 0))
-		json_object_set_new(json_object_get(doc, "HostConfig"), "Privileged", json_true());
 	r = rt_spec_from_json(&s, doc, "/", cdir, seccomp, &err);
 	json_decref(doc);
 	if (r == 0) {
@@ -805,6 +803,10 @@ static int l_exec(lua_State *L)
 		snprintf(cache, sizeof(cache), "%s/cache/seccomp", ctx->cfg.data_root);
 		r = rt_seccomp_prepare(&s, cache, &err);
 	}
+	/* --privileged: every capability for this process, under the container's own seccomp
+	 * profile (made for the container's capabilities above), as libcontainer's exec does */
+	if (bind_opt_bool(L, 2, "privileged", 0))
+		s.caps = rt_all_caps();
 	if (r < 0) {
 		rt_spec_free(&s);
 		return bind_raise(L, &err);
