@@ -27,10 +27,11 @@ leftovers() {
 	pgrep -f "berth-monitor.*--id $id" | sed 's/^/monitor pid /'
 	return 0
 }
-# orphans: container directories, staging directories and rw layers that no row names
+# orphans: container directories, staging directories and rw layers that no row names, read
+# from the store with sqlite3 (a berth would tidy them up before answering)
 orphans() {
 	local known d
-	known=$($B ps -aq --no-trunc)
+	known=$(sqlite3 -readonly "$ROOT/berth.db" 'SELECT id FROM containers')
 	for d in "$ROOT"/containers/* "$ROOT"/containers/.new-*; do
 		[ -e "$d" ] || continue
 		printf '%s\n' "$known" | grep -qx "$(basename "$d")" || echo "dir $d"
@@ -65,12 +66,12 @@ expect_eq "rm -f racing run -d: no orphans" "" "$(orphans)"
 # strace holds the create at a chosen syscall (delay_exit) while we SIGKILL it: a real kill at a
 # known point, not a simulated one.
 kill_create_at() {
-	local when=$1 name=$2 sp pid i
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$E2E_TMP/strace.$name" -e trace=rename \
-		-e inject=rename:delay_exit=10000000:when="$when" $B create --name "$name" bb true >/dev/null 2>&1 &
+	local name=$1 sp pid i
+	shift
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$E2E_TMP/strace.$name" "$@" $B create --name "$name" bb true >/dev/null 2>&1 &
 	sp=$!
 	for i in $(seq 1 100); do
-		[ "$(grep -c 'DELAYED' "$E2E_TMP/strace.$name" 2>/dev/null)" -ge 1 ] && break
+		grep -q DELAYED "$E2E_TMP/strace.$name" 2>/dev/null && break
 		sleep 0.1
 	done
 	pid=$(awk '/DELAYED/ { print $1; exit }' "$E2E_TMP/strace.$name")
@@ -79,19 +80,29 @@ kill_create_at() {
 	[ -n "$pid" ]
 }
 if command -v strace >/dev/null; then
-	# rename 1: the container's directory put in place, no rw layer yet;
-	# rename 3: the rw layer made (its lower file written), the row not yet inserted
-	for at in 1 3; do
-		if kill_create_at "$at" "killed$at"; then
+	hold="delay_exit=10000000:when=1"
+	# "dir": the first rename, the container's directory put in place, no rw layer yet;
+	# "layer": the first write to the store's WAL, the INSERT of the row, after the rw layer
+	for at in dir layer; do
+		case $at in
+		dir) args=(-e trace=rename -e inject=rename:$hold) ;;
+		layer) args=(-P "$ROOT/berth.db-wal" -e trace=pwrite64 -e inject=pwrite64:$hold) ;;
+		esac
+		if kill_create_at "killed-$at" "${args[@]}"; then
 			# what the kill left, seen before any other berth tidies up
 			left=$(ls -A "$ROOT/containers" | grep -v '^\.' | wc -l)
-			[ "$left" -ge 1 ] && ok "create killed at rename $at left a directory behind" || \
-				not_ok "create killed at rename $at left a directory behind" "the kill came too late to test anything"
-			expect_eq "create killed at rename $at: the next berth removes what it left" "" "$(orphans)"
-			check "create killed at rename $at: the name is free" $B create --name "killed$at" bb true
-			$B rm "killed$at" >/dev/null 2>&1
+			[ "$left" -ge 1 ] && ok "create killed at '$at' left a directory behind" || \
+				not_ok "create killed at '$at' left a directory behind" "the kill came too late to test anything"
+			if [ $at = layer ]; then
+				[ -n "$(orphans)" ] && ok "create killed at 'layer' left an rw layer behind" || \
+					not_ok "create killed at 'layer' left an rw layer behind" "nothing to tidy: the test tests nothing"
+			fi
+			$B ps -a >/dev/null
+			expect_eq "create killed at '$at': the next berth removes what it left" "" "$(orphans)"
+			check "create killed at '$at': the name is free" $B create --name "killed-$at" bb true
+			$B rm "killed-$at" >/dev/null 2>&1
 		else
-			not_ok "create killed at rename $at" "strace never held the create"
+			not_ok "create killed at '$at'" "strace never held the create"
 		fi
 	done
 else
@@ -113,6 +124,7 @@ for d in 0.05 0.1 0.2 0.4; do
 	$B rm -f cli-killed >/dev/null 2>&1
 	[ -n "$id" ] && expect_eq "run -d killed after ${d}s: rm -f leaves nothing" "" "$(leftovers "$id")"
 done
+$B ps -a >/dev/null
 expect_eq "runs killed half-way: no orphans" "" "$(orphans)"
 
 # ---- a monitor SIGKILLed: the next berth records the exit and acts on it as Docker's daemon ----
