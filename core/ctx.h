@@ -18,6 +18,7 @@ struct berth_ctx {
 	struct plugin_set plugins;   /* loaded drivers */
 	pid_t *children;             /* monitors we started and have not reaped */
 	size_t nchildren;
+	char locked_id[65];          /* the container whose lock (container_lock) we hold, or "" */
 };
 
 /* Fill ctx from the global flags; config_file/data_root/exec_root may be NULL. */

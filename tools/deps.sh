@@ -19,3 +19,6 @@ apt-get install -y -qq --no-install-recommends qemu-system-x86 systemd >/dev/nul
 apt-get install -y -qq docker.io docker-registry apache2-utils >/dev/null
 # setcap (libcap2-bin): the e2e check that inheritable file capabilities give a container user nothing.
 apt-get install -y -qq --no-install-recommends libcap2-bin >/dev/null
+# strace: tests/e2e/faults.sh holds a berth at a chosen system call (strace's delay injection)
+# to SIGKILL it at a known point of a create.
+apt-get install -y -qq --no-install-recommends strace >/dev/null

@@ -55,20 +55,39 @@ static struct container *from_row(sqlite3_stmt *s)
 	return c;
 }
 
-int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err)
+static int lock_container(struct berth_ctx *ctx, const char *id, int how, berr_t *err)
 {
 	_cleanup_free_ char *dir = container_dir(ctx, id);
 	_cleanup_free_ char *p = xasprintf("%s/.lock", dir);
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
+	if (fd < 0 && errno == ENOENT)
+		return berr_set(err, ENOENT, "No such container: %s", id);
 	if (fd < 0)
 		return berr_sys(err, errno, "lock container %.12s", id);
-	if (flock(fd, LOCK_EX) < 0) {
+	if (flock(fd, how) < 0) {
 		int e = errno;
 		close(fd);
-		return berr_sys(err, e, "lock container %.12s", id);
+		return e == EWOULDBLOCK ? -EWOULDBLOCK : berr_sys(err, e, "lock container %.12s", id);
 	}
+	snprintf(ctx->locked_id, sizeof(ctx->locked_id), "%s", id);
 	return fd;
+}
+
+int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err)
+{
+	return lock_container(ctx, id, LOCK_EX, err);
+}
+
+int container_trylock(struct berth_ctx *ctx, const char *id, berr_t *err)
+{
+	return lock_container(ctx, id, LOCK_EX | LOCK_NB, err);
+}
+
+void container_unlock(struct berth_ctx *ctx, int fd)
+{
+	ctx->locked_id[0] = 0;
+	close(fd);
 }
 
 /* Docker-style generated names: adjective_surname. */
@@ -97,6 +116,115 @@ static int valid_name(const char *n)
 		      *n == '_' || *n == '.' || *n == '-'))
 			return 0;
 	return 1;
+}
+
+/* A create killed half-way (its berth SIGKILLed) must not leave a directory and an rw layer that
+ * no row names. The directory is made under a staging name carrying the creator's pid and start
+ * time, with a claim file (the same two numbers) inside, then renamed into place; the claim goes
+ * when the row is in. container_collect_orphans removes what a dead creator left. */
+#define CLAIM ".creating"
+#define STAGING ".new-"
+
+static int make_dir_claimed(struct berth_ctx *ctx, const char *id, const char *dir, berr_t *err)
+{
+	char me[64];
+	_cleanup_free_ char *stage = NULL, *claim = NULL;
+	int fd, r;
+
+	snprintf(me, sizeof(me), "%d-%llu", (int)getpid(), (unsigned long long)proc_start_time(getpid()));
+	stage = xasprintf("%s/containers/" STAGING "%s-%s", ctx->cfg.data_root, me, id);
+	claim = xasprintf("%s/" CLAIM, stage);
+	if ((r = mkdir_p(stage, 0710, err)) < 0)
+		return r;
+	fd = open(claim, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, me, strlen(me)) < 0 || rename(stage, dir) < 0) {
+		r = berr_sys(err, errno, "create %s", dir);
+		if (fd >= 0)
+			close(fd);
+		remove_tree(stage, NULL);
+		return r;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Whether "PID-START" names a process that still runs. */
+static int claimant_alive(const char *s)
+{
+	char *end;
+	long pid = strtol(s, &end, 10);
+	unsigned long long start = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+
+	return pid > 0 && start && proc_start_time((pid_t)pid) == start;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void container_collect_orphans(struct berth_ctx *ctx)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", ctx->cfg.data_root);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct store *st;
+	sqlite3_stmt *s;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (!d)
+		return;
+	if (ctx_store(ctx, &st, NULL) < 0 || store_prepare(st, &s, "SELECT id FROM containers", NULL) < 0) {
+		closedir(d);
+		return;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ids = realloc(ids, (n + 1) * sizeof(*ids));
+		ids[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (n)
+		qsort(ids, n, sizeof(*ids), cmp_id);
+	while ((de = readdir(d))) {
+		const char *name = de->d_name, *key = name;
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, name), *claim = NULL, *run = NULL;
+		char who[64] = "";
+		int fd, lk;
+		if (!strncmp(name, STAGING, strlen(STAGING))) {
+			/* a staging directory: its name says who makes it */
+			if (!claimant_alive(name + strlen(STAGING)))
+				remove_tree(path, NULL);
+			continue;
+		}
+		if (strlen(name) != 64 || name[0] == '.' || (n && bsearch(&key, ids, n, sizeof(*ids), cmp_id)))
+			continue;
+		claim = xasprintf("%s/" CLAIM, path);
+		if ((fd = open(claim, O_RDONLY | O_CLOEXEC)) >= 0) {
+			ssize_t k = read(fd, who, sizeof(who) - 1);
+			close(fd);
+			who[k > 0 ? k : 0] = 0;
+			if (claimant_alive(who))
+				continue;   /* being created */
+		}
+		/* no row: a create or an rm was killed half-way; the lock keeps a running rm out */
+		if ((lk = container_trylock(ctx, name, NULL)) < 0)
+			continue;
+		{
+			const struct berth_storage_ops *ops;
+			berr_t e = { 0 };
+			if (ctx_storage(ctx, &ops, NULL, &e) == 0 && ops->exists(name))
+				ops->remove(name, &e);
+		}
+		run = container_run_dir(ctx, name);
+		remove_tree(run, NULL);
+		remove_tree(path, NULL);
+		container_unlock(ctx, lk);
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
 }
 
 int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, char id[65], berr_t *err)
@@ -139,7 +267,7 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 
 	dir = container_dir(ctx, id);
 	rundir = container_run_dir(ctx, id);
-	if ((r = mkdir_p(dir, 0710, err)) < 0)
+	if ((r = make_dir_claimed(ctx, id, dir, err)) < 0)
 		return r;
 	if (!rootfs) {
 		if (!image_id)
@@ -201,6 +329,10 @@ insert:
 	if (r != SQLITE_DONE) {
 		r = berr_set(err, EIO, "store: %s", sqlite3_errmsg(st->db));
 		goto fail_rw;
+	}
+	{
+		_cleanup_free_ char *claim = xasprintf("%s/" CLAIM, dir);
+		unlink(claim);
 	}
 	return 0;
 fail_rw:
@@ -337,8 +469,7 @@ static int settle(struct berth_ctx *ctx, struct container *c)
 	if ((!strcmp(c->state, "running") || !strcmp(c->state, "paused") || !strcmp(c->state, "restarting")) &&
 	    !container_monitor_alive(c) && container_fold_live(ctx, c))
 		return 1;   /* it exited (and wrote its record) between the first fold and the check */
-	container_check_alive(ctx, c);
-	return 0;
+	return container_check_alive(ctx, c);
 }
 
 int container_get(struct berth_ctx *ctx, const char *ref, struct container **out, berr_t *err)
@@ -540,30 +671,102 @@ void container_runtime_cleanup(struct berth_ctx *ctx, struct container *c)
 	cgroup_remove(c->id, &e);
 }
 
-void container_check_alive(struct berth_ctx *ctx, struct container *c)
+/* The row of id as stored, without folding or checks; NULL if there is none. */
+static struct container *row_by_id(struct berth_ctx *ctx, const char *id)
 {
-	berr_t e = { 0 };
+	struct container *c = NULL;
+	struct store *st;
+	sqlite3_stmt *s;
 
-	if (strcmp(c->state, "running") && strcmp(c->state, "paused") && strcmp(c->state, "restarting"))
-		return;
-	if (container_monitor_alive(c))
-		return;
-	/* the monitor died without recording an exit: its init died with it (PDEATHSIG) */
-	if (container_init_alive(c))
-		kill(c->pid, SIGKILL);
-	container_set_exited(ctx, c->id, 137, 0, "the container's monitor died", "exited", &e);
+	if (ctx_store(ctx, &st, NULL) < 0 || store_prepare(st, &s, "SELECT " COLS " FROM containers WHERE id = ?", NULL) < 0)
+		return NULL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		c = from_row(s);
+	sqlite3_finalize(s);
+	return c;
+}
+
+static void mark_monitor_died(struct container *c)
+{
 	snprintf(c->state, sizeof(c->state), "exited");
 	c->exit_code = 137;
 	c->pid = 0;
 	c->finished_at = now_ns();
 	free(c->error);
 	c->error = xstrdup("the container's monitor died");
-	container_runtime_cleanup(ctx, c);
-	{
-		/* the monitor's rootfs mount: take it back */
-		berr_t e2 = { 0 };
-		container_unmount(ctx, c, &e2);
+}
+
+/* Act on the exit of c whose monitor died, as Docker's daemon acts on an exit it learns of late
+ * (its shim killed, or the machine rebooted): --rm removes it; a restart policy restarts it,
+ * unless the user was stopping it. Called with c's lock held; 1 when c is gone. */
+static int after_monitor_death(struct berth_ctx *ctx, struct container *c)
+{
+	json_t *hc = json_object_get(c->doc, "HostConfig");
+	_cleanup_free_ char *rundir = container_run_dir(ctx, c->id);
+	_cleanup_free_ char *stopmark = xasprintf("%s/stopping", rundir);
+	berr_t e = { 0 };
+	int code;
+
+	if (json_is_true(json_object_get(hc, "AutoRemove"))) {
+		if (container_remove(ctx, c, &e) < 0)
+			return 0;   /* it stays, exited, as when --rm cannot remove it */
+		volume_remove_anonymous(ctx, json_object_get(c->doc, "Mounts"));
+		return 1;
 	}
+	if (!container_should_restart(c, c->exit_code, 0, access(stopmark, F_OK) == 0))
+		return 0;
+	c->restart_count++;
+	if (exec_update(ctx, "UPDATE containers SET restart_count = ?2 WHERE id = ?1", c->id, c->restart_count,
+			0, 0, 0, NULL, &e) < 0 || container_start(ctx, c, -1, &code, &e) < 0)
+		fprintf(stderr, "berth: restart %.12s after its monitor died: %s\n", c->id, e.msg);
+	return container_reload(ctx, c, &e) < 0;
+}
+
+int container_check_alive(struct berth_ctx *ctx, struct container *c)
+{
+	struct container *now;
+	int lk = -1, gone = 0;
+
+	if (strcmp(c->state, "running") && strcmp(c->state, "paused") && strcmp(c->state, "restarting"))
+		return 0;
+	if (container_monitor_alive(c))
+		return 0;
+	/* the monitor died without recording an exit: its init died with it (PDEATHSIG), or
+	 * dies now (a frozen one once thawed) */
+	if (!strcmp(c->state, "paused"))
+		cgroup_freeze(c->id, 0, NULL);
+	if (container_init_alive(c))
+		kill(c->pid, SIGKILL);
+	/* Only the holder of the lock releases the run and acts on the exit: a concurrent start,
+	 * rm or another berth doing this very thing may be setting up the next run. A lock held by
+	 * this process (start or rm reading c) lets the release happen and the caller act. */
+	if (strcmp(ctx->locked_id, c->id) && (lk = container_trylock(ctx, c->id, NULL)) < 0) {
+		mark_monitor_died(c);
+		return 0;
+	}
+	now = row_by_id(ctx, c->id);
+	if (!now || now->monitor_pid != c->monitor_pid || now->monitor_start != c->monitor_start ||
+	    strcmp(now->state, c->state)) {
+		/* another berth got here first: the row is news */
+		if (lk >= 0)
+			container_unlock(ctx, lk);
+		if (now) {
+			container_free(now);
+			return container_reload(ctx, c, NULL) < 0;
+		}
+		return 1;
+	}
+	container_free(now);
+	mark_monitor_died(c);
+	container_set_exited(ctx, c->id, c->exit_code, 0, c->error, "exited", NULL);
+	container_runtime_cleanup(ctx, c);
+	container_unmount(ctx, c, NULL);   /* the monitor's rootfs mount: take it back */
+	if (lk >= 0) {
+		gone = after_monitor_death(ctx, c);
+		container_unlock(ctx, lk);
+	}
+	return gone;
 }
 
 int container_remove(struct berth_ctx *ctx, struct container *c, berr_t *err)

@@ -67,8 +67,12 @@ char *container_netns_path(struct berth_ctx *ctx, const char *id);
 /* The rootfs of c mounted (storage get) or its --rootfs; put undoes get. */
 int container_mount(struct berth_ctx *ctx, struct container *c, char *path, size_t len, berr_t *err);
 int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err);
-/* Exclusive lock over state changes of one container (fd to close). */
+/* Exclusive lock over state changes of one container (start, rm, update, acting on a dead
+ * monitor): an fd for container_unlock. A removed container is ENOENT "No such container". */
 int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err);
+/* The same without waiting: -EWOULDBLOCK while another process holds it. */
+int container_trylock(struct berth_ctx *ctx, const char *id, berr_t *err);
+void container_unlock(struct berth_ctx *ctx, int fd);
 /* The document with a fresh State (Docker's inspect shape), new reference. */
 json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c);
 /* berth writes data-root/containers/<id>/monitor.json (the document and the fields the monitor
@@ -91,11 +95,25 @@ int container_fold_live(struct berth_ctx *ctx, struct container *c);
 /* Fold every pending live record (run when a berth first opens the store, so that what reads
  * the store directly, e.g. volume users and name conflicts, sees monitors' exits and --rm). */
 void container_fold_all(struct berth_ctx *ctx);
+/* Remove what a create or rm killed half-way left: container directories that no row names
+ * and no live creator claims, their rw layers and run directories. */
+void container_collect_orphans(struct berth_ctx *ctx);
 /* exec-root/containers/<id>/init.pid, written by the monitor while the init runs (pid 0 removes
  * it); read gives the pid while that very process lives, else 0. */
 void container_write_init_pid(struct berth_ctx *ctx, const char *id, pid_t pid);
 pid_t container_read_init_pid(struct berth_ctx *ctx, const char *id);
-/* Apply the liveness rule: turn a running row with a dead monitor into exited (and write it). */
-void container_check_alive(struct berth_ctx *ctx, struct container *c);
+/* Docker's restart policies (no, on-failure[:N], always, unless-stopped): whether c restarts
+ * after an exit with code, having restarted `restarts` times since it was started. */
+int container_should_restart(const struct container *c, int code, int restarts, int stopped_by_user);
+/* Apply the liveness rule: turn a running row with a dead monitor into exited (and write it),
+ * then act on the exit as Docker's daemon does: remove a --rm container, restart one whose
+ * restart policy says so. Returns 1 when c was removed. */
+int container_check_alive(struct berth_ctx *ctx, struct container *c);
+/* Start c's monitor (the caller holds container_lock): writes monitor.json (resolving --network
+ * container:NAME), forks the setup child, execs berth-monitor and waits for its status line.
+ * client_fd: the monitor's end of an attach connection made before anything runs, or -1.
+ * Returns the init's pid; <0 with err when the start failed, *code being Docker's exit code
+ * when the monitor reported the failure (it recorded it; a --rm container is gone), else 0. */
+int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, int *code, berr_t *err);
 
 #endif

@@ -268,3 +268,19 @@ pid_t container_read_init_pid(struct berth_ctx *ctx, const char *id)
 	fclose(f);
 	return pid > 0 && proc_start_time(pid) == start ? pid : 0;
 }
+
+/* Docker's policies: no, on-failure[:N], always, unless-stopped. */
+int container_should_restart(const struct container *c, int code, int restarts, int stopped_by_user)
+{
+	json_t *rp = json_object_get(json_object_get(c->doc, "HostConfig"), "RestartPolicy");
+	const char *name = json_string_value(json_object_get(rp, "Name"));
+	int max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+
+	if (stopped_by_user || !name || !*name || !strcmp(name, "no"))
+		return 0;
+	if (!strcmp(name, "always") || !strcmp(name, "unless-stopped"))
+		return 1;
+	if (!strcmp(name, "on-failure"))
+		return code != 0 && (max <= 0 || restarts < max);
+	return 0;
+}

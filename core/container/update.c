@@ -98,7 +98,7 @@ int container_update(struct berth_ctx *ctx, const char *ref, json_t *changes, be
 		container_free(mon);
 	}
 out:
-	close(lk);
+	container_unlock(ctx, lk);
 	container_free(c);
 	return r;
 }

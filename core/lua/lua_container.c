@@ -66,7 +66,7 @@ static int box_gc(lua_State *L)
 }
 
 /* Highest argument index any binding below reads: the box must sit above them all. */
-#define BOX_MAX_ARGS 3
+#define BOX_MAX_ARGS 4
 
 /* Like boxed, but leaves the box on the stack so the GC cannot take it mid-call. The box goes
  * above the last argument a binding may read, so an omitted optional argument stays nil
@@ -244,134 +244,6 @@ static int l_list(lua_State *L)
 
 /* ---- start and attach ---- */
 
-/* The monitor's one status line (it closes the pipe after writing it). */
-static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		ssize_t r;
-		char *nl;
-		if (poll(&pf, 1, timeout_ms) <= 0)
-			return -1;
-		r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		buf[n] = 0;
-		if ((nl = memchr(buf, '\n', n))) {
-			*nl = 0;
-			return (int)(nl - buf);
-		}
-	}
-	buf[n] = 0;
-	return n ? (int)n : -1;
-}
-
-/* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
- * <message>"). Before it execs berth-monitor, this copy of berth forks the setup child: with c,
- * the driver and the config in memory it mounts the rootfs, clones the init as the monitor's
- * child and places it, while the small monitor program starts beside it (container/spawn.h).
- * The monitor is our child (in a session of its own) until we exit; a second fork to make it
- * init's at once would copy this big process once more on the way to every start, so we reap
- * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
- * connection made before anything runs. */
-static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_fd, berr_t *err)
-{
-	const char *id = c->id;
-	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
-	int p[2];
-	pid_t pid;
-
-	ctx_reap_children(ctx);
-	if (access(bin, X_OK) < 0) {
-		free(bin);
-		bin = xstrdup(BERTH_PREFIX "/bin/berth-monitor");
-	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berr_sys(err, errno, "pipe");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return berr_sys(err, e, "fork");
-	}
-	if (pid == 0) {
-		char fdbuf[3][16];
-		const char *argv[20];
-		int n = 0, nul, hs[2];
-		sigset_t mask;
-		pid_t setup;
-		setsid();
-		nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0); dup2(nul, 1);
-		if (nul > 2) close(nul);
-		{
-			/* the monitor outlives us: it must not hold our stderr open; its own
-			 * diagnostics (and the setup child's) go to a file beside the container's */
-			char lp[4096];
-			int lf;
-			snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
-			lf = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-			if (lf >= 0) {
-				dup2(lf, 2);
-				close(lf);
-			}
-		}
-		/* blocked from here on, so that the setup child's exit waits for the monitor's signalfd */
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGCHLD);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGHUP);
-		sigprocmask(SIG_SETMASK, &mask, NULL);
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
-			_exit(125);
-		setup = fork();
-		if (setup == 0) {
-			struct spawn_run run;
-			/* the store's connection belongs to the berth we were forked from */
-			ctx->store = NULL;
-			ctx->store_close = NULL;
-			ctx->store_unavailable = 1;
-			close(hs[0]);
-			container_spawn(ctx, c, &run);
-			spawn_send(hs[1], &run);
-			_exit(0);
-		}
-		close(hs[1]);
-		/* nothing of ours but the three fds below reaches the monitor */
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-		fcntl(p[1], F_SETFD, 0);
-		fcntl(hs[0], F_SETFD, 0);
-		snprintf(fdbuf[0], sizeof(fdbuf[0]), "%d", p[1]);
-		snprintf(fdbuf[1], sizeof(fdbuf[1]), "%d", hs[0]);
-		argv[n++] = bin;
-		if (ctx->cfg.path) { argv[n++] = "--config-file"; argv[n++] = ctx->cfg.path; }
-		argv[n++] = "--data-root"; argv[n++] = ctx->cfg.data_root;
-		argv[n++] = "--exec-root"; argv[n++] = ctx->cfg.exec_root;
-		argv[n++] = "--id"; argv[n++] = id;
-		argv[n++] = "--status-fd"; argv[n++] = fdbuf[0];
-		argv[n++] = "--handoff-fd"; argv[n++] = fdbuf[1];
-		if (client_fd >= 0) {
-			fcntl(client_fd, F_SETFD, 0);
-			snprintf(fdbuf[2], sizeof(fdbuf[2]), "%d", client_fd);
-			argv[n++] = "--client-fd"; argv[n++] = fdbuf[2];
-		}
-		argv[n] = NULL;
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	ctx_child(ctx, pid);
-	return p[0];
-}
-
 static int connect_attach(struct berth_ctx *ctx, const char *id, berr_t *err)
 {
 	_cleanup_free_ char *dir = container_run_dir(ctx, id);
@@ -528,78 +400,47 @@ static int l_start(lua_State *L)
 	const char *keys = opt_detach_keys(L, 2, &keys_len);
 	int tty = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "Tty"));
 	berr_t err = { 0 };
-	char line[2048];
-	int lk, sfd, sock = -1, code;
+	int lk, sock = -1, code, pid;
 
 	if ((lk = container_lock(ctx, c->id, &err)) < 0)
 		return bind_raise(L, &err);
 	if (container_reload(ctx, c, &err) < 0) {
-		close(lk);
+		container_unlock(ctx, lk);
 		return bind_raise(L, &err);
 	}
 	if (!strcmp(c->state, "running") || !strcmp(c->state, "paused") || !strcmp(c->state, "restarting")) {
-		close(lk);
+		container_unlock(ctx, lk);
 		if (attach)
 			return raise_msg(L, "container %s is already running", c->id);
 		lua_pushinteger(L, c->pid);
 		return 1;
 	}
-	{
-		const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
-		struct container *other = NULL;
-		int r;
-		if (mode && !strncmp(mode, "container:", 10) && container_get(ctx, mode + 10, &other, &err) < 0) {
-			close(lk);
-			return bind_raise(L, &err);
-		}
-		r = container_write_monitor_config(ctx, c, other ? other->id : NULL, &err);
-		if (other)   /* the setup child takes c as monitor.json has it */
-			json_object_set_new(c->doc, "NetworkContainerId", json_string(other->id));
-		container_free(other);
-		if (r < 0) {
-			close(lk);
-			return bind_raise(L, &err);
-		}
-	}
 	if (attach) {
 		/* the attach connection exists before the init may print: nothing is missed */
 		int sv[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-			close(lk);
+			container_unlock(ctx, lk);
 			return raise_msg(L, "attach socket: %s", strerror(errno));
 		}
 		sock = sv[0];
-		sfd = spawn_monitor(ctx, c, sv[1], &err);
+		pid = container_start(ctx, c, sv[1], &code, &err);
 		close(sv[1]);
 	} else {
-		sfd = spawn_monitor(ctx, c, -1, &err);
+		pid = container_start(ctx, c, -1, &code, &err);
 	}
-	if (sfd < 0) {
+	container_unlock(ctx, lk);
+	if (pid < 0) {
 		if (sock >= 0)
 			close(sock);
-		close(lk);
-		return bind_raise(L, &err);
-	}
-	if (read_line(sfd, line, sizeof(line), 60000) < 0)
-		snprintf(line, sizeof(line), "err 125 the container's monitor failed to start");
-	close(sfd);
-	close(lk);
-	if (!strncmp(line, "err ", 4)) {
-		char *msg = strchr(line + 4, ' ');
-		if (sock >= 0)
-			close(sock);
-		/* the monitor recorded the failure: fold it now, so a --rm container is gone when
-		 * run returns, as Docker's */
-		container_fold_live(ctx, c);
-		return raise_code(L, atoi(line + 4), msg ? msg + 1 : "start failed");
+		return code ? raise_code(L, code, err.msg) : bind_raise(L, &err);
 	}
 	if (!attach) {
-		lua_pushinteger(L, atoi(line + 3));
+		lua_pushinteger(L, pid);
 		return 1;
 	}
 	{
 		struct sigaction old[4];
-		proxy_signals(atoi(line + 3), old);
+		proxy_signals(pid, old);
 		code = pump(sock, use_stdin, tty, keys, keys_len);
 		proxy_signals(0, old);
 	}
@@ -759,21 +600,28 @@ static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_
 	}
 }
 
-static void mark_stopping(struct berth_ctx *ctx, const char *id)
+/* Tell the monitor the coming exit is the user's (no restart policy applies); "keep": a --rm
+ * container stays (berth restart, as Docker's daemon does). */
+static void mark_stopping(struct berth_ctx *ctx, const char *id, int keep)
 {
 	_cleanup_free_ char *dir = container_run_dir(ctx, id);
 	_cleanup_free_ char *p = xasprintf("%s/stopping", dir);
-	int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0)
+	int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (keep)
+			(void)write_all(fd, "keep", 4);
 		close(fd);
+	}
 }
 
-/* stop(ref [, timeout_s [, signal]]): the stop signal, then SIGKILL after the timeout */
+/* stop(ref [, timeout_s [, signal [, keep]]]): the stop signal, then SIGKILL after the timeout;
+ * keep: not removed even with --rm (restart) */
 static int l_stop(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
 	struct container *c = boxed_keep(L, 1);
 	lua_Integer t = luaL_optinteger(L, 2, 10);
+	int keep = lua_toboolean(L, 4);
 	const char *stopsig = json_string_value(json_object_get(json_object_get(c->doc, "Config"), "StopSignal"));
 	int sig;
 
@@ -784,7 +632,7 @@ static int l_stop(lua_State *L)
 	sig = parse_signal(L, 3, SIGTERM);
 	if (!running(c) && strcmp(c->state, "restarting"))
 		return 0;
-	mark_stopping(ctx, c->id);
+	mark_stopping(ctx, c->id, keep);
 	if (!strcmp(c->state, "paused")) {
 		berr_t e = { 0 };
 		cgroup_freeze(c->id, 0, &e);
@@ -811,7 +659,9 @@ static int l_wait(lua_State *L)
 	return 1;
 }
 
-/* remove(ref [, {force = bool}]) */
+/* remove(ref [, {force = bool}]): decided and done under the container's lock, so that a start
+ * in progress finishes first and its container is then seen running (and killed, with force),
+ * never removed from under its monitor. */
 static int l_remove(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
@@ -819,28 +669,37 @@ static int l_remove(lua_State *L)
 	berr_t err = { 0 };
 	int lk;
 
+	if ((lk = container_lock(ctx, c->id, &err)) < 0)
+		return lk == -ENOENT ? 0 : bind_raise(L, &err);   /* --rm's monitor got there first */
+	if (container_reload(ctx, c, &err) < 0) {
+		container_unlock(ctx, lk);
+		return 0;
+	}
 	if (running(c) || !strcmp(c->state, "restarting")) {
-		if (!bind_opt_bool(L, 2, "force", 0))
+		if (!bind_opt_bool(L, 2, "force", 0)) {
+			container_unlock(ctx, lk);
 			return raise_msg(L, "You cannot remove a %s container %s. Stop the container before attempting "
 					  "removal or force remove", c->state, c->id);
-		mark_stopping(ctx, c->id);
+		}
+		mark_stopping(ctx, c->id, 0);
 		if (!strcmp(c->state, "paused"))
 			cgroup_freeze(c->id, 0, &err);
 		if (container_init_alive(c))
 			kill(c->pid, SIGKILL);
-		wait_stopped(ctx, c, 10000);
-	}
-	if ((lk = container_lock(ctx, c->id, &err)) < 0)
-		return bind_raise(L, &err);
-	if (container_reload(ctx, c, &err) < 0) {
-		close(lk);
-		return 0;   /* --rm's monitor got there first */
+		if (!wait_stopped(ctx, c, 10000)) {
+			container_unlock(ctx, lk);
+			return raise_msg(L, "Could not kill running container %s, cannot remove", c->id);
+		}
+		if (container_reload(ctx, c, &err) < 0) {
+			container_unlock(ctx, lk);
+			return 0;   /* --rm: removed with its exit */
+		}
 	}
 	if (container_remove(ctx, c, &err) < 0) {
-		close(lk);
+		container_unlock(ctx, lk);
 		return bind_raise(L, &err);
 	}
-	close(lk);
+	container_unlock(ctx, lk);
 	return 0;
 }
 
@@ -937,8 +796,6 @@ static int l_exec(lua_State *L)
 	if (bind_opt_string(L, 2, "workdir", NULL))
 		json_object_set_new(cfg, "WorkingDir", json_string(bind_opt_string(L, 2, "workdir", NULL)));
 	json_object_set_new(cfg, "Tty", json_boolean(bind_opt_bool(L, 2, "tty", 0)));
-	if (bind_opt_bool(L, 2, "privileged", 0))
-		json_object_set_new(json_object_get(doc, "HostConfig"), "Privileged", json_true());
 	r = rt_spec_from_json(&s, doc, "/", cdir, seccomp, &err);
 	json_decref(doc);
 	if (r == 0) {
@@ -946,6 +803,10 @@ static int l_exec(lua_State *L)
 		snprintf(cache, sizeof(cache), "%s/cache/seccomp", ctx->cfg.data_root);
 		r = rt_seccomp_prepare(&s, cache, &err);
 	}
+	/* --privileged: every capability for this process, under the container's own seccomp
+	 * profile (made for the container's capabilities above), as libcontainer's exec does */
+	if (bind_opt_bool(L, 2, "privileged", 0))
+		s.caps = rt_all_caps();
 	if (r < 0) {
 		rt_spec_free(&s);
 		return bind_raise(L, &err);

@@ -548,20 +548,18 @@ static int exit_code_of(int wstatus)
 	return 125;
 }
 
-/* Docker's policies: no, on-failure[:N], always, unless-stopped. */
-static int should_restart(struct container *c, int code, int restarts, int stopped_by_user)
+/* The stop mark of berth restart says "keep": a --rm container is not removed by this exit. */
+static int stop_keeps(const char *stopmark)
 {
-	json_t *rp = json_object_get(json_object_get(c->doc, "HostConfig"), "RestartPolicy");
-	const char *name = json_string_value(json_object_get(rp, "Name"));
-	int max = (int)json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+	char buf[8] = "";
+	int fd = open(stopmark, O_RDONLY | O_CLOEXEC);
 
-	if (stopped_by_user || !name || !*name || !strcmp(name, "no"))
+	if (fd < 0)
 		return 0;
-	if (!strcmp(name, "always") || !strcmp(name, "unless-stopped"))
-		return 1;
-	if (!strcmp(name, "on-failure"))
-		return code != 0 && (max <= 0 || restarts < max);
-	return 0;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = 0;
+	close(fd);
+	return !strncmp(buf, "keep", 4);
 }
 
 static int parse_args(int argc, char **argv, const char **cfg, const char **dr, const char **er,
@@ -709,8 +707,10 @@ int main(int argc, char **argv)
 				c = n;
 			}
 			snprintf(cs, sizeof(cs), "%d", code);
-			again = should_restart(c, code, restarts - c->restart_count, stopped);
+			again = container_should_restart(c, code, restarts - c->restart_count, stopped);
 			live_exited(m, again ? "restarting" : "exited", code, oom, "");
+			if (!again && stopped && stop_keeps(stopmark))
+				json_object_del(m->live, "remove");   /* berth restart of a --rm container */
 			if (!again) {
 				finish(m, cs);
 				break;

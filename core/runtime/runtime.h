@@ -77,6 +77,9 @@ char *rt_init_binary(void);
 
 /* Docker's default capability set (REFERENCE §4). */
 uint64_t rt_default_caps(void);
+/* The highest capability the running kernel knows, and the set of all of them (--privileged). */
+int rt_last_cap(void);
+uint64_t rt_all_caps(void);
 /* Parse "CAP_X"/"X"/"ALL" (case-insensitive); -1 if unknown. ALL gives 64. */
 int rt_cap_from_name(const char *name);
 

@@ -124,22 +124,13 @@ int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, si
 	return rt_resolve_user_files("/etc/passwd", "/etc/group", spec, uid, gid, groups, ngroups, home, err);
 }
 
-static int last_cap(void)
-{
-	int c = (int)CAP_LAST_CAP;
-	_cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	if (f && fscanf(f, "%d", &c) != 1)
-		c = (int)CAP_LAST_CAP;
-	return c;
-}
-
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 {
 	uid_t uid; gid_t gid;
 	_cleanup_free_ gid_t *groups = NULL;
 	_cleanup_free_ char *home = NULL;
 	size_t ng = 0;
-	int lc = last_cap(), r;
+	int lc = rt_last_cap(), r;
 	cap_t caps;
 	cap_value_t list[64];
 	int n = 0;

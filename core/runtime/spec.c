@@ -44,13 +44,18 @@ int rt_cap_from_name(const char *name)
 	return -1;
 }
 
-/* Highest capability the running kernel knows. */
-static int last_cap(void)
+int rt_last_cap(void)
 {
 	_cleanup_free_ char *s = NULL;
 	if (read_file("/proc/sys/kernel/cap_last_cap", &s, NULL, NULL) == 0)
 		return atoi(s);
 	return NCAPS - 1;
+}
+
+uint64_t rt_all_caps(void)
+{
+	int lc = rt_last_cap();
+	return lc >= 63 ? ~0ULL : (1ULL << (lc + 1)) - 1;
 }
 
 static char *jstr(json_t *o, const char *key)
@@ -333,7 +338,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	const char *k, *nm;
 	char *ep_prefix[1] = { NULL };
 	size_t i;
-	int r, lc = last_cap();
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->id = jstr(doc, "Id");
@@ -369,7 +374,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->init = json_is_true(json_object_get(hc, "Init"));
 	s->caps = rt_default_caps();
 	if (s->privileged) {
-		s->caps = lc >= 63 ? ~0ULL : (1ULL << (lc + 1)) - 1;
+		s->caps = rt_all_caps();
 	} else {
 		json_array_foreach(json_object_get(hc, "CapDrop"), i, e) {
 			int c = rt_cap_from_name(json_string_value(e) ? json_string_value(e) : "");
@@ -384,7 +389,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 			int c = rt_cap_from_name(json_string_value(e) ? json_string_value(e) : "");
 			if (c < 0)
 				return berr_set(err, EINVAL, "unknown capability: \"%s\"", json_string_value(e));
-			s->caps |= c == 64 ? (1ULL << (lc + 1)) - 1 : 1ULL << c;
+			s->caps |= c == 64 ? rt_all_caps() : 1ULL << c;
 		}
 	}
 	if ((r = parse_security_opts(s, json_object_get(hc, "SecurityOpt"), seccomp_default, err)) < 0)

@@ -17,6 +17,7 @@ int ctx_store(struct berth_ctx *ctx, struct store **out, berr_t *err)
 			return r;
 		ctx->store_close = store_close;
 		container_fold_all(ctx);
+		container_collect_orphans(ctx);
 	}
 	*out = ctx->store;
 	return 0;

@@ -7,8 +7,9 @@ local spec = { name = BERTH_COMMAND or "berth restart", usage = "[OPTIONS] CONTA
 local opts, names = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 -- as Docker's daemon: stop a running (or paused) container with its stop signal, SIGKILL after
--- the timeout, then start it; a stopped one is just started
+-- the timeout, then start it; a stopped one is just started. A --rm container is kept through
+-- its restart's stop (keep), as Docker's daemon does.
 return require("berth.batch")(names, function(n)
-  berth.container.stop(n, opts.time >= 0 and opts.time or nil, nil)
+  berth.container.stop(n, opts.time >= 0 and opts.time or nil, nil, true)
   berth.container.start(n, { attach = false })
 end)

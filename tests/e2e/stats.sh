@@ -19,10 +19,13 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 expect_match "stats: Docker's header" "^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$" "$(head -1 <<<"$out")"
 [ "$ms" -le 1600 ] && ok "stats --no-stream takes one second of sampling (${ms} ms)" || not_ok "stats --no-stream is quick" "${ms} ms"
 busy_row=$(grep ' st-busy ' <<<"$out")
-expect_match "stats: a busy loop is ~100% CPU" "^${busy:0:12} +st-busy +(9[0-9]|1[01][0-9])\.[0-9]{2}% " "$busy_row"
+# one core's worth when the machine is idle; other work on these 2 cores (a parallel build, the
+# rest of the suite) takes its share, so the check is "clearly busy", not "100%"
+expect_match "stats: a busy loop shows as busy CPU" "^${busy:0:12} +st-busy +([3-9][0-9]|1[01][0-9])\.[0-9]{2}% " "$busy_row"
 expect_match "stats: -m 64m is the memory limit" " / 64MiB +[0-9.]+% " "$busy_row"
 expect_match "stats: PIDS from pids.current" " 1$" "$busy_row"
 fat_row=$(grep ' st-fat ' <<<"$out")
+expect_match "stats: a sleeping container shows (almost) no CPU" "^${fat:0:12} +st-fat +[0-9]\.[0-9]{2}% " "$fat_row"
 expect_match "stats: memory usage from the cgroup (30 MB held)" " (2[89]|3[0-9]|[4-9][0-9])\.?[0-9]*MiB / [0-9.]+GiB " "$fat_row"
 check_fails "stats: stopped containers only with -a" grep -q st-created <<<"$out"
 expect_match "stats -a lists the created container with zeros" "st-created +0\.00% +0B / 0B +0\.00% +0B / 0B +0B / 0B +0$" \

@@ -1,0 +1,176 @@
+/* Starting a container's monitor: the one path every start takes (berth start/run, and a berth
+ * that finds the monitor of a restart-policy container dead). */
+#include "container/container.h"
+#include "container/spawn.h"
+#include "common/util.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+
+/* The monitor's one status line (it closes the pipe after writing it). */
+static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+		char *nl;
+		if (poll(&pf, 1, timeout_ms) <= 0)
+			return -1;
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		buf[n] = 0;
+		if ((nl = memchr(buf, '\n', n))) {
+			*nl = 0;
+			return (int)(nl - buf);
+		}
+	}
+	buf[n] = 0;
+	return n ? (int)n : -1;
+}
+
+/* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
+ * <message>"). Before it execs berth-monitor, this copy of berth forks the setup child: with c,
+ * the driver and the config in memory it mounts the rootfs, clones the init as the monitor's
+ * child and places it, while the small monitor program starts beside it (container/spawn.h).
+ * The monitor is our child (in a session of its own) until we exit; a second fork to make it
+ * init's at once would copy this big process once more on the way to every start, so we reap
+ * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
+ * connection made before anything runs. */
+static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_fd, berr_t *err)
+{
+	const char *id = c->id;
+	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
+	int p[2];
+	pid_t pid;
+
+	ctx_reap_children(ctx);
+	if (access(bin, X_OK) < 0) {
+		free(bin);
+		bin = xstrdup(BERTH_PREFIX "/bin/berth-monitor");
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berr_sys(err, errno, "pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return berr_sys(err, e, "fork");
+	}
+	if (pid == 0) {
+		char fdbuf[3][16];
+		const char *argv[20];
+		int n = 0, nul, hs[2];
+		sigset_t mask;
+		pid_t setup;
+		setsid();
+		nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0); dup2(nul, 1);
+		if (nul > 2) close(nul);
+		{
+			/* the monitor outlives us: it must not hold our stderr open; its own
+			 * diagnostics (and the setup child's) go to a file beside the container's */
+			char lp[4096];
+			int lf;
+			snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
+			lf = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (lf >= 0) {
+				dup2(lf, 2);
+				close(lf);
+			}
+		}
+		/* blocked from here on, so that the setup child's exit waits for the monitor's signalfd */
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGCHLD);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGHUP);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+			_exit(125);
+		setup = fork();
+		if (setup == 0) {
+			struct spawn_run run;
+			/* the store's connection belongs to the berth we were forked from */
+			ctx->store = NULL;
+			ctx->store_close = NULL;
+			ctx->store_unavailable = 1;
+			close(hs[0]);
+			container_spawn(ctx, c, &run);
+			spawn_send(hs[1], &run);
+			_exit(0);
+		}
+		close(hs[1]);
+		/* nothing of ours but the three fds below reaches the monitor */
+		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+		fcntl(p[1], F_SETFD, 0);
+		fcntl(hs[0], F_SETFD, 0);
+		snprintf(fdbuf[0], sizeof(fdbuf[0]), "%d", p[1]);
+		snprintf(fdbuf[1], sizeof(fdbuf[1]), "%d", hs[0]);
+		argv[n++] = bin;
+		if (ctx->cfg.path) { argv[n++] = "--config-file"; argv[n++] = ctx->cfg.path; }
+		argv[n++] = "--data-root"; argv[n++] = ctx->cfg.data_root;
+		argv[n++] = "--exec-root"; argv[n++] = ctx->cfg.exec_root;
+		argv[n++] = "--id"; argv[n++] = id;
+		argv[n++] = "--status-fd"; argv[n++] = fdbuf[0];
+		argv[n++] = "--handoff-fd"; argv[n++] = fdbuf[1];
+		if (client_fd >= 0) {
+			fcntl(client_fd, F_SETFD, 0);
+			snprintf(fdbuf[2], sizeof(fdbuf[2]), "%d", client_fd);
+			argv[n++] = "--client-fd"; argv[n++] = fdbuf[2];
+		}
+		argv[n] = NULL;
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	ctx_child(ctx, pid);
+	return p[0];
+}
+
+int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, int *code, berr_t *err)
+{
+	const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
+	struct container *other = NULL;
+	char line[2048];
+	int r, sfd;
+
+	*code = 0;
+	if (mode && !strncmp(mode, "container:", 10) && (r = container_get(ctx, mode + 10, &other, err)) < 0)
+		return r;
+	r = container_write_monitor_config(ctx, c, other ? other->id : NULL, err);
+	if (other)   /* the setup child takes c as monitor.json has it */
+		json_object_set_new(c->doc, "NetworkContainerId", json_string(other->id));
+	container_free(other);
+	if (r < 0)
+		return r;
+	if ((sfd = spawn_monitor(ctx, c, client_fd, err)) < 0)
+		return sfd;
+	if (read_line(sfd, line, sizeof(line), 60000) < 0)
+		snprintf(line, sizeof(line), "err 125 the container's monitor failed to start");
+	close(sfd);
+	if (!strncmp(line, "err ", 4)) {
+		char *msg = strchr(line + 4, ' ');
+		*code = atoi(line + 4);
+		/* the monitor recorded the failure: fold it now, so a --rm container is gone when
+		 * run returns, as Docker's */
+		container_fold_live(ctx, c);
+		return berr_set(err, EIO, "%s", msg ? msg + 1 : "start failed");
+	}
+	return atoi(line + 3);
+}
