@@ -75,6 +75,29 @@ expect_eq "config.json detachKeys: the flag wins" "EXIT 0" "$($PTY 1011 -- $B st
 unset DOCKER_CONFIG BERTH_CONFIG_DIR
 at_exit "$B rm -f at4 at5"
 
+# The end of a client's stdin (Docker's CopyStreams): it closes the container's stdin only with
+# StdinOnce (run -i, start -ai of create -i); else the container keeps reading, and that client
+# gets no more output but still waits for the exit code
+T="timeout -s KILL 20"
+$B run -d -i --name at6 bb:at sh -c 'read a; read b; echo "$a $b"; exit 3' >/dev/null
+at_exit "$B rm -f at6 at7 at8 at9 at10 at11 at12"
+echo one | $T $B attach at6 >"$E2E_TMP/at6.out" 2>&1 &
+first=$!
+sleep 1
+expect_eq "attach to run -d -i: the container's stdin stays open after the client's EOF" true "$(running at6)"
+out=$( (echo two; sleep 1) | $T $B attach at6 2>&1); rc=$?
+expect_eq "attach to run -d -i: a second attach feeds the same stdin" "one two|3" "$out|$rc"
+wait $first; rc=$?
+expect_eq "attach: after its EOF a client waits for the exit, without the output" "|3" "$(cat "$E2E_TMP/at6.out")|$rc"
+out=$(echo one | $T $B run -i --rm bb:at sh -c 'cat; sleep 0.5; echo after' 2>&1)
+expect_eq "run -i: EOF closes the container's stdin, the output goes on" "one after" "$(echo $out)"
+$B create -i --name at7 bb:at sh -c 'cat; sleep 0.5; echo after' >/dev/null
+expect_eq "start -ai of create -i: the same" "one after" "$(echo $(echo one | $T $B start -ai at7 2>&1))"
+# a tty: the container's stdin stays open, the client's output ends (start -ai has no TTY check)
+$B create -it --name at8 bb:at sh -c 'sleep 1; echo hi; exit 4' >/dev/null
+out=$($T $B start -ai at8 </dev/null 2>&1); rc=$?
+expect_eq "start -ai of a tty container from /dev/null: no output after the EOF, its exit code" "|4" "$out|$rc"
+
 out=$($B exec --detach-keys ctrl-1 at1 true 2>&1)
 expect_match "exec: Docker's message for bad detach keys" "Invalid escape keys \(ctrl-1\) provided" "$out"
 finish
