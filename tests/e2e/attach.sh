@@ -98,6 +98,26 @@ $B create -it --name at8 bb:at sh -c 'sleep 1; echo hi; exit 4' >/dev/null
 out=$($T $B start -ai at8 </dev/null 2>&1); rc=$?
 expect_eq "start -ai of a tty container from /dev/null: no output after the EOF, its exit code" "|4" "$out|$rc"
 
+# Docker's CLI refuses to attach where nothing runs: exit 1, its texts without "berth: "
+$B create --name at9 bb:at true >/dev/null
+STOPPED="You cannot attach to a stopped container, start it first"
+out=$($B attach at9 2>&1); rc=$?
+expect_eq "attach to a created container" "$STOPPED|1" "$out|$rc"
+$B start at9 >/dev/null; $B wait at9 >/dev/null
+out=$($B attach --no-stdin at9 2>&1); rc=$?
+expect_eq "attach to an exited container" "$STOPPED|1" "$out|$rc"
+$B run -d --name at10 bb:at sleep 60 >/dev/null; $B pause at10 >/dev/null
+out=$($B attach at10 </dev/null 2>&1); rc=$?
+expect_eq "attach to a paused container" "You cannot attach to a paused container, unpause it first|1" "$out|$rc"
+$B unpause at10 >/dev/null
+out=$($B attach at-nosuch 2>&1); rc=$?
+expect_eq "attach to a missing container" "Error response from daemon: No such container: at-nosuch|1" "$out|$rc"
+$B run -d --restart always --name at11 bb:at false >/dev/null
+for i in $(seq 50); do [ "$(running at11)" = false ] && [ "$($B inspect -f '{{.State.Status}}' at11)" = restarting ] && break; sleep 0.2; done
+out=$($T $B attach at11 </dev/null 2>&1); rc=$?
+expect_eq "attach to a restarting container" "You cannot attach to a restarting container, wait until it is running|1" "$out|$rc"
+$B rm -f at11 >/dev/null
+
 out=$($B exec --detach-keys ctrl-1 at1 true 2>&1)
 expect_match "exec: Docker's message for bad detach keys" "Invalid escape keys \(ctrl-1\) provided" "$out"
 finish
