@@ -19,6 +19,8 @@ if not c then fail("Error response from daemon: No such container: " .. args[1])
 if c.State.Paused then fail("You cannot attach to a paused container, unpause it first") end
 if c.State.Restarting then fail("You cannot attach to a restarting container, wait until it is running") end
 if not c.State.Running then fail("You cannot attach to a stopped container, start it first") end
+-- Docker checks the terminal for stdin even when the container has none open
+if c.Config.Tty and not opts["no-stdin"] and not berth.system.isatty(0) then fail("the input device is not a TTY") end
 local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 1, message = kerr }, 0) end
 local code, detached = berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin, detach_keys = keys })

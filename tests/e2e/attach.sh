@@ -25,10 +25,10 @@ expect_eq "attach --detach-keys ctrl-\\\\ (a single key)" "EXIT 1" "$($PTY 1c --
 $B create -it --name at3 bb:at sh >/dev/null
 expect_eq "start -ai: detach keys" "EXIT 0" "$($PTY 1011 -- $B start -ai at3 2>/dev/null)"
 expect_eq "start -ai: still running" true "$(running at3)"
-out=$($B run -it --detach-keys ctrl-zz bb:at sh 2>&1); rc=$?
+out=$($B run -i --detach-keys ctrl-zz bb:at sh 2>&1 </dev/null); rc=$?   # -it: the TTY check first
 expect_eq "run: a bad --detach-keys exits 125" 125 "$rc"
 expect_match "run: Docker's message for bad detach keys" "Invalid detach keys \(ctrl-zz\) provided" "$out"
-out=$($B attach --detach-keys bad at1 2>&1)
+out=$($B attach --no-stdin --detach-keys bad at1 2>&1)
 expect_match "attach: Docker's message for bad detach keys" "Invalid detach keys \(bad\) provided" "$out"
 
 # exec -it: the detach keys leave the program running under its supervisor (Docker: exit 1,
@@ -117,6 +117,21 @@ for i in $(seq 50); do [ "$(running at11)" = false ] && [ "$($B inspect -f '{{.S
 out=$($T $B attach at11 </dev/null 2>&1); rc=$?
 expect_eq "attach to a restarting container" "You cannot attach to a restarting container, wait until it is running|1" "$out|$rc"
 $B rm -f at11 >/dev/null
+
+# A tty container's stdin needs a terminal: Docker's CLI fails before anything is made
+out=$($T $B run -it --name at12 bb:at true </dev/null 2>&1); rc=$?
+expect_eq "run -it from /dev/null: Docker's message, exit 1" "the input device is not a TTY|1" "$out|$rc"
+check_fails "run -it from /dev/null: no container is left" $B inspect at12
+out=$($T $B run -t -a stdin bb:at true </dev/null 2>&1); rc=$?
+expect_eq "run -t -a stdin from /dev/null: the same" "the input device is not a TTY|1" "$out|$rc"
+expect_eq "run -t without stdin needs no terminal" "hi" "$($T $B run -t --rm bb:at echo hi </dev/null | tr -d '\r')"
+expect_eq "run -dit needs no terminal" true "$($B run -dit --name at12 bb:at sh >/dev/null </dev/null && running at12)"
+out=$($T $B attach at12 </dev/null 2>&1); rc=$?
+expect_eq "attach to a tty container from /dev/null" "the input device is not a TTY|1" "$out|$rc"
+$B run -td --name at13 bb:at sh -c 'sleep 1; echo bye' >/dev/null
+at_exit "$B rm -f at13"
+out=$($T $B attach --no-stdin at13 </dev/null 2>&1); rc=$?
+expect_eq "attach --no-stdin to a tty container needs no terminal" "bye|0" "$(echo $out | tr -d '\r')|$rc"
 
 out=$($B exec --detach-keys ctrl-1 at1 true 2>&1)
 expect_match "exec: Docker's message for bad detach keys" "Invalid escape keys \(ctrl-1\) provided" "$out"
