@@ -10,7 +10,7 @@ enum attach_frame {
 	ATTACH_STDIN = 0,            /* client -> monitor: bytes for the container's stdin */
 	ATTACH_STDOUT = 1,           /* monitor -> client */
 	ATTACH_STDERR = 2,
-	ATTACH_STDIN_EOF = 3,        /* client -> monitor: close the container's stdin */
+	ATTACH_STDIN_EOF = 3,        /* client -> monitor: its stdin ended (monitor.c: stdin_ended) */
 	ATTACH_RESIZE = 4,           /* client -> monitor: "rows cols" */
 	ATTACH_EXIT = 5,             /* monitor -> client: "code" as decimal text, then close */
 };

@@ -49,6 +49,7 @@ struct monitor {
 	int status_fd;
 	int listen_fd;
 	int clients[MAX_CLIENTS];
+	int muted[MAX_CLIENTS];      /* the client's stdin ended: it gets the exit, no more output */
 	int sig_fd;
 	int remove;                  /* --rm */
 	/* the running init */
@@ -56,6 +57,7 @@ struct monitor {
 	int out_fd, err_fd;          /* read ends (out_fd = pty master with tty) */
 	int in_fd;                   /* write end of stdin, or the pty master, or -1 */
 	int tty;
+	int stdin_once;              /* Config.StdinOnce: a client's end of stdin closes the container's */
 	char *lines[3];              /* partial lines of stdout and stderr (LINE_MAX_BYTES each, on use) */
 	size_t line_len[3];
 	/* the logging driver */
@@ -216,7 +218,8 @@ static int open_logger(struct monitor *m, struct container *c, berr_t *err)
 static void broadcast(struct monitor *m, int type, const char *data, size_t len)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (m->clients[i] >= 0 && attach_send(m->clients[i], type, data, len) < 0) {
+		if (m->clients[i] >= 0 && !(m->muted[i] && type != ATTACH_EXIT) &&
+		    attach_send(m->clients[i], type, data, len) < 0) {
 			close(m->clients[i]);
 			m->clients[i] = -1;
 		}
@@ -227,6 +230,7 @@ static void add_client(struct monitor *m, int fd)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m->clients[i] < 0) {
 			m->clients[i] = fd;
+			m->muted[i] = 0;
 			return;
 		}
 	close(fd);
@@ -248,6 +252,19 @@ static void accept_client(struct monitor *m)
 		add_client(m, fd);
 }
 
+/* Docker (container/stream CopyStreams): the end of a client's stdin closes the container's only
+ * with StdinOnce (run -i, start -ai of create -i) and no tty; else the container keeps its stdin
+ * for the next attach, and that client's output ends while it waits for the exit. */
+static void stdin_ended(struct monitor *m, int i)
+{
+	if (!m->stdin_once || m->tty) {
+		m->muted[i] = 1;
+	} else if (m->in_fd >= 0) {
+		close(m->in_fd);
+		m->in_fd = -1;
+	}
+}
+
 static void client_input(struct monitor *m, int i)
 {
 	static char buf[ATTACH_MAX_FRAME];
@@ -261,10 +278,9 @@ static void client_input(struct monitor *m, int i)
 	}
 	if (type == ATTACH_STDIN && m->in_fd >= 0)
 		(void)write_all(m->in_fd, buf, (size_t)n);
-	else if (type == ATTACH_STDIN_EOF && m->in_fd >= 0 && !m->tty) {
-		close(m->in_fd);
-		m->in_fd = -1;
-	} else if (type == ATTACH_RESIZE && m->tty) {
+	else if (type == ATTACH_STDIN_EOF)
+		stdin_ended(m, i);
+	else if (type == ATTACH_RESIZE && m->tty) {
 		struct winsize ws = { 0 };
 		buf[n] = 0;
 		if (sscanf(buf, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
@@ -639,6 +655,7 @@ int main(int argc, char **argv)
 	}
 	restarts = c->restart_count;
 	m->remove = json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove"));
+	m->stdin_once = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "StdinOnce"));
 	live_set(m, "monitor_pid", json_integer(getpid()));
 	live_set(m, "monitor_start", json_integer((json_int_t)proc_start_time(getpid())));
 	/* --rm: the foreground CLI may be gone (or detached); the first berth that folds the exited

@@ -14,6 +14,13 @@ local opts, positional, changed = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 if opts.detach and opts.rm and false then return 125 end
 
+-- Docker's CLI, before anything is made: a terminal for the container needs one to read from
+local attach_stdin = opts.interactive
+for _, a in ipairs(opts.attach) do attach_stdin = attach_stdin or a == "stdin" end
+if opts.tty and attach_stdin and not opts.detach and not berth.system.isatty(0) then
+  io.stderr:write("the input device is not a TTY\n")
+  error({ code = 1, message = "" }, 0)
+end
 local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 125, message = kerr }, 0) end
 local doc, rootfs = common.build(opts, changed, positional)

@@ -25,10 +25,10 @@ expect_eq "attach --detach-keys ctrl-\\\\ (a single key)" "EXIT 1" "$($PTY 1c --
 $B create -it --name at3 bb:at sh >/dev/null
 expect_eq "start -ai: detach keys" "EXIT 0" "$($PTY 1011 -- $B start -ai at3 2>/dev/null)"
 expect_eq "start -ai: still running" true "$(running at3)"
-out=$($B run -it --detach-keys ctrl-zz bb:at sh 2>&1); rc=$?
+out=$($B run -i --detach-keys ctrl-zz bb:at sh 2>&1 </dev/null); rc=$?   # -it: the TTY check first
 expect_eq "run: a bad --detach-keys exits 125" 125 "$rc"
 expect_match "run: Docker's message for bad detach keys" "Invalid detach keys \(ctrl-zz\) provided" "$out"
-out=$($B attach --detach-keys bad at1 2>&1)
+out=$($B attach --no-stdin --detach-keys bad at1 2>&1)
 expect_match "attach: Docker's message for bad detach keys" "Invalid detach keys \(bad\) provided" "$out"
 
 # exec -it: the detach keys leave the program running under its supervisor (Docker: exit 1,
@@ -74,6 +74,64 @@ $B create -it --name at5 bb:at sh >/dev/null
 expect_eq "config.json detachKeys: the flag wins" "EXIT 0" "$($PTY 1011 -- $B start -ai --detach-keys ctrl-p,ctrl-q at5 2>/dev/null)"
 unset DOCKER_CONFIG BERTH_CONFIG_DIR
 at_exit "$B rm -f at4 at5"
+
+# The end of a client's stdin (Docker's CopyStreams): it closes the container's stdin only with
+# StdinOnce (run -i, start -ai of create -i); else the container keeps reading, and that client
+# gets no more output but still waits for the exit code
+T="timeout -s KILL 20"
+$B run -d -i --name at6 bb:at sh -c 'read a; read b; echo "$a $b"; exit 3' >/dev/null
+at_exit "$B rm -f at6 at7 at8 at9 at10 at11 at12"
+echo one | $T $B attach at6 >"$E2E_TMP/at6.out" 2>&1 &
+first=$!
+sleep 1
+expect_eq "attach to run -d -i: the container's stdin stays open after the client's EOF" true "$(running at6)"
+out=$( (echo two; sleep 1) | $T $B attach at6 2>&1); rc=$?
+expect_eq "attach to run -d -i: a second attach feeds the same stdin" "one two|3" "$out|$rc"
+wait $first; rc=$?
+expect_eq "attach: after its EOF a client waits for the exit, without the output" "|3" "$(cat "$E2E_TMP/at6.out")|$rc"
+out=$(echo one | $T $B run -i --rm bb:at sh -c 'cat; sleep 0.5; echo after' 2>&1)
+expect_eq "run -i: EOF closes the container's stdin, the output goes on" "one after" "$(echo $out)"
+$B create -i --name at7 bb:at sh -c 'cat; sleep 0.5; echo after' >/dev/null
+expect_eq "start -ai of create -i: the same" "one after" "$(echo $(echo one | $T $B start -ai at7 2>&1))"
+# a tty: the container's stdin stays open, the client's output ends (start -ai has no TTY check)
+$B create -it --name at8 bb:at sh -c 'sleep 1; echo hi; exit 4' >/dev/null
+out=$($T $B start -ai at8 </dev/null 2>&1); rc=$?
+expect_eq "start -ai of a tty container from /dev/null: no output after the EOF, its exit code" "|4" "$out|$rc"
+
+# Docker's CLI refuses to attach where nothing runs: exit 1, its texts without "berth: "
+$B create --name at9 bb:at true >/dev/null
+STOPPED="You cannot attach to a stopped container, start it first"
+out=$($B attach at9 2>&1); rc=$?
+expect_eq "attach to a created container" "$STOPPED|1" "$out|$rc"
+$B start at9 >/dev/null; $B wait at9 >/dev/null
+out=$($B attach --no-stdin at9 2>&1); rc=$?
+expect_eq "attach to an exited container" "$STOPPED|1" "$out|$rc"
+$B run -d --name at10 bb:at sleep 60 >/dev/null; $B pause at10 >/dev/null
+out=$($B attach at10 </dev/null 2>&1); rc=$?
+expect_eq "attach to a paused container" "You cannot attach to a paused container, unpause it first|1" "$out|$rc"
+$B unpause at10 >/dev/null
+out=$($B attach at-nosuch 2>&1); rc=$?
+expect_eq "attach to a missing container" "Error response from daemon: No such container: at-nosuch|1" "$out|$rc"
+$B run -d --restart always --name at11 bb:at false >/dev/null
+for i in $(seq 50); do [ "$(running at11)" = false ] && [ "$($B inspect -f '{{.State.Status}}' at11)" = restarting ] && break; sleep 0.2; done
+out=$($T $B attach at11 </dev/null 2>&1); rc=$?
+expect_eq "attach to a restarting container" "You cannot attach to a restarting container, wait until it is running|1" "$out|$rc"
+$B rm -f at11 >/dev/null
+
+# A tty container's stdin needs a terminal: Docker's CLI fails before anything is made
+out=$($T $B run -it --name at12 bb:at true </dev/null 2>&1); rc=$?
+expect_eq "run -it from /dev/null: Docker's message, exit 1" "the input device is not a TTY|1" "$out|$rc"
+check_fails "run -it from /dev/null: no container is left" $B inspect at12
+out=$($T $B run -t -a stdin bb:at true </dev/null 2>&1); rc=$?
+expect_eq "run -t -a stdin from /dev/null: the same" "the input device is not a TTY|1" "$out|$rc"
+expect_eq "run -t without stdin needs no terminal" "hi" "$($T $B run -t --rm bb:at echo hi </dev/null | tr -d '\r')"
+expect_eq "run -dit needs no terminal" true "$($B run -dit --name at12 bb:at sh >/dev/null </dev/null && running at12)"
+out=$($T $B attach at12 </dev/null 2>&1); rc=$?
+expect_eq "attach to a tty container from /dev/null" "the input device is not a TTY|1" "$out|$rc"
+$B run -td --name at13 bb:at sh -c 'sleep 1; echo bye' >/dev/null
+at_exit "$B rm -f at13"
+out=$($T $B attach --no-stdin at13 </dev/null 2>&1); rc=$?
+expect_eq "attach --no-stdin to a tty container needs no terminal" "bye|0" "$(echo $out | tr -d '\r')|$rc"
 
 out=$($B exec --detach-keys ctrl-1 at1 true 2>&1)
 expect_match "exec: Docker's message for bad detach keys" "Invalid escape keys \(ctrl-1\) provided" "$out"
