@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include "ctx.h"
 #include "container/container.h"
+#include "runtime/runtime.h"
 
 struct spawn_run {
 	int code;                    /* 0, or Docker's exit code of a failed setup (msg says why) */
@@ -25,10 +26,26 @@ struct spawn_run {
 	int console_fd;              /* with a tty: where the init sends the pty master (rt_recv_console) */
 };
 
+/* The first steps of a run's setup, which need no process of their own: the rootfs mounted, the
+ * spec built, the seccomp program loaded. berth's start takes them before it forks the monitor:
+ * its pages are not shared with a fork yet (in the fork each write was a copy-on-write fault),
+ * and the fork that goes on from there no longer competes with the monitor's start for a CPU
+ * while it mounts. On failure nothing is left mounted and code/msg say why, for the fork to
+ * hand over as it hands over any failed setup. */
+struct spawn_prep {
+	int code;                    /* 0, or Docker's exit code of the failed step (msg says why) */
+	char msg[sizeof(((berr_t *)0)->msg)];
+	int mounted, have_spec;      /* what is done (and undone by container_spawn_unprepare) */
+	char rootfs[4096];
+	struct rt_spec s;
+};
+int container_spawn_prepare(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep);
+void container_spawn_unprepare(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep);
 /* Set up one run of container c (as monitor.json has it: NetworkContainerId names the container
- * whose netns it joins); the init becomes our parent's child. On failure everything done is
- * undone and run->code/msg say why (the return value is <0). */
-int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run *run);
+ * whose netns it joins) from prep (NULL: prepared here); the init becomes our parent's child. On
+ * failure everything done is undone, prep's steps too, and run->code/msg say why (the return
+ * value is <0). */
+int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, struct spawn_run *run);
 /* Hand run (its fds by SCM_RIGHTS) over a SOCK_SEQPACKET socket, and receive it. */
 int spawn_send(int sock, const struct spawn_run *run);
 int spawn_recv(int sock, struct spawn_run *run);

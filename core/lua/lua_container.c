@@ -273,13 +273,15 @@ static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 
 /* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
  * <message>"). Before it execs berth-monitor, this copy of berth forks the setup child: with c,
- * the driver and the config in memory it mounts the rootfs, clones the init as the monitor's
- * child and places it, while the small monitor program starts beside it (container/spawn.h).
+ * the driver, the config and prep (the rootfs we mounted, the spec) in memory it clones the init
+ * as the monitor's child and places it, while the small monitor program starts beside it
+ * (container/spawn.h).
  * The monitor is our child (in a session of its own) until we exit; a second fork to make it
  * init's at once would copy this big process once more on the way to every start, so we reap
  * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
  * connection made before anything runs. */
-static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_fd, berr_t *err)
+static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int client_fd,
+			 berr_t *err)
 {
 	const char *id = c->id;
 	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
@@ -330,9 +332,13 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_
 		sigaddset(&mask, SIGINT);
 		sigaddset(&mask, SIGHUP);
 		sigprocmask(SIG_SETMASK, &mask, NULL);
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
+			container_spawn_unprepare(ctx, c, prep);
 			_exit(125);
+		}
 		setup = fork();
+		if (setup < 0)   /* the monitor records the setup as died; nothing stays mounted */
+			container_spawn_unprepare(ctx, c, prep);
 		if (setup == 0) {
 			struct spawn_run run;
 			/* the store's connection belongs to the berth we were forked from */
@@ -340,7 +346,7 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_
 			ctx->store_close = NULL;
 			ctx->store_unavailable = 1;
 			close(hs[0]);
-			container_spawn(ctx, c, &run);
+			container_spawn(ctx, c, prep, &run);
 			spawn_send(hs[1], &run);
 			_exit(0);
 		}
@@ -529,6 +535,7 @@ static int l_start(lua_State *L)
 	int tty = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "Tty"));
 	berr_t err = { 0 };
 	char line[2048];
+	struct spawn_prep prep;
 	int lk, sfd, sock = -1, code;
 
 	if ((lk = container_lock(ctx, c->id, &err)) < 0)
@@ -561,25 +568,32 @@ static int l_start(lua_State *L)
 			return bind_raise(L, &err);
 		}
 	}
+	/* a failure here is handed over by the setup fork as any other (the monitor records it) */
+	container_spawn_prepare(ctx, c, &prep);
 	if (attach) {
 		/* the attach connection exists before the init may print: nothing is missed */
 		int sv[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			container_spawn_unprepare(ctx, c, &prep);
 			close(lk);
 			return raise_msg(L, "attach socket: %s", strerror(errno));
 		}
 		sock = sv[0];
-		sfd = spawn_monitor(ctx, c, sv[1], &err);
+		sfd = spawn_monitor(ctx, c, &prep, sv[1], &err);
 		close(sv[1]);
 	} else {
-		sfd = spawn_monitor(ctx, c, -1, &err);
+		sfd = spawn_monitor(ctx, c, &prep, -1, &err);
 	}
 	if (sfd < 0) {
+		container_spawn_unprepare(ctx, c, &prep);
 		if (sock >= 0)
 			close(sock);
 		close(lk);
 		return bind_raise(L, &err);
 	}
+	/* the setup fork owns the mount now (it hands it to the monitor, or undoes it) */
+	prep.mounted = 0;
+	container_spawn_unprepare(ctx, c, &prep);
 	if (read_line(sfd, line, sizeof(line), 60000) < 0)
 		snprintf(line, sizeof(line), "err 125 the container's monitor failed to start");
 	close(sfd);
