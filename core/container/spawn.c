@@ -51,13 +51,14 @@ void container_spawn_unprepare(struct berth_ctx *ctx, struct container *c, struc
 	prep->have_spec = prep->mounted = 0;
 }
 
-int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prepared, struct spawn_run *run)
+int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prepared, int init_to_parent,
+		    struct spawn_run *run)
 {
 	const char *id = c->id;
 	_cleanup_free_ char *netns = container_netns_path(ctx, id);
 	struct spawn_prep own, *prep = prepared ? prepared : &own;
 	struct rt_spec s;
-	struct rt_proc p = { .console_fd = -1, .clone_parent = 1 };
+	struct rt_proc p = { .console_fd = -1, .clone_parent = init_to_parent };
 	struct berth_endpoint ep;
 	const struct berth_network_ops *nops = NULL;
 	const char *drv = NULL;
