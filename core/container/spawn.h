@@ -29,9 +29,8 @@ struct spawn_run {
 
 /* The first steps of a run's setup, which need no process of their own: the rootfs mounted, the
  * spec built, the seccomp program loaded. berth's start takes them before it forks the monitor:
- * its pages are not shared with a fork yet (in the fork each write was a copy-on-write fault),
- * and the fork that goes on from there no longer competes with the monitor's start for a CPU
- * while it mounts. On failure nothing is left mounted and code/msg say why, for the fork to
+ * its pages are not shared with a fork yet (in a fork each first write to a page is a
+ * copy-on-write fault). On failure nothing is left mounted and code/msg say why, for the fork to
  * hand over as it hands over any failed setup. */
 struct spawn_prep {
 	int code;                    /* 0, or Docker's exit code of the failed step (msg says why) */
