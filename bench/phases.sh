@@ -38,7 +38,7 @@ for _ in $(seq "$RUNS"); do
 		END { print "berth-exit", last }' "$W/trace"
 done | awk '{ v[$1] = v[$1] " " $2 }
 	END {
-		n = split("monitor-exec init-clone command-exec command-exit monitor-exit berth-exit", order, " ")
+		n = split("init-clone monitor-exec command-exec command-exit monitor-exit berth-exit", order, " ")
 		for (i = 1; i <= n; i++) {
 			k = order[i]; m = split(v[k], a, " "); if (!m) continue
 			for (x = 1; x <= m; x++) for (y = x + 1; y <= m; y++) if (a[y] + 0 < a[x] + 0) { s = a[x]; a[x] = a[y]; a[y] = s }

@@ -15,34 +15,69 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run *run)
+int container_spawn_prepare(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep)
 {
-	const char *id = c->id;
-	char rootfs[4096];
-	_cleanup_free_ char *cdir = container_dir(ctx, id), *netns = container_netns_path(ctx, id);
+	_cleanup_free_ char *cdir = container_dir(ctx, c->id);
 	_cleanup_free_ char *seccomp = xasprintf("%s/scripts/container/seccomp-default.json", ctx->root_dir);
 	_cleanup_free_ char *cache = xasprintf("%s/cache/seccomp", ctx->cfg.data_root);
+	berr_t err = { 0 };
+	int r;
+
+	memset(prep, 0, sizeof(*prep));
+	if ((r = container_mount(ctx, c, prep->rootfs, sizeof(prep->rootfs), &err)) < 0)
+		goto fail;
+	prep->mounted = 1;
+	if ((r = rt_spec_from_json(&prep->s, c->doc, prep->rootfs, cdir, seccomp, &err)) < 0)
+		goto fail;
+	prep->have_spec = 1;
+	if ((r = rt_seccomp_prepare(&prep->s, cache, &err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	container_spawn_unprepare(ctx, c, prep);
+	prep->code = 125;
+	snprintf(prep->msg, sizeof(prep->msg), "%s", err.msg[0] ? err.msg : "container setup failed");
+	return r < 0 ? r : -EIO;
+}
+
+void container_spawn_unprepare(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep)
+{
+	if (prep->have_spec)
+		rt_spec_free(&prep->s);
+	if (prep->mounted) {
+		berr_t e = { 0 };
+		container_unmount(ctx, c, &e);
+	}
+	prep->have_spec = prep->mounted = 0;
+}
+
+int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prepared, int init_to_parent,
+		    struct spawn_run *run)
+{
+	const char *id = c->id;
+	_cleanup_free_ char *netns = container_netns_path(ctx, id);
+	struct spawn_prep own, *prep = prepared ? prepared : &own;
 	struct rt_spec s;
-	struct rt_proc p = { .console_fd = -1, .clone_parent = 1 };
+	struct rt_proc p = { .console_fd = -1, .clone_parent = init_to_parent };
 	struct berth_endpoint ep;
 	const struct berth_network_ops *nops = NULL;
 	const char *drv = NULL;
 	int child_stdio[3] = { -1, -1, -1 }, console[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int in[2] = { -1, -1 };
-	int mounted = 0, have_spec = 0, spawned = 0, placed = 0, bound = 0, r;
+	int spawned = 0, placed = 0, bound = 0, r;
 	berr_t err = { 0 };
 
 	memset(run, 0, sizeof(*run));
 	run->code = 125;
 	run->sync_fd = run->exec_fd = run->out_fd = run->err_fd = run->in_fd = run->console_fd = -1;
-	if ((r = container_mount(ctx, c, rootfs, sizeof(rootfs), &err)) < 0)
-		goto fail;
-	mounted = 1;
-	if ((r = rt_spec_from_json(&s, c->doc, rootfs, cdir, seccomp, &err)) < 0)
-		goto fail;
-	have_spec = 1;
-	if ((r = rt_seccomp_prepare(&s, cache, &err)) < 0)
-		goto fail;
+	if (!prepared)
+		container_spawn_prepare(ctx, c, &own);
+	if (prep->code) {
+		run->code = prep->code;
+		snprintf(run->msg, sizeof(run->msg), "%s", prep->msg);
+		return -EIO;
+	}
+	s = prep->s;
 	if (s.net == RT_NET_JOIN && !(s.net_join_path = container_join_netns(ctx, c))) {
 		r = berr_set(&err, EINVAL, "cannot join network of a non running container: %s", container_network_mode(c) + 10);
 		goto fail;
@@ -103,7 +138,9 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run
 	run->err_fd = errp[0];
 	run->in_fd = in[1];
 	run->console_fd = console[0];
-	rt_spec_free(&s);
+	prep->s = s;
+	prep->mounted = 0;   /* the monitor's teardown unmounts it */
+	container_spawn_unprepare(ctx, c, prep);
 	return 0;
 fail:
 	if (spawned)
@@ -114,18 +151,14 @@ fail:
 		berr_t e = { 0 };
 		cgroup_remove(c->id, &e);
 	}
-	if (mounted) {
-		berr_t e = { 0 };
-		container_unmount(ctx, c, &e);
-	}
+	prep->s = s;   /* what the steps above added to it (the netns to join) is freed with it */
+	container_spawn_unprepare(ctx, c, prep);
 	for (int i = 0; i < 2; i++) {
 		if (console[i] >= 0) close(console[i]);
 		if (out[i] >= 0) close(out[i]);
 		if (errp[i] >= 0) close(errp[i]);
 		if (in[i] >= 0) close(in[i]);
 	}
-	if (have_spec)
-		rt_spec_free(&s);
 	snprintf(run->msg, sizeof(run->msg), "%s", err.msg[0] ? err.msg : "container setup failed");
 	return r < 0 ? r : -EIO;
 }

@@ -1,17 +1,19 @@
-/* One run of a container, set up and torn down by short-lived processes so that the long-lived
- * berth-monitor stays small (it links neither the runtime nor seccomp, libcap or the storage and
- * network drivers). The setup (rootfs mount, spec, seccomp, the init cloned with CLONE_PARENT so
- * it is the monitor's child, cgroups, network) runs in a child of the monitor: a fork of berth
- * for a start, berth-runtime for a restart. It hands the monitor the init and its stdio over a
- * socket (spawn_send/spawn_recv); the monitor lets the init exec once it is ready to read its
- * output. After the exit, the monitor undoes the setup itself (container_teardown): that needs
- * only the cgroup files and the drivers, loaded then. */
+/* One run of a container, set up and torn down outside the long-lived berth-monitor so that it
+ * stays small (it links neither the runtime nor seccomp, libcap or the storage and network
+ * drivers). The setup (rootfs mount, spec, seccomp, the init cloned, cgroups, network) is done,
+ * for a start, by berth and then a fork of it that becomes the monitor by exec (the init is its
+ * own child, cloned before the exec); for a restart, by berth-runtime, a child of the monitor,
+ * which clones the init with CLONE_PARENT so it is the monitor's child. Either hands the monitor
+ * the init and its stdio over a socket (spawn_send/spawn_recv); the monitor lets the init exec
+ * once it is ready to read its output. After the exit, the monitor undoes the setup itself
+ * (container_teardown): that needs only the cgroup files and the drivers, loaded then. */
 #ifndef BERTH_CONTAINER_SPAWN_H
 #define BERTH_CONTAINER_SPAWN_H
 
 #include <sys/types.h>
 #include "ctx.h"
 #include "container/container.h"
+#include "runtime/runtime.h"
 
 struct spawn_run {
 	int code;                    /* 0, or Docker's exit code of a failed setup (msg says why) */
@@ -25,10 +27,27 @@ struct spawn_run {
 	int console_fd;              /* with a tty: where the init sends the pty master (rt_recv_console) */
 };
 
+/* The first steps of a run's setup, which need no process of their own: the rootfs mounted, the
+ * spec built, the seccomp program loaded. berth's start takes them before it forks the monitor:
+ * its pages are not shared with a fork yet (in a fork each first write to a page is a
+ * copy-on-write fault). On failure nothing is left mounted and code/msg say why, for the fork to
+ * hand over as it hands over any failed setup. */
+struct spawn_prep {
+	int code;                    /* 0, or Docker's exit code of the failed step (msg says why) */
+	char msg[sizeof(((berr_t *)0)->msg)];
+	int mounted, have_spec;      /* what is done (and undone by container_spawn_unprepare) */
+	char rootfs[4096];
+	struct rt_spec s;
+};
+int container_spawn_prepare(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep);
+void container_spawn_unprepare(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep);
 /* Set up one run of container c (as monitor.json has it: NetworkContainerId names the container
- * whose netns it joins); the init becomes our parent's child. On failure everything done is
- * undone and run->code/msg say why (the return value is <0). */
-int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_run *run);
+ * whose netns it joins) from prep (NULL: prepared here). The init becomes our parent's child with
+ * init_to_parent (berth-runtime, the monitor's helper for a restart), else ours (the fork of
+ * berth that then execs the monitor). On failure everything done is undone, prep's steps too,
+ * and run->code/msg say why (the return value is <0). */
+int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int init_to_parent,
+		    struct spawn_run *run);
 /* Hand run (its fds by SCM_RIGHTS) over a SOCK_SEQPACKET socket, and receive it. */
 int spawn_send(int sock, const struct spawn_run *run);
 int spawn_recv(int sock, struct spawn_run *run);

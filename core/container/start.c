@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/close_range.h>
 
@@ -43,14 +44,17 @@ static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 }
 
 /* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
- * <message>"). Before it execs berth-monitor, this copy of berth forks the setup child: with c,
- * the driver and the config in memory it mounts the rootfs, clones the init as the monitor's
- * child and places it, while the small monitor program starts beside it (container/spawn.h).
- * The monitor is our child (in a session of its own) until we exit; a second fork to make it
- * init's at once would copy this big process once more on the way to every start, so we reap
+ * <message>"). A fork of this berth sets the run up: with c, the driver, the config and prep (the
+ * rootfs we mounted, the spec) in memory it clones the init as its own child and places it, hands
+ * the run to itself over a socket (container/spawn.h), then execs berth-monitor, which finds the
+ * run waiting there. One fork of this big process, not two (a fork to exec the monitor beside a
+ * fork for the setup): the monitor's start then overlaps the init's own mounts instead of the
+ * setup's. The monitor is our child (in a session of its own) until we exit; a second fork to make
+ * it init's at once would copy this big process once more on the way to every start, so we reap
  * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
  * connection made before anything runs. */
-static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_fd, berr_t *err)
+static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int client_fd,
+			 berr_t *err)
 {
 	const char *id = c->id;
 	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
@@ -76,15 +80,15 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_
 		char fdbuf[3][16];
 		const char *argv[20];
 		int n = 0, nul, hs[2];
+		struct spawn_run run;
 		sigset_t mask;
-		pid_t setup;
 		setsid();
 		nul = open("/dev/null", O_RDWR);
 		dup2(nul, 0); dup2(nul, 1);
 		if (nul > 2) close(nul);
 		{
 			/* the monitor outlives us: it must not hold our stderr open; its own
-			 * diagnostics (and the setup child's) go to a file beside the container's */
+			 * diagnostics (and the setup's) go to a file beside the container's */
 			char lp[4096];
 			int lf;
 			snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
@@ -94,26 +98,34 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, int client_
 				close(lf);
 			}
 		}
-		/* blocked from here on, so that the setup child's exit waits for the monitor's signalfd */
+		/* blocked from here on, so that an early exit of the init waits for the monitor's
+		 * signalfd (blocked and pending signals survive the exec) */
 		sigemptyset(&mask);
 		sigaddset(&mask, SIGCHLD);
 		sigaddset(&mask, SIGTERM);
 		sigaddset(&mask, SIGINT);
 		sigaddset(&mask, SIGHUP);
 		sigprocmask(SIG_SETMASK, &mask, NULL);
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
+			container_spawn_unprepare(ctx, c, prep);
 			_exit(125);
-		setup = fork();
-		if (setup == 0) {
-			struct spawn_run run;
-			/* the store's connection belongs to the berth we were forked from */
-			ctx->store = NULL;
-			ctx->store_close = NULL;
-			ctx->store_unavailable = 1;
-			close(hs[0]);
-			container_spawn(ctx, c, &run);
-			spawn_send(hs[1], &run);
-			_exit(0);
+		}
+		/* the store's connection belongs to the berth we were forked from */
+		ctx->store = NULL;
+		ctx->store_close = NULL;
+		ctx->store_unavailable = 1;
+		container_spawn(ctx, c, prep, 0, &run);
+		/* queued on the socket (the fds in flight with it) for the monitor we become */
+		if (spawn_send(hs[1], &run) < 0) {
+			/* as the monitor does with a run it cannot supervise: nothing may stay */
+			if (!run.code) {
+				berr_t e = { 0 };
+				int oom;
+				kill(run.pid, SIGKILL);
+				waitpid(run.pid, NULL, 0);
+				container_teardown(ctx, id, &oom, &e);
+			}
+			_exit(125);   /* berth reads EOF on the status pipe: the monitor failed to start */
 		}
 		close(hs[1]);
 		/* nothing of ours but the three fds below reaches the monitor */
@@ -147,6 +159,7 @@ int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, i
 {
 	const char *mode = json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
 	struct container *other = NULL;
+	struct spawn_prep prep;
 	char line[2048];
 	int r, sfd;
 
@@ -159,8 +172,15 @@ int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, i
 	container_free(other);
 	if (r < 0)
 		return r;
-	if ((sfd = spawn_monitor(ctx, c, client_fd, err)) < 0)
+	/* a failure here is handed over by the setup fork as any other (the monitor records it) */
+	container_spawn_prepare(ctx, c, &prep);
+	if ((sfd = spawn_monitor(ctx, c, &prep, client_fd, err)) < 0) {
+		container_spawn_unprepare(ctx, c, &prep);
 		return sfd;
+	}
+	/* the setup fork owns the mount now (it hands it to the monitor, or undoes it) */
+	prep.mounted = 0;
+	container_spawn_unprepare(ctx, c, &prep);
 	if (read_line(sfd, line, sizeof(line), 60000) < 0)
 		snprintf(line, sizeof(line), "err 125 the container's monitor failed to start");
 	close(sfd);

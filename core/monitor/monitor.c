@@ -1,10 +1,10 @@
 /* berth-monitor: the per-container supervisor (conmon's role), the one process that lives as long
  * as the container. It is the parent of the container's init: it owns the init's stdio (pipes or
  * a pty), feeds the logging driver, serves attach on exec-root/containers/<id>/attach.sock,
- * records the exit and applies the restart policy. To be small it does none of the setup: a
- * child of it does that and hands it the init (container/spawn.h) — at a start, a fork of the
- * berth that started it, made before this program was exec'd; at a restart, berth-runtime
- * setup. After each exit the monitor undoes the setup itself (the cgroup files and the storage
+ * records the exit and applies the restart policy. To be small it does none of the setup
+ * (container/spawn.h): at a start, the fork of berth that execs this program sets the run up and
+ * queues it on the handoff socket first; at a restart, a child of it, berth-runtime setup, hands
+ * it the init. After each exit the monitor undoes the setup itself (the cgroup files and the storage
  * and network drivers, loaded only then). It links libc and jansson and dlopens the logging
  * driver: no runtime, seccomp or libcap, Lua, sqlite, curl or libarchive. It never opens the store: it reads
  * data-root/containers/<id>/monitor.json, written by berth at start, and records its live state
@@ -13,7 +13,7 @@
  *   berth-monitor [--config-file F] --data-root D --exec-root E --id ID --status-fd N
  *                 --handoff-fd N [--client-fd N]
  *
- * --handoff-fd: where the setup child sends the first run; --client-fd: an attach client already
+ * --handoff-fd: where the first run is (or will be) queued; --client-fd: an attach client already
  * connected (berth run/start -a), served before the init may print anything. On the status fd
  * it writes "ok <pid>\n" once the command runs and the attach socket listens, or
  * "err <exit code> <message>\n", then closes it. */
@@ -518,7 +518,7 @@ static int supervise(struct monitor *m)
 				if (si.ssi_signo == SIGCHLD) {
 					pid_t w;
 					int st;
-					/* the init, or the setup child that handed it over */
+					/* the init, or the berth-runtime that handed it over */
 					while ((w = waitpid(-1, &st, WNOHANG)) > 0)
 						if (w == m->pid) {
 							wstatus = st;
@@ -629,7 +629,7 @@ int main(int argc, char **argv)
 		add_client(m, client_fd);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* berth blocked these before the setup child was forked: its exit is not lost */
+	/* berth's fork blocked these before it cloned the init: an early exit is not lost */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -643,7 +643,7 @@ int main(int argc, char **argv)
 	if (ctx_init(&m->ctx, cfg, dr, er, &err) < 0 ||
 	    container_read_monitor_config(&m->ctx, m->id, &c, &err) < 0 ||
 	    open_listener(m, &err) < 0 || open_logger(m, c, &err) < 0) {
-		/* the setup child holds an init that must not run unsupervised: take it and kill it */
+		/* the run handed over holds an init that must not run unsupervised: take it and kill it */
 		if (spawn_recv(handoff_fd, &run) == 0 && !run.code) {
 			kill(run.pid, SIGKILL);
 			drop_run(&run);

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 					 .in_fd = -1, .console_fd = -1 };
 		struct container *c;
 		if (container_read_monitor_config(&ctx, id, &c, &err) == 0) {
-			container_spawn(&ctx, c, &run);
+			container_spawn(&ctx, c, NULL, 1, &run);
 			container_free(c);
 		} else {
 			snprintf(run.msg, sizeof(run.msg), "%s", err.msg);

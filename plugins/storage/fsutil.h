@@ -278,4 +278,22 @@ static FSU_UNUSED int fsu_write_text(const struct berth_host *h, const char *pat
 	return 0;
 }
 
+/* text into a new file of a directory the caller just made: nobody can read it before the caller
+ * returns, so no temporary name; and no fsync (Docker's overlay2 writes its link and lower files
+ * the same way): the layer's contents are not synced either, nor is the store row naming it. */
+static FSU_UNUSED int fsu_write_new(const struct berth_host *h, const char *path, const char *text,
+				    struct berth_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), r = 0;
+	size_t len = strlen(text);
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		r = -errno;
+	if (fd >= 0 && close(fd) < 0 && !r)
+		r = -errno;
+	if (r)
+		return h->error(err, -r, "write %s: %s", path, strerror(-r));
+	return 0;
+}
+
 #endif

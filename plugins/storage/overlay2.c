@@ -304,11 +304,11 @@ static int ovl_create(const char *id, const char *parent, struct berth_error *er
 	if (r < 0)
 		goto out;
 	linkfile = lpath(id, "link");
-	if ((r = fsu_write_text(host, linkfile, lid, err)) < 0)
+	if ((r = fsu_write_new(host, linkfile, lid, err)) < 0)
 		goto out;
 	if (lower) {
 		lowerfile = lpath(id, "lower");
-		r = fsu_write_text(host, lowerfile, lower, err);
+		r = fsu_write_new(host, lowerfile, lower, err);
 	}
 out:
 	if (r < 0 && made) {
