@@ -12,7 +12,6 @@ local spec = { name = BERTH_COMMAND or "berth run", usage = "[OPTIONS] IMAGE [CO
 
 local opts, positional, changed = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
-if opts.detach and opts.rm and false then return 125 end
 
 -- Docker's CLI, before anything is made: a terminal for the container needs one to read from
 local attach_stdin = opts.interactive
