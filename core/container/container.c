@@ -818,7 +818,8 @@ json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c)
 	_cleanup_free_ char *dir = container_dir(ctx, c->id);
 
 	json_object_set_new(st, "Status", json_string(c->state));
-	json_object_set_new(st, "Running", json_boolean(running));
+	/* Docker's Running stays true through a restart policy's back-off (Restarting true too) */
+	json_object_set_new(st, "Running", json_boolean(running || !strcmp(c->state, "restarting")));
 	json_object_set_new(st, "Paused", json_boolean(!strcmp(c->state, "paused")));
 	json_object_set_new(st, "Restarting", json_boolean(!strcmp(c->state, "restarting")));
 	json_object_set_new(st, "OOMKilled", json_boolean(c->oom));

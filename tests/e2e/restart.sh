@@ -52,4 +52,15 @@ expect_match "restart without a container: Docker's text" '"berth restart" requi
 out=$($B restart -t x hang 2>&1); rc=$?
 expect_eq "restart -t x: rc=125" 125 "$rc"
 expect_match "restart -t x: Docker's text" 'invalid argument "x" for "-t, --time" flag' "$out"
+
+# ---- while a restart policy waits (back-off), Docker's inspect says Running and Restarting ----
+$B run -d --name flap --restart always bb:rs false >/dev/null
+st=""
+for i in $(seq 1 60); do
+	st=$($B inspect -f '{{.State.Status}} {{.State.Running}} {{.State.Restarting}}' flap 2>&1)
+	case "$st" in restarting*) break ;; esac
+	sleep 0.05
+done
+expect_eq "restarting: Running and Restarting both true, as Docker's" "restarting true true" "$st"
+$B rm -f flap >/dev/null
 finish
