@@ -5,6 +5,7 @@
 #ifndef BERTH_CONTAINER_H
 #define BERTH_CONTAINER_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
@@ -102,6 +103,10 @@ void container_collect_orphans(struct berth_ctx *ctx);
  * it); read gives the pid while that very process lives, else 0. */
 void container_write_init_pid(struct berth_ctx *ctx, const char *id, pid_t pid);
 pid_t container_read_init_pid(struct berth_ctx *ctx, const char *id);
+/* The signals the monitor takes through its signalfd: berth's fork blocks them before it clones
+ * the init and execs the monitor (an early exit waits, pending, across the exec), the monitor
+ * keeps them blocked. One set, so the two cannot drift apart. */
+void container_monitor_sigmask(sigset_t *mask);
 /* Docker's restart policies (no, on-failure[:N], always, unless-stopped): whether c restarts
  * after an exit with code, having restarted `restarts` times since it was started. */
 int container_should_restart(const struct container *c, int code, int restarts, int stopped_by_user);

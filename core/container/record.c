@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -283,4 +284,13 @@ int container_should_restart(const struct container *c, int code, int restarts, 
 	if (!strcmp(name, "on-failure"))
 		return code != 0 && (max <= 0 || restarts < max);
 	return 0;
+}
+
+void container_monitor_sigmask(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGCHLD);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGHUP);
 }

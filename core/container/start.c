@@ -100,11 +100,7 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 		}
 		/* blocked from here on, so that an early exit of the init waits for the monitor's
 		 * signalfd (blocked and pending signals survive the exec) */
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGCHLD);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGHUP);
+		container_monitor_sigmask(&mask);
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
 			container_spawn_unprepare(ctx, c, prep);

@@ -630,11 +630,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* berth's fork blocked these before it cloned the init: an early exit is not lost */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
+	container_monitor_sigmask(&mask);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	m->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
