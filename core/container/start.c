@@ -46,8 +46,8 @@ static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 /* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
  * <message>"). A fork of this berth sets the run up: with c, the driver, the config and prep (the
  * rootfs we mounted, the spec) in memory it clones the init as its own child and places it, hands
- * the run to itself over a socket (container/spawn.h), then execs berth-monitor, which finds the
- * run waiting there. One fork of this big process, not two (a fork to exec the monitor beside a
+ * the run to itself over a socket (container/spawn.h), lets the init exec its command, then execs
+ * berth-monitor, which finds the run waiting there. One fork of this big process, not two (a fork to exec the monitor beside a
  * fork for the setup): the monitor's start then overlaps the init's own mounts instead of the
  * setup's. The monitor is our child (in a session of its own) until we exit; a second fork to make
  * it init's at once would copy this big process once more on the way to every start, so we reap
@@ -79,7 +79,7 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 	if (pid == 0) {
 		char fdbuf[3][16];
 		const char *argv[20];
-		int n = 0, nul, hs[2];
+		int n = 0, nul, hs[2], sync_fd;
 		struct spawn_run run;
 		sigset_t mask;
 		setsid();
@@ -111,6 +111,12 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 		ctx->store_close = NULL;
 		ctx->store_unavailable = 1;
 		container_spawn(ctx, c, prep, 0, &run);
+		/* the init is let go by us, not by the monitor we become: its command's exec then
+		 * overlaps the monitor's (~4 ms here), and what it writes waits in its pipes or its
+		 * pty; its exit waits, blocked, for the monitor's signalfd, and the monitor still
+		 * reads its exec result. So the run goes over without the sync fd. */
+		sync_fd = run.sync_fd;
+		run.sync_fd = -1;
 		/* queued on the socket (the fds in flight with it) for the monitor we become */
 		if (spawn_send(hs[1], &run) < 0) {
 			/* as the monitor does with a run it cannot supervise: nothing may stay */
@@ -124,6 +130,12 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 			_exit(125);   /* berth reads EOF on the status pipe: the monitor failed to start */
 		}
 		close(hs[1]);
+		if (sync_fd >= 0) {
+			berr_t e = { 0 };
+			/* a failure here is the init's own (it died in its setup): its report, in the
+			 * exec pipe, is what the monitor reads */
+			runtime_let_go(sync_fd, &e);
+		}
 		/* nothing of ours but the three fds below reaches the monitor */
 		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		fcntl(p[1], F_SETFD, 0);

@@ -447,7 +447,8 @@ static int start_run(struct monitor *m, struct spawn_run *run, int *code, berr_t
 		/* the init may have failed already (it finishes its setup before this): its own
 		 * report is the cause then, not the closed pipe */
 		berr_t go = { 0 };
-		int lr = runtime_let_go(run->sync_fd, &go);
+		/* a first start arrives let go already (container/start.c), a restart does not */
+		int lr = run->sync_fd >= 0 ? runtime_let_go(run->sync_fd, &go) : 0;
 		run->sync_fd = -1;
 		r = runtime_exec_result(run->exec_fd, code, err);
 		run->exec_fd = -1;

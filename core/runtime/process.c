@@ -245,9 +245,10 @@ static void wait_for(int sync_r, char what)
 }
 
 /* Two steps gate the init: 'p' once it is placed in its cgroups (the cgroup namespace and the
- * mounts under /sys/fs/cgroup need that), then 'g' once the monitor is ready for its output.
- * Everything but the exec itself is done before 'g', while the network is joined and the run
- * handed over: nothing of the image runs before the release. */
+ * mounts under /sys/fs/cgroup need that), then 'g' once its run is handed to the monitor (which
+ * may still be starting: the output waits in the pipes). Everything but the exec itself is done
+ * before 'g', while the network is joined and the run handed over: nothing of the image runs
+ * before the release. */
 static _Noreturn void child_main(struct child_args *a)
 {
 	struct rt_spec *s = a->s;
