@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #define CHUNK_MAGIC "BERTHLC1"
 #define CHUNK_HEAD (8 + 8 + 8)       /* magic, source length, source hash (little endian) */
@@ -121,61 +123,111 @@ static int reference_header(lua_State *L, unsigned char out[LUAC_HEADER])
 	return ok ? 0 : -1;
 }
 
-/* The dump in chunk[0..n) with its main function's source name replaced by "@path", or NULL if
- * the dump is not one this library wrote. */
-static unsigned char *with_source_name(lua_State *L, const unsigned char *d, size_t n, const char *path,
-				       size_t *out_len)
+/* The pieces lua_load reads a chunk from: the dump, with its main function's source name
+ * replaced, without copying it. */
+struct pieces {
+	struct { const void *p; size_t n; } part[5];
+	int next;
+	unsigned char varint[16];
+};
+
+static const char *pieces_reader(lua_State *L, void *ud, size_t *size)
 {
-	unsigned char ref[LUAC_HEADER], varint[16];
+	struct pieces *pc = ud;
+
+	(void)L;
+	while (pc->next < 5 && !pc->part[pc->next].n)
+		pc->next++;
+	if (pc->next == 5) {
+		*size = 0;
+		return NULL;
+	}
+	*size = pc->part[pc->next].n;
+	return pc->part[pc->next++].p;
+}
+
+/* The dump in d[0..n) with its main function's source name read as "@path"; -1 if the dump is
+ * not one this library wrote. */
+static int with_source_name(lua_State *L, const unsigned char *d, size_t n, const char *path,
+			    struct pieces *pc)
+{
+	unsigned char ref[LUAC_HEADER];
 	size_t pos = LUAC_HEADER + 1, x = 0, name_len = strlen(path) + 1, vn = 0;
-	struct buf b = { 0 };
 	unsigned char c;
 
 	if (n <= pos || reference_header(L, ref) < 0 || memcmp(d, ref, LUAC_HEADER))
-		return NULL;
+		return -1;
 	do {
 		if (pos >= n || x > SIZE_MAX >> 7)
-			return NULL;
+			return -1;
 		c = d[pos++];
 		x = (x << 7) | (c & 0x7f);
 	} while (!(c & 0x80));
 	if (x && x - 1 > n - pos)
-		return NULL;
+		return -1;
 	pos += x ? x - 1 : 0;
 	/* ldump.c dumpSize: 7-bit groups, most significant first, the last one marked with 0x80 */
 	for (size_t v = name_len + 1; ; v >>= 7) {
-		varint[sizeof(varint) - 1 - vn++] = v & 0x7f;
+		pc->varint[sizeof(pc->varint) - 1 - vn++] = v & 0x7f;
 		if (v < 0x80)
 			break;
 	}
-	varint[sizeof(varint) - 1] |= 0x80;
-	buf_add(&b, d, LUAC_HEADER + 1);
-	buf_add(&b, varint + sizeof(varint) - vn, vn);
-	buf_add(&b, "@", 1);
-	buf_add(&b, path, name_len - 1);
-	buf_add(&b, d + pos, n - pos);
-	*out_len = b.len;
-	return b.data;
+	pc->varint[sizeof(pc->varint) - 1] |= 0x80;
+	pc->part[0].p = d;
+	pc->part[0].n = LUAC_HEADER + 1;
+	pc->part[1].p = pc->varint + sizeof(pc->varint) - vn;
+	pc->part[1].n = vn;
+	pc->part[2].p = "@";
+	pc->part[2].n = 1;
+	pc->part[3].p = path;
+	pc->part[3].n = name_len - 1;
+	pc->part[4].p = d + pos;
+	pc->part[4].n = n - pos;
+	pc->next = 0;
+	return 0;
+}
+
+/* The file mapped read-only (NULL if it cannot be, or is empty). Both files are read whole once:
+ * a mapping of the page cache, populated at once, costs a few page faults where a copy into the
+ * heap costs one a page. */
+static const unsigned char *map_file(const char *path, size_t *len)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return p;
 }
 
 int chunk_loadfile(lua_State *L, const char *path, const char *compiled)
 {
-	_cleanup_free_ char *text = NULL, *chunk = NULL;
-	_cleanup_free_ unsigned char *dump = NULL;
-	size_t len, clen, dlen;
-	berr_t e = { 0 };
+	const unsigned char *chunk = NULL, *text = NULL;
+	size_t len = 0, clen = 0;
+	struct pieces pc;
+	int r = -1;
 
-	if (!compiled || read_file(compiled, &chunk, &clen, &e) < 0 || clen < CHUNK_HEAD ||
-	    memcmp(chunk, CHUNK_MAGIC, 8) || read_file(path, &text, &len, &e) < 0 ||
-	    get_u64((unsigned char *)chunk + 8) != len ||
-	    get_u64((unsigned char *)chunk + 16) != source_hash(text, len))
-		return luaL_loadfilex(L, path, NULL);
-	dump = with_source_name(L, (unsigned char *)chunk + CHUNK_HEAD, clen - CHUNK_HEAD, path, &dlen);
-	if (!dump)
-		return luaL_loadfilex(L, path, NULL);
-	if (luaL_loadbufferx(L, (const char *)dump, dlen, path, "b") != LUA_OK) {
-		lua_pop(L, 1);
-		return luaL_loadfilex(L, path, NULL);
+	if (compiled && (chunk = map_file(compiled, &clen)) && clen >= CHUNK_HEAD &&
+	    !memcmp(chunk, CHUNK_MAGIC, 8) && (text = map_file(path, &len)) &&
+	    get_u64(chunk + 8) == len && get_u64(chunk + 16) == source_hash((const char *)text, len) &&
+	    with_source_name(L, chunk + CHUNK_HEAD, clen - CHUNK_HEAD, path, &pc) == 0) {
+		r = lua_load(L, pieces_reader, &pc, path, "b");
+		if (r != LUA_OK)
+			lua_pop(L, 1);
 	}
-	return LUA_OK;
+	if (chunk)
+		munmap((void *)chunk, clen);
+	if (text)
+		munmap((void *)text, len);
+	return r == LUA_OK ? LUA_OK : luaL_loadfilex(L, path, NULL);
 }
