@@ -13,6 +13,8 @@ enum attach_frame {
 	ATTACH_STDIN_EOF = 3,        /* client -> monitor: its stdin ended (monitor.c: stdin_ended) */
 	ATTACH_RESIZE = 4,           /* client -> monitor: "rows cols" */
 	ATTACH_EXIT = 5,             /* monitor -> client: "code" as decimal text, then close */
+	ATTACH_STDIN_OPEN = 6,       /* client -> monitor: this client attaches stdin (its going away
+	                                ends that stdin, as an EOF would: monitor.c stdin_ended) */
 };
 
 #define ATTACH_MAX_FRAME (64 * 1024)

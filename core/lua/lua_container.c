@@ -330,6 +330,8 @@ static int pump(int sock, int use_stdin, int tty, const char *keys, size_t keys_
 	}
 	if (tty)
 		send_winsize(sock);
+	if (use_stdin)
+		attach_send(sock, ATTACH_STDIN_OPEN, NULL, 0);
 	for (;;) {
 		struct pollfd pf[2] = { { .fd = sock, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
 		if (poll(pf, stdin_open ? 2 : 1, -1) < 0) {

@@ -50,6 +50,7 @@ struct monitor {
 	int listen_fd;
 	int clients[MAX_CLIENTS];
 	int muted[MAX_CLIENTS];      /* the client's stdin ended: it gets the exit, no more output */
+	int has_stdin[MAX_CLIENTS];  /* the client attached stdin, which has not ended yet */
 	int sig_fd;
 	int remove;                  /* --rm */
 	/* the running init */
@@ -215,11 +216,15 @@ static int open_logger(struct monitor *m, struct container *c, berr_t *err)
 
 /* ---- clients ---- */
 
+static void stdin_ended(struct monitor *m, int i);
+
 static void broadcast(struct monitor *m, int type, const char *data, size_t len)
 {
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m->clients[i] >= 0 && !(m->muted[i] && type != ATTACH_EXIT) &&
 		    attach_send(m->clients[i], type, data, len) < 0) {
+			if (m->has_stdin[i])
+				stdin_ended(m, i);
 			close(m->clients[i]);
 			m->clients[i] = -1;
 		}
@@ -230,7 +235,7 @@ static void add_client(struct monitor *m, int fd)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (m->clients[i] < 0) {
 			m->clients[i] = fd;
-			m->muted[i] = 0;
+			m->muted[i] = m->has_stdin[i] = 0;
 			return;
 		}
 	close(fd);
@@ -252,11 +257,13 @@ static void accept_client(struct monitor *m)
 		add_client(m, fd);
 }
 
-/* Docker (container/stream CopyStreams): the end of a client's stdin closes the container's only
- * with StdinOnce (run -i, start -ai of create -i) and no tty; else the container keeps its stdin
- * for the next attach, and that client's output ends while it waits for the exit. */
+/* Docker (container/stream CopyStreams): the end of a client's stdin (its EOF, or the client
+ * going away: killed, detached) closes the container's only with StdinOnce (run -i, start -ai of
+ * create -i) and no tty; else the container keeps its stdin for the next attach, and that
+ * client's output ends while it waits for the exit. */
 static void stdin_ended(struct monitor *m, int i)
 {
+	m->has_stdin[i] = 0;
 	if (!m->stdin_once || m->tty) {
 		m->muted[i] = 1;
 	} else if (m->in_fd >= 0) {
@@ -272,11 +279,15 @@ static void client_input(struct monitor *m, int i)
 	long n = attach_recv(m->clients[i], &type, buf, sizeof(buf) - 1);
 
 	if (n < 0) {
+		if (m->has_stdin[i])
+			stdin_ended(m, i);
 		close(m->clients[i]);
 		m->clients[i] = -1;
 		return;
 	}
-	if (type == ATTACH_STDIN && m->in_fd >= 0)
+	if (type == ATTACH_STDIN_OPEN)
+		m->has_stdin[i] = 1;
+	else if (type == ATTACH_STDIN && m->in_fd >= 0)
 		(void)write_all(m->in_fd, buf, (size_t)n);
 	else if (type == ATTACH_STDIN_EOF)
 		stdin_ended(m, i);

@@ -93,6 +93,29 @@ out=$(echo one | $T $B run -i --rm bb:at sh -c 'cat; sleep 0.5; echo after' 2>&1
 expect_eq "run -i: EOF closes the container's stdin, the output goes on" "one after" "$(echo $out)"
 $B create -i --name at7 bb:at sh -c 'cat; sleep 0.5; echo after' >/dev/null
 expect_eq "start -ai of create -i: the same" "one after" "$(echo $(echo one | $T $B start -ai at7 2>&1))"
+# a client that goes away without an EOF (SIGKILL) ends its stdin all the same (Docker's copy of
+# it ends with the connection): a StdinOnce container sees EOF, another one keeps its stdin
+fifo=$E2E_TMP/at-fifo; mkfifo "$fifo"
+sleep 30 >"$fifo" &
+holder=$!
+$B run -i --name at15 bb:at sh -c 'cat; echo "cat ended"; exit 5' <"$fifo" >/dev/null 2>&1 &
+client=$!
+at_exit "$B rm -f at15 at16; kill $holder 2>/dev/null"
+for _ in $(seq 50); do [ "$(running at15)" = true ] && break; sleep 0.1; done
+sleep 0.3
+kill -9 $client; wait $client 2>/dev/null
+out=$($T $B wait at15 2>&1)
+expect_eq "run -i, client killed: the StdinOnce container's stdin ends (cat exits)" 5 "$out"
+expect_match "run -i, client killed: the container ran on to its end" "cat ended" "$($B logs at15 2>&1)"
+$B run -d -i --name at16 bb:at sh -c 'cat; exit 6' >/dev/null
+$B attach at16 <"$fifo" >/dev/null 2>&1 &
+client=$!
+sleep 1
+kill -9 $client; wait $client 2>/dev/null
+sleep 0.5
+expect_eq "attach to run -d -i, client killed: the container keeps its stdin" true "$(running at16)"
+kill $holder 2>/dev/null
+
 # a tty: the container's stdin stays open, the client's output ends (start -ai has no TTY check)
 $B create -it --name at8 bb:at sh -c 'sleep 1; echo hi; exit 4' >/dev/null
 out=$($T $B start -ai at8 </dev/null 2>&1); rc=$?
