@@ -227,6 +227,17 @@ void container_collect_orphans(struct berth_ctx *ctx)
 	free(ids);
 }
 
+/* --device nodes must exist when the container is made (Docker finds out only at start, and
+ * leaves a container that cannot start): nothing is made for a mapping that fails. */
+static int check_devices(json_t *doc, berr_t *err)
+{
+	struct rt_devices devs;
+	int r = rt_devices_gather(json_object_get(doc, "HostConfig"), &devs, err);
+
+	rt_devices_free(&devs);
+	return r;
+}
+
 int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, char id[65], berr_t *err)
 {
 	struct store *st;
@@ -241,6 +252,8 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 	int r, rw_made = 0, name_tries = 0, generated = 0;
 
 	if ((r = ctx_store(ctx, &st, err)) < 0)
+		return r;
+	if ((r = check_devices(doc, err)) < 0)
 		return r;
 	if (req && *req == '/')
 		req++;

@@ -321,7 +321,7 @@ int cgroup_create(const char *driver, const char *id, const struct rt_limits *li
 	if ((lim->cpuset_cpus && *lim->cpuset_cpus) || (lim->cpuset_mems && *lim->cpuset_mems))
 		which |= RT_LIM_CPUSET;
 	if ((r = d->create(id, lim, pid, err)) < 0 || (r = set_limits(d, id, lim, which, err)) < 0 ||
-	    (!lim->devices_all && (r = cgroup_devices(d, id, err)) < 0))
+	    (!lim->devices_all && (r = cgroup_devices(d, id, lim, err)) < 0))
 		return berr_wrap(err, "cgroup");
 	/* after the limits, so the process never runs outside them (systemd put it in already) */
 	if ((r = join(d, id, pid, err)) < 0)

@@ -239,6 +239,32 @@ static int host_devices(int rootfd, int dir, const char *host, berr_t *err)
 	return 0;
 }
 
+/* --device nodes as runc makes them, after the mounts (a node may sit in a volume): the host's
+ * numbers, mode and owner; a node already there (a standard one, /dev/null) is kept. */
+static int user_devices(const struct rt_spec *s, int rootfd, berr_t *err)
+{
+	for (size_t i = 0; i < s->devices.ndevices; i++) {
+		const struct rt_device *d = &s->devices.devices[i];
+		const char *slash = strrchr(d->path, '/');
+		_cleanup_free_ char *parent = slash ? strndup(d->path, (size_t)(slash - d->path)) : xstrdup("/");
+		const char *name = slash ? slash + 1 : d->path;
+		_cleanup_close_ int dir = mnt_ensure(rootfd, *parent ? parent : "/", 1, err);
+
+		if (dir < 0)
+			return dir;
+		if (mknodat(dir, name, d->mode, d->rdev) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return berr_sys(err, errno, "mknod %s", d->path);
+		}
+		/* mknod obeyed the umask */
+		if (fchmodat(dir, name, d->mode & 07777, 0) < 0 ||
+		    fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return berr_sys(err, errno, "set mode and owner of %s", d->path);
+	}
+	return 0;
+}
+
 /* v1: the hierarchies the host mounted under /sys/fs/cgroup, each with its own set of controllers
  * (systemd hosts bind cpu with cpuacct: a hierarchy mounts only with exactly its set, and a lone
  * "cpu" asks for a new one, which a cgroup namespace may not make), and the host's links to them
@@ -474,6 +500,8 @@ int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 		if (r < 0)
 			return r;
 	}
+	if ((r = user_devices(s, rootfd, err)) < 0)
+		return r;
 	if (!s->privileged && (r = mask_paths(rootfd, err)) < 0)
 		return r;
 	return 0;

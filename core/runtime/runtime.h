@@ -26,6 +26,38 @@ struct rt_rlimit {
 	uint64_t soft, hard;
 };
 
+/* A device node --device makes in the container, as the host has it (runc's mknod). */
+struct rt_device {
+	char *path;                  /* in the container */
+	mode_t mode;                 /* S_IFCHR or S_IFBLK, and the permission bits */
+	dev_t rdev;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* A device cgroup allow rule beyond Docker's standard ones (--device, --device-cgroup-rule). */
+struct rt_dev_rule {
+	char type;                   /* 'c', 'b' or 'a' (both) */
+	int64_t major, minor;        /* -1 = any */
+	char access[4];              /* of "rwm" */
+};
+
+/* What HostConfig.Devices and DeviceCgroupRules give a container. */
+struct rt_devices {
+	struct rt_device *devices;
+	size_t ndevices;
+	struct rt_dev_rule *rules;   /* an allow rule per device, then the cgroup rules */
+	size_t nrules;
+};
+
+/* Gather HostConfig's Devices from the host (a directory gives every node below it) and parse
+ * its DeviceCgroupRules; Docker's messages ("error gathering device information while adding
+ * custom device ...") on failure. Free with rt_devices_free, also after a failure. */
+int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err);
+void rt_devices_free(struct rt_devices *d);
+/* Parse "c 1:3 mr" (Docker's --device-cgroup-rule format); -EINVAL if it is not one. */
+int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r);
+
 enum rt_net_mode { RT_NET_NEW, RT_NET_HOST, RT_NET_JOIN };
 
 struct rt_limits {
@@ -37,6 +69,8 @@ struct rt_limits {
 	char *cpuset_cpus;
 	char *cpuset_mems;
 	int devices_all;             /* --privileged: no device rules (Docker's "a *:* rwm") */
+	const struct rt_dev_rule *dev_rules;   /* allowed beyond the standard ones (not owned) */
+	size_t ndev_rules;
 };
 
 struct rt_spec {
@@ -65,6 +99,7 @@ struct rt_spec {
 	enum rt_net_mode net;
 	char *net_join_path;         /* /proc/<pid>/ns/net of the container whose netns we share */
 	char *ipc_join_path;
+	struct rt_devices devices;   /* --device nodes to make, and the rules of limits.dev_rules */
 	struct rt_limits limits;
 	char *hosts_path, *hostname_path, *resolv_path;   /* per-container files to bind */
 	int64_t shm_size;

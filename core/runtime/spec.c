@@ -467,6 +467,10 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->limits.cpuset_cpus = jstr(hc, "CpusetCpus");
 	s->limits.cpuset_mems = jstr(hc, "CpusetMems");
 	s->limits.devices_all = s->privileged;
+	if ((r = rt_devices_gather(hc, &s->devices, err)) < 0)
+		return r;
+	s->limits.dev_rules = s->devices.rules;
+	s->limits.ndev_rules = s->devices.nrules;
 	s->shm_size = jint(hc, "ShmSize");
 	if (s->shm_size <= 0)
 		s->shm_size = 64 << 20;
@@ -511,6 +515,7 @@ void rt_spec_free(struct rt_spec *s)
 	free(s->ipc_join_path);
 	free(s->limits.cpuset_cpus);
 	free(s->limits.cpuset_mems);
+	rt_devices_free(&s->devices);
 	free(s->hosts_path);
 	free(s->hostname_path);
 	free(s->resolv_path);

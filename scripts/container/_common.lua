@@ -285,6 +285,39 @@ local function cpuset_error(value, what)
   end
 end
 
+-- A subset of "rwm", each letter once (Docker's validDeviceMode).
+local function valid_device_mode(m)
+  if m == "" then return false end
+  local seen = {}
+  for c in m:gmatch(".") do
+    if not ("rwm"):find(c, 1, true) or seen[c] then return false end
+    seen[c] = true
+  end
+  return true
+end
+
+-- --device HOST[:CONTAINER][:PERMS] as Docker's CLI checks (validateLinuxPath) and splits it
+-- (parseLinuxDevice); the daemon finds the node when the container is made.
+function M.parse_device(v)
+  local _, colons = v:gsub(":", "")
+  local f = split_n(v, ":", 3)
+  if colons > 2 or f[1] == "" then M.fail(125, "bad format for path: " .. v) end
+  local ctr = v
+  if #f == 2 then ctr = valid_device_mode(f[2]) and f[1] or f[2] end
+  if #f == 3 then
+    ctr = f[2]
+    if not valid_device_mode(f[3]) then M.fail(125, "bad mode specified: " .. f[3]) end
+  end
+  if ctr:sub(1, 1) ~= "/" then M.fail(125, ctr .. " is not an absolute path") end
+  local dst, perms = "", "rwm"
+  if #f == 3 then perms = f[3] end
+  if #f >= 2 then
+    if valid_device_mode(f[2]) then perms = f[2] else dst = f[2] end
+  end
+  if dst == "" then dst = f[1] end
+  return { PathOnHost = f[1], PathInContainer = dst, CgroupPermissions = perms }
+end
+
 -- Docker's daemon checks of resources (verifyPlatformContainerResources, and runc's cpu-shares
 -- bounds); nil or the message. update passes only what changes, with update = true.
 function M.check_resources(r, update)
@@ -368,6 +401,16 @@ local function valid_stream(v)
   return s
 end
 
+-- --device-cgroup-rule: Docker's format, ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$
+local function valid_cgroup_rule(v)
+  local t, maj, min, acc = v:match("^([acb]) ([%d%*]+):([%d%*]+) ([rwm]+)$")
+  local function num(x) return x == "*" or x:match("^%d+$") end
+  if not t or not num(maj) or not num(min) or #acc > 3 then
+    return nil, "invalid device cgroup format '" .. v .. "'"
+  end
+  return v
+end
+
 M.CREATE_FLAGS = {
   { "a", "attach", "list", "Attach to STDIN, STDOUT or STDERR", validate = valid_stream },
   { "i", "interactive", "bool", "Keep STDIN open even if not attached" },
@@ -401,6 +444,8 @@ M.CREATE_FLAGS = {
   { nil, "cap-add", "list", "Add Linux capabilities" },
   { nil, "cap-drop", "list", "Drop Linux capabilities" },
   { nil, "privileged", "bool", "Give extended privileges to this container" },
+  { nil, "device", "list", "Add a host device to the container" },
+  { nil, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", validate = valid_cgroup_rule },
   { nil, "security-opt", "list", "Security Options" },
   { "l", "label", "list", "Set meta data on a container" },
   { nil, "restart", "string", "Restart policy to apply when a container exits", default = "no" },
@@ -898,6 +943,8 @@ function M.build(opts, changed, positional)
       end
     end
   end
+  local devices = {}
+  for _, d in ipairs(opts.device) do devices[#devices + 1] = M.parse_device(d) end
   local tmpfs = {}
   for _, t in ipairs(opts.tmpfs) do
     local path, o = t:match("^([^:]+):?(.*)$")
@@ -1013,6 +1060,8 @@ function M.build(opts, changed, positional)
       ExtraHosts = opts["add-host"],
       IpcMode = "private",
       Privileged = opts.privileged,
+      Devices = devices,
+      DeviceCgroupRules = opts["device-cgroup-rule"],
       ReadonlyRootfs = opts["read-only"],
       SecurityOpt = opts["security-opt"],
       Tmpfs = tmpfs,
