@@ -676,12 +676,12 @@ int container_rename(struct berth_ctx *ctx, const char *id, const char *name, be
 
 void container_runtime_cleanup(struct berth_ctx *ctx, struct container *c)
 {
-	_cleanup_free_ char *ns = container_netns_path(ctx, c->id);
+	_cleanup_free_ char *ns = container_netns_path(ctx, c->id), *cg = container_cgroup(ctx, c);
 	berr_t e = { 0 };
 
 	if (umount2(ns, MNT_DETACH) == 0 || errno == EINVAL)
 		unlink(ns);
-	cgroup_remove(c->id, &e);
+	cgroup_remove(cg, &e);
 }
 
 /* The row of id as stored, without folding or checks; NULL if there is none. */
@@ -747,8 +747,10 @@ int container_check_alive(struct berth_ctx *ctx, struct container *c)
 		return 0;
 	/* the monitor died without recording an exit: its init died with it (PDEATHSIG), or
 	 * dies now (a frozen one once thawed) */
-	if (!strcmp(c->state, "paused"))
-		cgroup_freeze(c->id, 0, NULL);
+	if (!strcmp(c->state, "paused")) {
+		_cleanup_free_ char *cg = container_cgroup(ctx, c);
+		cgroup_freeze(cg, 0, NULL);
+	}
 	if (container_init_alive(c))
 		kill(c->pid, SIGKILL);
 	/* Only the holder of the lock releases the run and acts on the exit: a concurrent start,

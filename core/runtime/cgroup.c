@@ -52,6 +52,22 @@ static const struct cgroup_driver *driver_named(const char *name)
 	return NULL;
 }
 
+char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent)
+{
+	const char *p = json_string_value(json_object_get(hc, "CgroupParent"));
+	size_t n;
+
+	if (!p || !*p)
+		p = daemon_parent;
+	while (p && *p == '/')
+		p++;
+	if (!p || !*p)
+		return xstrdup(id);
+	for (n = strlen(p); n > 0 && p[n - 1] == '/'; n--)
+		;
+	return xasprintf("%.*s/%s", (int)n, p, id);
+}
+
 int cgroup_v1_mounted(const char *ctrl)
 {
 	_cleanup_free_ char *p = xasprintf(CG_ROOT "/%s/cgroup.procs", ctrl);

@@ -75,6 +75,7 @@ struct rt_limits {
 
 struct rt_spec {
 	char *id;
+	char *cgroup;                /* the container's cgroup reference (cgroup_ref), set by the caller */
 	char *rootfs;                /* mounted rootfs on the host */
 	char *hostname;
 	char *domainname;
@@ -160,8 +161,15 @@ int runtime_exec_result(int exec_fd, int *exit_code, berr_t *err);
 void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err);
 
 /* cgroups, v1 (per controller) or v2 (unified), made by a driver (core/runtime/cgroup.h):
- * "cgroupfs" (berth/<id>) or "systemd" (the transient unit berth-<id>.scope in system.slice).
- * Only creation is told the driver; the rest find the container's cgroup where it is. */
+ * "cgroupfs" (berth/<id>, or PARENT/<id> with a cgroup parent) or "systemd" (the transient unit
+ * berth-<id>.scope in system.slice). Only creation is told the driver; the rest find the
+ * container's cgroup where it is. The `id` these functions take is a cgroup reference: the
+ * container's id, or PARENT/id for a container with a cgroup parent (cgroup_ref). */
+/* The reference of the container id whose HostConfig is hc: PARENT/id where its CgroupParent
+ * (else daemon_parent, daemon.json's cgroup-parent) names a parent, else id (malloc'd). A
+ * relative parent is taken from the root of each hierarchy (Docker's daemon takes it below its
+ * own cgroup; berth has no daemon whose cgroup would stay the same). */
+char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent);
 /* The limits of struct rt_limits cgroup_update applies (memory covers memory_swap too). */
 enum {
 	RT_LIM_MEMORY = 1 << 0,

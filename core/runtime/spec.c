@@ -493,6 +493,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 void rt_spec_free(struct rt_spec *s)
 {
 	free(s->id);
+	free(s->cgroup);
 	free(s->rootfs);
 	free(s->hostname);
 	free(s->domainname);

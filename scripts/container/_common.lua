@@ -446,6 +446,7 @@ M.CREATE_FLAGS = {
   { nil, "privileged", "bool", "Give extended privileges to this container" },
   { nil, "device", "list", "Add a host device to the container" },
   { nil, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", validate = valid_cgroup_rule },
+  { nil, "cgroup-parent", "string", "Optional parent cgroup for the container" },
   { nil, "security-opt", "list", "Security Options" },
   { "l", "label", "list", "Set meta data on a container" },
   { nil, "restart", "string", "Restart policy to apply when a container exits", default = "no" },
@@ -838,6 +839,12 @@ function M.build(opts, changed, positional)
       daemon("unable to derive the IP value for host-gateway")   -- berth has no bridge gateway
     end
   end
+  -- berth's systemd driver makes its scopes in system.slice only (core/runtime/cgroup_systemd.c)
+  if (opts["cgroup-parent"] ~= "" or (berth.config.get("cgroup-parent") or "") ~= "")
+      and berth.config.effective().cgroup_driver == "systemd" then
+    daemon("a cgroup parent is not supported with the systemd cgroup driver (its scopes go in system.slice); "
+      .. "set exec-opts [\"native.cgroupdriver=cgroupfs\"] in daemon.json")
+  end
   local warnings = {}
   do
     -- the network's driver must exist; ports need one that can publish them
@@ -1060,6 +1067,7 @@ function M.build(opts, changed, positional)
       ExtraHosts = opts["add-host"],
       IpcMode = "private",
       Privileged = opts.privileged,
+      CgroupParent = opts["cgroup-parent"],
       Devices = devices,
       DeviceCgroupRules = opts["device-cgroup-rule"],
       ReadonlyRootfs = opts["read-only"],

@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end checks of the device and cgroup placement flags of run/create (needs root): --device
 # and --device-cgroup-rule (the node in the container, the device cgroup, Docker's errors and
-# inspect shapes).
+# inspect shapes), --cgroup-parent and daemon.json's cgroup-parent (cgroupfs driver).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "devices e2e" "needs root"; finish; }
 have_busybox || { skip "devices e2e" "no /bin/busybox"; finish; }
@@ -89,5 +89,63 @@ else
 	skip "devices.list" "cgroup v2: a BPF program, checked by the open tests above"
 fi
 $B rm -f $id >/dev/null
+
+# ---- --cgroup-parent ----
+# cgroup_dirs ID PARENT: the container's dirs below PARENT, in every hierarchy (v1) or the one (v2)
+cgroup_dirs() {
+	if [ $v2 = 0 ]; then ls -d /sys/fs/cgroup/*/"$2/$1" 2>/dev/null; else ls -d /sys/fs/cgroup/"$2/$1" 2>/dev/null; fi
+}
+# the parents stay after rm, as Docker's: remove them at the end (deepest first)
+at_exit "rmdir /sys/fs/cgroup/*/berth-e2e-cgp/sub /sys/fs/cgroup/*/berth-e2e-cgp /sys/fs/cgroup/*/berth-e2e-dflt /sys/fs/cgroup/berth-e2e-cgp/sub /sys/fs/cgroup/berth-e2e-cgp /sys/fs/cgroup/berth-e2e-dflt"
+id=$($B run -d --cgroup-parent /berth-e2e-cgp/sub -m 64m bb:dev sleep 300 2>&1)
+at_exit "$B rm -f $id"
+if [ $v2 = 0 ]; then want=$(ls -d /sys/fs/cgroup/*/berth/ 2>/dev/null | wc -l); else want=1; fi
+expect_eq "--cgroup-parent: the container's cgroup is PARENT/<id> in every hierarchy" "$want" "$(cgroup_dirs $id berth-e2e-cgp/sub | wc -l)"
+expect_eq "--cgroup-parent: nothing below berth/" "" "$(cgroup_dirs $id berth)"
+expect_eq "--cgroup-parent: inspect shows it as given" /berth-e2e-cgp/sub "$($B inspect -f '{{.HostConfig.CgroupParent}}' $id 2>&1)"
+if [ $v2 = 0 ]; then
+	expect_eq "--cgroup-parent: the limits are in that cgroup" 67108864 \
+		"$(cat /sys/fs/cgroup/memory/berth-e2e-cgp/sub/$id/memory.limit_in_bytes 2>&1)"
+fi
+expect_match "--cgroup-parent: top finds the processes" "sleep 300" "$($B top $id 2>&1)"
+expect_match "--cgroup-parent: stats reads the cgroup" "64MiB" "$($B stats --no-stream --format '{{.MemUsage}}' $id 2>&1)"
+check "--cgroup-parent: pause" $B pause $id
+expect_eq "--cgroup-parent: paused is frozen" paused "$($B inspect -f '{{.State.Status}}' $id 2>&1)"
+check "--cgroup-parent: unpause" $B unpause $id
+check "--cgroup-parent: update" $B update -m 128m $id
+if [ $v2 = 0 ]; then
+	expect_eq "--cgroup-parent: update writes that cgroup" 134217728 \
+		"$(cat /sys/fs/cgroup/memory/berth-e2e-cgp/sub/$id/memory.limit_in_bytes 2>&1)"
+fi
+expect_eq "--cgroup-parent: exec joins that cgroup" ok "$($B exec $id sh -c 'grep -q "pids:/\$" /proc/self/cgroup && echo ok' 2>&1)"
+$B rm -f $id >/dev/null
+expect_eq "--cgroup-parent: rm removes the container's cgroup dirs" "" "$(cgroup_dirs $id berth-e2e-cgp/sub)"
+id=$($B run -d --cgroup-parent berth-e2e-cgp bb:dev sleep 300 2>&1)
+at_exit "$B rm -f $id"
+expect_eq "--cgroup-parent, relative: taken from the root of each hierarchy" "$want" "$(cgroup_dirs $id berth-e2e-cgp | wc -l)"
+$B rm -f $id >/dev/null
+expect_eq "--cgroup-parent: run --rm leaves no cgroup dir" "ran " \
+	"$($B run --rm --cgroup-parent berth-e2e-cgp bb:dev sh -c 'echo ran' 2>&1) $(ls /sys/fs/cgroup/memory/berth-e2e-cgp 2>/dev/null | grep -E '^[0-9a-f]{64}$')"
+
+new_instance devices_dflt '"cgroup-parent": "berth-e2e-dflt"'
+import_busybox bb:dev >/dev/null
+id=$($B run -d bb:dev sleep 300 2>&1)
+at_exit "$B rm -f $id"
+expect_eq "daemon.json cgroup-parent: the container's cgroup goes below it" "$want" "$(cgroup_dirs $id berth-e2e-dflt | wc -l)"
+expect_eq "daemon.json cgroup-parent: inspect's CgroupParent stays empty, as Docker's" "" \
+	"$($B inspect -f '{{.HostConfig.CgroupParent}}' $id 2>&1)"
+id2=$($B run -d --cgroup-parent /berth-e2e-cgp bb:dev sleep 300 2>&1)
+at_exit "$B rm -f $id2"
+expect_eq "--cgroup-parent wins over daemon.json's" "$want" "$(cgroup_dirs $id2 berth-e2e-cgp | wc -l)"
+$B rm -f $id $id2 >/dev/null
+expect_eq "daemon.json cgroup-parent: rm removes the container's dirs" "" "$(cgroup_dirs $id berth-e2e-dflt)$(cgroup_dirs $id2 berth-e2e-cgp)"
+
+new_instance devices_sd '"exec-opts": ["native.cgroupdriver=systemd"]'
+import_busybox bb:dev >/dev/null
+before=$(ncontainers)
+out=$($B run --cgroup-parent /x bb:dev true 2>&1); rc=$?
+expect_match "systemd driver: --cgroup-parent refused clearly, exit 125" \
+	"^125 berth: Error response from daemon: a cgroup parent is not supported with the systemd cgroup driver" "$rc $out"
+expect_eq "systemd driver: no container left" "$before" "$(ncontainers)"
 
 finish
