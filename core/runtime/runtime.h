@@ -87,6 +87,7 @@ struct rt_spec {
 	int privileged;
 	int readonly_rootfs;
 	int no_new_privs;
+	int cgroupns_host;           /* --cgroupns host: no cgroup namespace of its own */
 	int init;                    /* --init: berth-init is pid 1 and runs the command (RT_INIT_PATH) */
 	uint64_t caps;               /* bit n = capability n */
 	char *seccomp_file;          /* the Docker-format profile's path, NULL = unconfined */

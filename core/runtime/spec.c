@@ -372,6 +372,9 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->privileged = json_is_true(json_object_get(hc, "Privileged"));
 	s->readonly_rootfs = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
 	s->init = json_is_true(json_object_get(hc, "Init"));
+	/* create stored Docker's default for the host (host on v1, private on v2) or the choice */
+	nm = json_string_value(json_object_get(hc, "CgroupnsMode"));
+	s->cgroupns_host = nm && !strcmp(nm, "host");
 	s->caps = rt_default_caps();
 	if (s->privileged) {
 		s->caps = rt_all_caps();

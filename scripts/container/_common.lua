@@ -447,6 +447,7 @@ M.CREATE_FLAGS = {
   { nil, "device", "list", "Add a host device to the container" },
   { nil, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", validate = valid_cgroup_rule },
   { nil, "cgroup-parent", "string", "Optional parent cgroup for the container" },
+  { nil, "cgroupns", "string", "Cgroup namespace to use (host|private)" },
   { nil, "security-opt", "list", "Security Options" },
   { "l", "label", "list", "Set meta data on a container" },
   { nil, "restart", "string", "Restart policy to apply when a container exits", default = "no" },
@@ -839,6 +840,24 @@ function M.build(opts, changed, positional)
       daemon("unable to derive the IP value for host-gateway")   -- berth has no bridge gateway
     end
   end
+  local devices = {}
+  for _, d in ipairs(opts.device) do devices[#devices + 1] = M.parse_device(d) end
+  local cgroupns = opts.cgroupns
+  if cgroupns ~= "" and cgroupns ~= "host" and cgroupns ~= "private" then
+    M.fail(125, "--cgroupns: invalid CGROUP mode")
+  end
+  -- no --cgroupns: daemon.json's default-cgroupns-mode, else Docker's (host on v1, private on v2)
+  if cgroupns == "" then
+    cgroupns = berth.config.get("default-cgroupns-mode") or ""
+    if cgroupns ~= "" and cgroupns ~= "host" and cgroupns ~= "private" then
+      daemon("Default cgroup namespace mode (" .. cgroupns .. ") is invalid. Use \"host\" or \"private\".")
+    end
+    if cgroupns == "" then
+      local v2 = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
+      if v2 then v2:close() end
+      cgroupns = v2 and "private" or "host"
+    end
+  end
   -- berth's systemd driver makes its scopes in system.slice only (core/runtime/cgroup_systemd.c)
   if (opts["cgroup-parent"] ~= "" or (berth.config.get("cgroup-parent") or "") ~= "")
       and berth.config.effective().cgroup_driver == "systemd" then
@@ -950,8 +969,6 @@ function M.build(opts, changed, positional)
       end
     end
   end
-  local devices = {}
-  for _, d in ipairs(opts.device) do devices[#devices + 1] = M.parse_device(d) end
   local tmpfs = {}
   for _, t in ipairs(opts.tmpfs) do
     local path, o = t:match("^([^:]+):?(.*)$")
@@ -1059,8 +1076,7 @@ function M.build(opts, changed, positional)
       VolumesFrom = opts["volumes-from"],
       CapAdd = opts["cap-add"],
       CapDrop = opts["cap-drop"],
-      -- berth gives every container its own cgroup and IPC namespaces
-      CgroupnsMode = "private",
+      CgroupnsMode = cgroupns,
       Dns = opts.dns,
       DnsOptions = dns_options,
       DnsSearch = opts["dns-search"],

@@ -1,7 +1,8 @@
 #!/bin/bash
 # End-to-end checks of the device and cgroup placement flags of run/create (needs root): --device
 # and --device-cgroup-rule (the node in the container, the device cgroup, Docker's errors and
-# inspect shapes), --cgroup-parent and daemon.json's cgroup-parent (cgroupfs driver).
+# inspect shapes), --cgroup-parent and daemon.json's cgroup-parent (cgroupfs driver), --cgroupns
+# and daemon.json's default-cgroupns-mode.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "devices e2e" "needs root"; finish; }
 have_busybox || { skip "devices e2e" "no /bin/busybox"; finish; }
@@ -97,7 +98,7 @@ cgroup_dirs() {
 }
 # the parents stay after rm, as Docker's: remove them at the end (deepest first)
 at_exit "rmdir /sys/fs/cgroup/*/berth-e2e-cgp/sub /sys/fs/cgroup/*/berth-e2e-cgp /sys/fs/cgroup/*/berth-e2e-dflt /sys/fs/cgroup/berth-e2e-cgp/sub /sys/fs/cgroup/berth-e2e-cgp /sys/fs/cgroup/berth-e2e-dflt"
-id=$($B run -d --cgroup-parent /berth-e2e-cgp/sub -m 64m bb:dev sleep 300 2>&1)
+id=$($B run -d --cgroup-parent /berth-e2e-cgp/sub --cgroupns host -m 64m bb:dev sleep 300 2>&1)
 at_exit "$B rm -f $id"
 if [ $v2 = 0 ]; then want=$(ls -d /sys/fs/cgroup/*/berth/ 2>/dev/null | wc -l); else want=1; fi
 expect_eq "--cgroup-parent: the container's cgroup is PARENT/<id> in every hierarchy" "$want" "$(cgroup_dirs $id berth-e2e-cgp/sub | wc -l)"
@@ -117,7 +118,8 @@ if [ $v2 = 0 ]; then
 	expect_eq "--cgroup-parent: update writes that cgroup" 134217728 \
 		"$(cat /sys/fs/cgroup/memory/berth-e2e-cgp/sub/$id/memory.limit_in_bytes 2>&1)"
 fi
-expect_eq "--cgroup-parent: exec joins that cgroup" ok "$($B exec $id sh -c 'grep -q "pids:/\$" /proc/self/cgroup && echo ok' 2>&1)"
+expect_eq "--cgroup-parent: exec joins that cgroup" "/berth-e2e-cgp/sub/$id" \
+	"$($B exec $id sh -c "grep -E '^[0-9]+:(pids)?:' /proc/self/cgroup | head -1 | cut -d: -f3" 2>&1)"
 $B rm -f $id >/dev/null
 expect_eq "--cgroup-parent: rm removes the container's cgroup dirs" "" "$(cgroup_dirs $id berth-e2e-cgp/sub)"
 id=$($B run -d --cgroup-parent berth-e2e-cgp bb:dev sleep 300 2>&1)
@@ -139,6 +141,48 @@ at_exit "$B rm -f $id2"
 expect_eq "--cgroup-parent wins over daemon.json's" "$want" "$(cgroup_dirs $id2 berth-e2e-cgp | wc -l)"
 $B rm -f $id $id2 >/dev/null
 expect_eq "daemon.json cgroup-parent: rm removes the container's dirs" "" "$(cgroup_dirs $id berth-e2e-dflt)$(cgroup_dirs $id2 berth-e2e-cgp)"
+
+# ---- --cgroupns ----
+new_instance devices_ns
+import_busybox bb:dev >/dev/null
+if [ $v2 = 0 ]; then dflt=host; else dflt=private; fi
+id=$($B create bb:dev true 2>&1)
+expect_eq "no --cgroupns: Docker's default for cgroup v$((v2 + 1)) in inspect" "$dflt" "$($B inspect -f '{{.HostConfig.CgroupnsMode}}' $id 2>&1)"
+$B rm $id >/dev/null
+id=$($B run -d --cgroupns host -m 64m bb:dev sleep 300 2>&1)
+at_exit "$B rm -f $id"
+expect_eq "--cgroupns host: inspect" host "$($B inspect -f '{{.HostConfig.CgroupnsMode}}' $id 2>&1)"
+if [ $v2 = 0 ]; then
+	expect_eq "--cgroupns host: /proc/self/cgroup shows the host's path of the container's cgroup" \
+		"8:pids:/berth/$id" "$($B exec $id sh -c "grep ':pids:' /proc/self/cgroup | sed 's/^[0-9]*:/8:/'" 2>&1)"
+	expect_eq "--cgroupns host: /sys/fs/cgroup/memory is the container's own cgroup" 67108864 \
+		"$($B exec $id cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>&1)"
+else
+	expect_eq "--cgroupns host: /proc/self/cgroup shows the host's path of the container's cgroup" \
+		"0::/berth/$id" "$($B exec $id cat /proc/self/cgroup 2>&1)"
+	expect_eq "--cgroupns host: /sys/fs/cgroup is the container's own cgroup" 67108864 \
+		"$($B exec $id cat /sys/fs/cgroup/memory.max 2>&1)"
+fi
+expect_match "--cgroupns host: /sys/fs/cgroup is read-only" "Read-only file system" \
+	"$($B exec $id sh -c 'mkdir /sys/fs/cgroup/pids/x || mkdir /sys/fs/cgroup/x' 2>&1)"
+$B rm -f $id >/dev/null
+expect_eq "--cgroupns private: the container's cgroup is its root" "/" \
+	"$($B run --rm --cgroupns private bb:dev sh -c "grep -E '^[0-9]+:(pids)?:' /proc/self/cgroup | head -1 | cut -d: -f3" 2>&1)"
+out=$($B run --rm --cgroupns bogus bb:dev true 2>&1); rc=$?
+expect_eq "--cgroupns with a bad mode: Docker's message, exit 125" "125 berth: --cgroupns: invalid CGROUP mode" "$rc $out"
+new_instance devices_ns_private '"default-cgroupns-mode": "private"'
+import_busybox bb:dev >/dev/null
+expect_eq "daemon.json default-cgroupns-mode private: the container's own namespace" "private /" \
+	"$($B create bb:dev true | xargs -I{} $B inspect -f '{{.HostConfig.CgroupnsMode}}' {}) $($B run --rm bb:dev sh -c "grep -E '^[0-9]+:(pids)?:' /proc/self/cgroup | head -1 | cut -d: -f3" 2>&1)"
+new_instance devices_ns_host '"default-cgroupns-mode": "host"'
+import_busybox bb:dev >/dev/null
+expect_match "daemon.json default-cgroupns-mode host: the host's namespace" "^host /berth/[0-9a-f]{64}$" \
+	"$($B create bb:dev true | xargs -I{} $B inspect -f '{{.HostConfig.CgroupnsMode}}' {}) $($B run --rm bb:dev sh -c "grep -E '^[0-9]+:(pids)?:' /proc/self/cgroup | head -1 | cut -d: -f3" 2>&1)"
+new_instance devices_ns_bad '"default-cgroupns-mode": "bogus"'
+import_busybox bb:dev >/dev/null
+out=$($B run --rm bb:dev true 2>&1); rc=$?
+expect_eq "daemon.json default-cgroupns-mode invalid: Docker's message, exit 125" \
+	"125 berth: Error response from daemon: Default cgroup namespace mode (bogus) is invalid. Use \"host\" or \"private\"." "$rc $out"
 
 new_instance devices_sd '"exec-opts": ["native.cgroupdriver=systemd"]'
 import_busybox bb:dev >/dev/null
