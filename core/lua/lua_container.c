@@ -711,14 +711,19 @@ static int l_pause(lua_State *L)
 	struct berth_ctx *ctx = bind_ctx(L);
 	struct container *c = boxed_keep(L, 1);
 	int freeze = lua_toboolean(L, lua_upvalueindex(1));
-	_cleanup_free_ char *cg = container_cgroup(ctx, c);
 	berr_t err = { 0 };
+	char *cg;
+	int r;
 
 	if (freeze && strcmp(c->state, "running"))
 		return raise_msg(L, "Container %s is not running", c->id);
 	if (!freeze && strcmp(c->state, "paused"))
 		return raise_msg(L, "Container %s is not paused", c->id);
-	if (cgroup_freeze(cg, freeze, &err) < 0 ||
+	/* freed before any raise: a Lua error longjmps past cleanup attributes */
+	cg = container_cgroup(ctx, c);
+	r = cgroup_freeze(cg, freeze, &err);
+	free(cg);
+	if (r < 0 ||
 	    container_set_state(ctx, c->id, freeze ? "paused" : "running", &err) < 0)
 		return bind_raise(L, &err);
 	return 0;
@@ -736,14 +741,18 @@ static int l_rename(lua_State *L)
 static int l_top(lua_State *L)
 {
 	struct container *c = boxed_keep(L, 1);
-	_cleanup_free_ char *cg = container_cgroup(bind_ctx(L), c);
 	berr_t err = { 0 };
 	pid_t *pids;
 	size_t n;
+	char *cg;
+	int r;
 
 	if (!running(c))
 		return raise_msg(L, "Container %s is not running", c->id);
-	if (cgroup_pids(cg, &pids, &n, &err) < 0)
+	cg = container_cgroup(bind_ctx(L), c);
+	r = cgroup_pids(cg, &pids, &n, &err);
+	free(cg);
+	if (r < 0)
 		return bind_raise(L, &err);
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
@@ -952,8 +961,11 @@ static int l_update(lua_State *L)
 static int l_cgroup_file(lua_State *L)
 {
 	struct container *c = boxed_keep(L, 1);
-	_cleanup_free_ char *cg = container_cgroup(bind_ctx(L), c);
-	char *p = cgroup_file_path(cg, luaL_checkstring(L, 2));
+	const char *file = luaL_checkstring(L, 2);
+	char *cg = container_cgroup(bind_ctx(L), c);
+	char *p = cgroup_file_path(cg, file);
+
+	free(cg);
 	lua_pushstring(L, p);
 	free(p);
 	return 1;
