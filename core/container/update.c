@@ -32,6 +32,7 @@ static int apply_cgroup(struct berth_ctx *ctx, const struct container *c, json_t
 		.pids_limit = hc_int(hc, "PidsLimit"),
 		.cpuset_cpus = (char *)json_string_value(json_object_get(hc, "CpusetCpus")),
 		.cpuset_mems = (char *)json_string_value(json_object_get(hc, "CpusetMems")),
+		.blkio_weight = (uint16_t)hc_int(hc, "BlkioWeight"),
 	};
 	unsigned which = 0;
 
@@ -45,6 +46,8 @@ static int apply_cgroup(struct berth_ctx *ctx, const struct container *c, json_t
 		which |= RT_LIM_PIDS;
 	if (json_object_get(changes, "CpusetCpus") || json_object_get(changes, "CpusetMems"))
 		which |= RT_LIM_CPUSET;
+	if (json_object_get(changes, "BlkioWeight"))
+		which |= RT_LIM_BLKIO;   /* update changes the weight only, as Docker's */
 	return which ? cgroup_update(cg, &lim, which, err) : 0;
 }
 

@@ -2,7 +2,8 @@
  * node below a host directory, made in the container with the host's numbers, mode and owner,
  * and allowed in its device cgroup) and --device-cgroup-rule (an allow rule alone). Gathered
  * from the host as Docker's daemon does (getDevicesFromPath) when the container is created and
- * again when it starts: a node may have come or gone in between. */
+ * again when it starts: a node may have come or gone in between. The block devices that blkio
+ * weights and throttles name are found here too. */
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -133,6 +134,41 @@ int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r)
 	return 0;
 }
 
+/* The Blkio lists of HostConfig: [{Path, Weight}] or [{Path, Rate}], a device's numbers from a
+ * stat of Path (as Docker's daemon finds them). */
+static int gather_blkio(struct rt_devices *d, json_t *hc, berr_t *err)
+{
+	static const struct { const char *key, *value; enum rt_blkio_kind kind; } LISTS[] = {
+		{ "BlkioWeightDevice", "Weight", RT_BLKIO_WEIGHT },
+		{ "BlkioDeviceReadBps", "Rate", RT_BLKIO_READ_BPS },
+		{ "BlkioDeviceWriteBps", "Rate", RT_BLKIO_WRITE_BPS },
+		{ "BlkioDeviceReadIOps", "Rate", RT_BLKIO_READ_IOPS },
+		{ "BlkioDeviceWriteIOps", "Rate", RT_BLKIO_WRITE_IOPS },
+	};
+	char buf[128];
+
+	for (size_t l = 0; l < sizeof(LISTS) / sizeof(LISTS[0]); l++) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(json_object_get(hc, LISTS[l].key), i, e) {
+			const char *path = json_string_value(json_object_get(e, "Path"));
+			struct rt_blkio_dev *b;
+			struct stat st;
+			if (!path || stat(path, &st) < 0)
+				return berr_set(err, errno, "stat %s: %s", path ? path : "", go_errno(path ? errno : EINVAL, buf));
+			d->blkio = realloc(d->blkio, (d->nblkio + 1) * sizeof(*d->blkio));
+			if (!d->blkio)
+				abort();
+			b = &d->blkio[d->nblkio++];
+			b->kind = LISTS[l].kind;
+			b->major = major(st.st_rdev);
+			b->minor = minor(st.st_rdev);
+			b->value = (uint64_t)json_integer_value(json_object_get(e, LISTS[l].value));
+		}
+	}
+	return 0;
+}
+
 int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 {
 	size_t i;
@@ -152,7 +188,7 @@ int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 			return berr_set(err, EINVAL, "invalid device cgroup format '%s'", text ? text : "");
 		d->nrules++;
 	}
-	return 0;
+	return gather_blkio(d, hc, err);
 }
 
 void rt_devices_free(struct rt_devices *d)
@@ -161,5 +197,6 @@ void rt_devices_free(struct rt_devices *d)
 		free(d->devices[i].path);
 	free(d->devices);
 	free(d->rules);
+	free(d->blkio);
 	memset(d, 0, sizeof(*d));
 }

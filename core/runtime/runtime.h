@@ -42,17 +42,28 @@ struct rt_dev_rule {
 	char access[4];              /* of "rwm" */
 };
 
-/* What HostConfig.Devices and DeviceCgroupRules give a container. */
+/* A block device's weight or throttle (--blkio-weight-device, --device-{read,write}-{bps,iops}). */
+enum rt_blkio_kind { RT_BLKIO_WEIGHT, RT_BLKIO_READ_BPS, RT_BLKIO_WRITE_BPS, RT_BLKIO_READ_IOPS, RT_BLKIO_WRITE_IOPS };
+struct rt_blkio_dev {
+	enum rt_blkio_kind kind;
+	unsigned major, minor;
+	uint64_t value;              /* weight 10-1000, bytes or operations a second */
+};
+
+/* What HostConfig.Devices, DeviceCgroupRules and the Blkio device lists give a container. */
 struct rt_devices {
 	struct rt_device *devices;
 	size_t ndevices;
 	struct rt_dev_rule *rules;   /* an allow rule per device, then the cgroup rules */
 	size_t nrules;
+	struct rt_blkio_dev *blkio;
+	size_t nblkio;
 };
 
-/* Gather HostConfig's Devices from the host (a directory gives every node below it) and parse
- * its DeviceCgroupRules; Docker's messages ("error gathering device information while adding
- * custom device ...") on failure. Free with rt_devices_free, also after a failure. */
+/* Gather HostConfig's Devices from the host (a directory gives every node below it), parse its
+ * DeviceCgroupRules, and find the numbers of the devices of its Blkio lists; Docker's messages
+ * ("error gathering device information while adding custom device ...", "stat PATH: ...") on
+ * failure. Free with rt_devices_free, also after a failure. */
 int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err);
 void rt_devices_free(struct rt_devices *d);
 /* Parse "c 1:3 mr" (Docker's --device-cgroup-rule format); -EINVAL if it is not one. */
@@ -71,6 +82,9 @@ struct rt_limits {
 	int devices_all;             /* --privileged: no device rules (Docker's "a *:* rwm") */
 	const struct rt_dev_rule *dev_rules;   /* allowed beyond the standard ones (not owned) */
 	size_t ndev_rules;
+	uint16_t blkio_weight;       /* 10-1000, 0 = none */
+	const struct rt_blkio_dev *blkio;      /* per-device weights and throttles (not owned) */
+	size_t nblkio;
 };
 
 struct rt_spec {
@@ -178,7 +192,8 @@ enum {
 	RT_LIM_CPU_SHARES = 1 << 2,
 	RT_LIM_PIDS = 1 << 3,
 	RT_LIM_CPUSET = 1 << 4,
-	RT_LIM_ALL = (1 << 5) - 1,
+	RT_LIM_BLKIO = 1 << 5,
+	RT_LIM_ALL = (1 << 6) - 1,
 };
 /* Docker's default driver: systemd on a pure cgroup v2 host booted with systemd, else cgroupfs. */
 const char *cgroup_default_driver(void);

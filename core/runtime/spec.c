@@ -474,6 +474,9 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		return r;
 	s->limits.dev_rules = s->devices.rules;
 	s->limits.ndev_rules = s->devices.nrules;
+	s->limits.blkio_weight = (uint16_t)jint(hc, "BlkioWeight");
+	s->limits.blkio = s->devices.blkio;
+	s->limits.nblkio = s->devices.nblkio;
 	s->shm_size = jint(hc, "ShmSize");
 	if (s->shm_size <= 0)
 		s->shm_size = 64 << 20;

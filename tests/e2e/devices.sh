@@ -2,7 +2,7 @@
 # End-to-end checks of the device and cgroup placement flags of run/create (needs root): --device
 # and --device-cgroup-rule (the node in the container, the device cgroup, Docker's errors and
 # inspect shapes), --cgroup-parent and daemon.json's cgroup-parent (cgroupfs driver), --cgroupns
-# and daemon.json's default-cgroupns-mode.
+# and daemon.json's default-cgroupns-mode, the blkio weights and throttles (run, create, update).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "devices e2e" "needs root"; finish; }
 have_busybox || { skip "devices e2e" "no /bin/busybox"; finish; }
@@ -183,6 +183,92 @@ import_busybox bb:dev >/dev/null
 out=$($B run --rm bb:dev true 2>&1); rc=$?
 expect_eq "daemon.json default-cgroupns-mode invalid: Docker's message, exit 125" \
 	"125 berth: Error response from daemon: Default cgroup namespace mode (bogus) is invalid. Use \"host\" or \"private\"." "$rc $out"
+
+# ---- blkio ----
+new_instance devices_blkio
+import_busybox bb:dev >/dev/null
+# a block device of this host (a disk, not a partition)
+bdev=
+for d in /sys/block/*; do
+	n=${d##*/}
+	case $n in loop*|ram*) continue ;; esac
+	[ -b /dev/$n ] && { bdev=/dev/$n; break; }
+done
+if [ -z "$bdev" ]; then
+	skip "blkio throttles" "no block device on this host"
+else
+	majmin=$(stat -c '%t:%T' $bdev | { IFS=: read a b; echo $((16#$a)):$((16#$b)); })
+	id=$($B run -d --device-read-bps $bdev:1mb --device-write-bps $bdev:2048 --device-read-iops $bdev:100 \
+		--device-write-iops $bdev:200 bb:dev sleep 300 2>&1)
+	at_exit "$B rm -f $id"
+	expect_eq "blkio throttles in inspect, Docker's shapes" \
+		"[{\"Path\":\"$bdev\",\"Rate\":1048576}] [{\"Path\":\"$bdev\",\"Rate\":2048}] [{\"Path\":\"$bdev\",\"Rate\":100}] [{\"Path\":\"$bdev\",\"Rate\":200}]" \
+		"$($B inspect -f '{{json .HostConfig.BlkioDeviceReadBps}} {{json .HostConfig.BlkioDeviceWriteBps}} {{json .HostConfig.BlkioDeviceReadIOps}} {{json .HostConfig.BlkioDeviceWriteIOps}}' $id 2>&1)"
+	if [ $v2 = 0 ]; then
+		expect_eq "blkio throttles: the container's blkio.throttle files (v1)" \
+			"$majmin 1048576 $majmin 2048 $majmin 100 $majmin 200" \
+			"$($B exec $id sh -c 'cd /sys/fs/cgroup/blkio && cat blkio.throttle.read_bps_device blkio.throttle.write_bps_device blkio.throttle.read_iops_device blkio.throttle.write_iops_device' 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+	else
+		expect_eq "blkio throttles: the container's io.max (v2)" "$majmin rbps=1048576 wbps=2048 riops=100 wiops=200" \
+			"$($B exec $id cat /sys/fs/cgroup/io.max 2>&1)"
+	fi
+	$B rm -f $id >/dev/null
+fi
+expect_eq "inspect without blkio settings: Docker's zero values" "0 [] [] [] [] []" \
+	"$($B create bb:dev true | xargs -I{} $B inspect -f '{{json .HostConfig.BlkioWeight}} {{json .HostConfig.BlkioWeightDevice}} {{json .HostConfig.BlkioDeviceReadBps}} {{json .HostConfig.BlkioDeviceWriteBps}} {{json .HostConfig.BlkioDeviceReadIOps}} {{json .HostConfig.BlkioDeviceWriteIOps}}' {})"
+# the weight: only where the kernel weighs (CFQ's blkio.weight or BFQ's on v1, the io controller on v2)
+weighs=0
+if [ $v2 = 0 ]; then
+	[ -e /sys/fs/cgroup/blkio/blkio.weight ] || [ -e /sys/fs/cgroup/blkio/blkio.bfq.weight ] && weighs=1
+else
+	grep -qw io /sys/fs/cgroup/cgroup.controllers && weighs=1
+fi
+if [ $weighs = 1 ]; then
+	id=$($B run -d --blkio-weight 300 bb:dev sleep 300 2>&1)
+	at_exit "$B rm -f $id"
+	if [ $v2 = 0 ]; then
+		w=$($B exec $id sh -c 'cat /sys/fs/cgroup/blkio/blkio.weight 2>/dev/null || cat /sys/fs/cgroup/blkio/blkio.bfq.weight' 2>&1)
+		expect_eq "--blkio-weight: the container's blkio weight (v1)" 300 "$w"
+	else
+		w=$($B exec $id sh -c 'cat /sys/fs/cgroup/io.bfq.weight 2>/dev/null || cat /sys/fs/cgroup/io.weight' 2>&1)
+		expect_match "--blkio-weight: the container's io weight (v2: BFQ's 300, or io.weight's 2030)" "^(default )?(300|2030)$" "$w"
+	fi
+	check "update --blkio-weight" $B update --blkio-weight 500 $id
+	expect_eq "update --blkio-weight: inspect" 500 "$($B inspect -f '{{.HostConfig.BlkioWeight}}' $id 2>&1)"
+	out=$($B run --rm --blkio-weight 5 bb:dev true 2>&1); rc=$?
+	expect_eq "--blkio-weight out of range: Docker's message, exit 125" \
+		"125 berth: Error response from daemon: Range of blkio weight is from 10 to 1000" "$rc $out"
+	$B rm -f $id >/dev/null
+else
+	out=$($B run --rm --blkio-weight 300 bb:dev true 2>&1); rc=$?
+	expect_eq "--blkio-weight where the kernel cannot weigh: Docker's warning, the weight discarded" \
+		"0 WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded." "$rc $out"
+	id=$($B run -d bb:dev sleep 300 2>&1)
+	at_exit "$B rm -f $id"
+	out=$($B update --blkio-weight 300 $id 2>&1); rc=$?
+	expect_eq "update --blkio-weight where the kernel cannot weigh: Docker's warning after the name, unchanged" \
+		"0 $id
+Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded. 0" \
+		"$rc $out $($B inspect -f '{{.HostConfig.BlkioWeight}}' $id)"
+	$B rm -f $id >/dev/null
+fi
+out=$($B run --rm --blkio-weight x bb:dev true 2>&1); rc=$?
+expect_eq "--blkio-weight not a uint16: pflag's message, exit 125" \
+	'125 berth: invalid argument "x" for "--blkio-weight" flag: strconv.ParseUint: parsing "x": invalid syntax' "$rc $(head -1 <<<"$out")"
+before=$(ncontainers)
+out=$($B run --rm --device-read-bps /dev/nonexistent:1mb bb:dev true 2>&1); rc=$?
+expect_eq "a throttle on a missing device: Docker's message, exit 125" \
+	"125 berth: Error response from daemon: stat /dev/nonexistent: no such file or directory" "$rc $out"
+out=$($B run --rm --device-read-bps vda:1mb bb:dev true 2>&1); rc=$?
+expect_eq "a throttle on a path outside /dev: Docker's message" \
+	'125 berth: invalid argument "vda:1mb" for "--device-read-bps" flag: bad format for device path: vda:1mb' "$rc $(head -1 <<<"$out")"
+out=$($B run --rm --device-read-iops /dev/vda:1.5 bb:dev true 2>&1); rc=$?
+expect_eq "a bad IOPS rate: Docker's message" \
+	'125 berth: invalid argument "/dev/vda:1.5" for "--device-read-iops" flag: invalid rate for device: /dev/vda:1.5. The correct format is <device-path>:<number>. Number must be a positive integer' "$rc $(head -1 <<<"$out")"
+out=$($B run --rm --blkio-weight-device /dev/vda:5 bb:dev true 2>&1); rc=$?
+expect_eq "a device weight out of range: Docker's message" \
+	'125 berth: invalid argument "/dev/vda:5" for "--blkio-weight-device" flag: invalid weight for device: /dev/vda:5' "$rc $(head -1 <<<"$out")"
+expect_eq "no container is left by any of them" "$before" "$(ncontainers)"
 
 new_instance devices_sd '"exec-opts": ["native.cgroupdriver=systemd"]'
 import_busybox bb:dev >/dev/null
