@@ -30,6 +30,8 @@ int container_spawn_prepare(struct berth_ctx *ctx, struct container *c, struct s
 	if ((r = rt_spec_from_json(&prep->s, c->doc, prep->rootfs, cdir, seccomp, &err)) < 0)
 		goto fail;
 	prep->have_spec = 1;
+	if ((r = rt_spec_devices(&prep->s, c->doc, &err)) < 0)
+		goto fail;
 	prep->s.cgroup = container_cgroup(ctx, c);
 	if ((r = rt_seccomp_prepare(&prep->s, cache, &err)) < 0)
 		goto fail;

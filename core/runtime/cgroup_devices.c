@@ -145,7 +145,7 @@ static int load_program(struct bpf_insn *prog, size_t n, char *log, size_t logle
 	return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 }
 
-static int v2_devices(const char *dir, const struct rt_limits *lim, berr_t *err)
+int cgroup_v2_devices(const char *dir, const struct rt_limits *lim, berr_t *err)
 {
 	_cleanup_free_ struct bpf_insn *prog = xcalloc(8 + (NRULES + lim->ndev_rules) * 8, sizeof(*prog));
 	size_t n = build_program(prog, lim);
@@ -177,7 +177,7 @@ int cgroup_devices(const struct cgroup_driver *d, const char *id, const struct r
 
 	if (cgroup_is_v2()) {
 		dir = cgroup_dir_of(d, id, NULL);
-		return v2_devices(dir, lim, err);
+		return cgroup_v2_devices(dir, lim, err);
 	}
 	dir = cgroup_dir_of(d, id, "devices");
 	if (access(dir, F_OK) == 0)

@@ -138,6 +138,9 @@ int rt_cap_from_name(const char *name);
  * the mounted rootfs and the container's directory; seccomp_default is the default profile path. */
 int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const char *cdir,
 		      const char *seccomp_default, berr_t *err);
+/* The devices of a spec that starts a container (not of an exec): --device nodes, the device
+ * cgroup rules and the blkio devices, gathered from the host now (rt_devices_gather). */
+int rt_spec_devices(struct rt_spec *s, json_t *doc, berr_t *err);
 void rt_spec_free(struct rt_spec *s);
 
 /* What an init that failed before its exec writes on the exec pipe (EOF alone means it exec'd). */

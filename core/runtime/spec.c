@@ -470,13 +470,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->limits.cpuset_cpus = jstr(hc, "CpusetCpus");
 	s->limits.cpuset_mems = jstr(hc, "CpusetMems");
 	s->limits.devices_all = s->privileged;
-	if ((r = rt_devices_gather(hc, &s->devices, err)) < 0)
-		return r;
-	s->limits.dev_rules = s->devices.rules;
-	s->limits.ndev_rules = s->devices.nrules;
 	s->limits.blkio_weight = (uint16_t)jint(hc, "BlkioWeight");
-	s->limits.blkio = s->devices.blkio;
-	s->limits.nblkio = s->devices.nblkio;
 	s->shm_size = jint(hc, "ShmSize");
 	if (s->shm_size <= 0)
 		s->shm_size = 64 << 20;
@@ -493,6 +487,19 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->resolv_path = xasprintf("%s/resolv.conf", cdir);
 	(void)ep_prefix;
 	(void)strv_free;
+	return 0;
+}
+
+int rt_spec_devices(struct rt_spec *s, json_t *doc, berr_t *err)
+{
+	int r;
+
+	if ((r = rt_devices_gather(json_object_get(doc, "HostConfig"), &s->devices, err)) < 0)
+		return r;
+	s->limits.dev_rules = s->devices.rules;
+	s->limits.ndev_rules = s->devices.nrules;
+	s->limits.blkio = s->devices.blkio;
+	s->limits.nblkio = s->devices.nblkio;
 	return 0;
 }
 

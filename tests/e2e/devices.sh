@@ -71,6 +71,15 @@ expect_eq "--device-cgroup-rule in a bad format: Docker's message, exit 125" \
 	"125 berth: invalid argument \"x 1:3 mr\" for \"--device-cgroup-rule\" flag: invalid device cgroup format 'x 1:3 mr'" \
 	"$rc $(head -1 <<<"$out")"
 expect_eq "no container is left by any of them" "$before" "$(ncontainers)"
+mknod "$E2E_TMP/gone" c 1 3
+id=$($B create --device "$E2E_TMP/gone:/dev/gone" bb:dev true 2>&1)
+at_exit "$B rm -f $id"
+rm -f "$E2E_TMP/gone"
+out=$($B start $id 2>&1); rc=$?
+expect_eq "a --device node gone before start: Docker's start error, exit 1" \
+	"1 Error response from daemon: error gathering device information while adding custom device \"$E2E_TMP/gone\": no such file or directory
+berth: Error: failed to start containers: $id" "$rc $out"
+$B rm -f $id >/dev/null
 
 # ---- --device-cgroup-rule ----
 if [ -c /dev/loop-control ]; then

@@ -361,6 +361,8 @@ static void device_rules_and_devices(void **state)
 	d = doc_of("{\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/n\","
 		   "\"CgroupPermissions\":\"r\"}],\"DeviceCgroupRules\":[\"b 7:* rw\"]}");
 	assert_int_equal(rt_spec_from_json(&s, d, "/r", "/c", NULL, &err), 0);
+	assert_int_equal(s.devices.ndevices, 0);   /* an exec's spec: no devices gathered */
+	assert_int_equal(rt_spec_devices(&s, d, &err), 0);
 	assert_int_equal(s.devices.ndevices, 1);
 	assert_string_equal(s.devices.devices[0].path, "/dev/n");
 	assert_true(S_ISCHR(s.devices.devices[0].mode));
@@ -372,7 +374,8 @@ static void device_rules_and_devices(void **state)
 
 	d = doc_of("{\"Devices\":[{\"PathOnHost\":\"/nonexistent\",\"PathInContainer\":\"/n\","
 		   "\"CgroupPermissions\":\"rwm\"}]}");
-	assert_true(rt_spec_from_json(&s, d, "/r", "/c", NULL, &err) < 0);
+	assert_int_equal(rt_spec_from_json(&s, d, "/r", "/c", NULL, &err), 0);
+	assert_true(rt_spec_devices(&s, d, &err) < 0);
 	assert_string_equal(err.msg, "error gathering device information while adding custom device "
 				     "\"/nonexistent\": no such file or directory");
 	rt_spec_free(&s);
