@@ -227,6 +227,17 @@ void container_collect_orphans(struct berth_ctx *ctx)
 	free(ids);
 }
 
+/* --device nodes must exist when the container is made (Docker finds out only at start, and
+ * leaves a container that cannot start): nothing is made for a mapping that fails. */
+static int check_devices(json_t *doc, berr_t *err)
+{
+	struct rt_devices devs;
+	int r = rt_devices_gather(json_object_get(doc, "HostConfig"), &devs, err);
+
+	rt_devices_free(&devs);
+	return r;
+}
+
 int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, char id[65], berr_t *err)
 {
 	struct store *st;
@@ -241,6 +252,8 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 	int r, rw_made = 0, name_tries = 0, generated = 0;
 
 	if ((r = ctx_store(ctx, &st, err)) < 0)
+		return r;
+	if ((r = check_devices(doc, err)) < 0)
 		return r;
 	if (req && *req == '/')
 		req++;
@@ -663,12 +676,12 @@ int container_rename(struct berth_ctx *ctx, const char *id, const char *name, be
 
 void container_runtime_cleanup(struct berth_ctx *ctx, struct container *c)
 {
-	_cleanup_free_ char *ns = container_netns_path(ctx, c->id);
+	_cleanup_free_ char *ns = container_netns_path(ctx, c->id), *cg = container_cgroup(ctx, c);
 	berr_t e = { 0 };
 
 	if (umount2(ns, MNT_DETACH) == 0 || errno == EINVAL)
 		unlink(ns);
-	cgroup_remove(c->id, &e);
+	cgroup_remove(cg, &e);
 }
 
 /* The row of id as stored, without folding or checks; NULL if there is none. */
@@ -734,8 +747,10 @@ int container_check_alive(struct berth_ctx *ctx, struct container *c)
 		return 0;
 	/* the monitor died without recording an exit: its init died with it (PDEATHSIG), or
 	 * dies now (a frozen one once thawed) */
-	if (!strcmp(c->state, "paused"))
-		cgroup_freeze(c->id, 0, NULL);
+	if (!strcmp(c->state, "paused")) {
+		_cleanup_free_ char *cg = container_cgroup(ctx, c);
+		cgroup_freeze(cg, 0, NULL);
+	}
 	if (container_init_alive(c))
 		kill(c->pid, SIGKILL);
 	/* Only the holder of the lock releases the run and acts on the exit: a concurrent start,

@@ -82,6 +82,9 @@ json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c);
 int container_write_monitor_config(struct berth_ctx *ctx, const struct container *c, const char *join_id,
 				   berr_t *err);
 int container_read_monitor_config(struct berth_ctx *ctx, const char *id, struct container **out, berr_t *err);
+/* The reference of c's cgroup for the cgroup_* functions (its --cgroup-parent, else daemon.json's
+ * cgroup-parent; see cgroup_ref), malloc'd. */
+char *container_cgroup(struct berth_ctx *ctx, const struct container *c);
 /* The monitor's live state: a JSON object whose keys are store columns (state, pid, pid_start,
  * monitor_pid, monitor_start, exit_code, oom, error, started_at, finished_at, restart_count)
  * plus "remove" (true: --rm, remove the container). The monitor writes the whole record each

@@ -3,6 +3,7 @@
  * (written by berth at start) and its live-state file (folded into the store by berth, see
  * container_fold_live in container.c). */
 #include "container/container.h"
+#include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
@@ -293,4 +294,10 @@ void container_monitor_sigmask(sigset_t *mask)
 	sigaddset(mask, SIGTERM);
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGHUP);
+}
+
+char *container_cgroup(struct berth_ctx *ctx, const struct container *c)
+{
+	return cgroup_ref(json_object_get(c->doc, "HostConfig"), c->id,
+			  json_string_value(json_object_get(ctx->cfg.root, "cgroup-parent")));
 }

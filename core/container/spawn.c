@@ -30,6 +30,9 @@ int container_spawn_prepare(struct berth_ctx *ctx, struct container *c, struct s
 	if ((r = rt_spec_from_json(&prep->s, c->doc, prep->rootfs, cdir, seccomp, &err)) < 0)
 		goto fail;
 	prep->have_spec = 1;
+	if ((r = rt_spec_devices(&prep->s, c->doc, &err)) < 0)
+		goto fail;
+	prep->s.cgroup = container_cgroup(ctx, c);
 	if ((r = rt_seccomp_prepare(&prep->s, cache, &err)) < 0)
 		goto fail;
 	return 0;
@@ -111,7 +114,7 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_pre
 	if (r < 0)
 		goto fail;
 	spawned = 1;
-	if ((r = cgroup_create(ctx->cfg.cgroup_driver, c->id, &s.limits, p.pid, &err)) < 0)
+	if ((r = cgroup_create(ctx->cfg.cgroup_driver, s.cgroup, &s.limits, p.pid, &err)) < 0)
 		goto fail;
 	placed = 1;
 	/* the init finishes its mounts while we join the network */
@@ -149,7 +152,7 @@ fail:
 		container_netns_unbind(ctx, id);
 	if (placed) {
 		berr_t e = { 0 };
-		cgroup_remove(c->id, &e);
+		cgroup_remove(s.cgroup, &e);
 	}
 	prep->s = s;   /* what the steps above added to it (the netns to join) is freed with it */
 	container_spawn_unprepare(ctx, c, prep);

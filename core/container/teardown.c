@@ -95,17 +95,19 @@ int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *
 	struct container *c;
 	const struct berth_network_ops *nops;
 	const char *drv;
-	_cleanup_free_ char *netns = container_netns_path(ctx, id), *join = NULL;
+	_cleanup_free_ char *netns = container_netns_path(ctx, id), *join = NULL, *cg = NULL;
 	struct berth_endpoint ep;
 	berr_t e = { 0 };
 	int r = 0;
 
-	*oom = cgroup_oom_killed(id);
 	if ((r = container_read_monitor_config(ctx, id, &c, err)) < 0) {
+		*oom = cgroup_oom_killed(id);
 		container_netns_unbind(ctx, id);
 		cgroup_remove(id, &e);
 		return r;
 	}
+	cg = container_cgroup(ctx, c);   /* under its cgroup parent, if it has one */
+	*oom = cgroup_oom_killed(cg);
 	if (container_network(ctx, c, &nops, &drv, &e) == 0) {
 		const char *mode = container_network_mode(c);
 		int host = mode && !strcmp(mode, "host");
@@ -117,7 +119,7 @@ int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *
 	}
 	container_netns_unbind(ctx, id);
 	berr_clear(&e);
-	if (cgroup_remove(id, &e) < 0 && !r)
+	if (cgroup_remove(cg, &e) < 0 && !r)
 		r = berr_set(err, e.code, "%s", e.msg);
 	berr_clear(&e);
 	if (container_unmount(ctx, c, &e) < 0 && !r)

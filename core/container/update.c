@@ -20,8 +20,10 @@ static int64_t hc_int(json_t *hc, const char *key)
 }
 
 /* Write the limits named in `changes` (values taken from the merged hc) into a running cgroup. */
-static int apply_cgroup(const char *id, json_t *changes, json_t *hc, berr_t *err)
+static int apply_cgroup(struct berth_ctx *ctx, const struct container *c, json_t *changes, json_t *hc,
+			berr_t *err)
 {
+	_cleanup_free_ char *cg = container_cgroup(ctx, c);
 	struct rt_limits lim = {
 		.memory = hc_int(hc, "Memory"),
 		.memory_swap = hc_int(hc, "MemorySwap"),
@@ -30,6 +32,7 @@ static int apply_cgroup(const char *id, json_t *changes, json_t *hc, berr_t *err
 		.pids_limit = hc_int(hc, "PidsLimit"),
 		.cpuset_cpus = (char *)json_string_value(json_object_get(hc, "CpusetCpus")),
 		.cpuset_mems = (char *)json_string_value(json_object_get(hc, "CpusetMems")),
+		.blkio_weight = (uint16_t)hc_int(hc, "BlkioWeight"),
 	};
 	unsigned which = 0;
 
@@ -43,7 +46,9 @@ static int apply_cgroup(const char *id, json_t *changes, json_t *hc, berr_t *err
 		which |= RT_LIM_PIDS;
 	if (json_object_get(changes, "CpusetCpus") || json_object_get(changes, "CpusetMems"))
 		which |= RT_LIM_CPUSET;
-	return which ? cgroup_update(id, &lim, which, err) : 0;
+	if (json_object_get(changes, "BlkioWeight"))
+		which |= RT_LIM_BLKIO;   /* update changes the weight only, as Docker's */
+	return which ? cgroup_update(cg, &lim, which, err) : 0;
 }
 
 static int store_doc(struct berth_ctx *ctx, struct container *c, berr_t *err)
@@ -85,7 +90,7 @@ int container_update(struct berth_ctx *ctx, const char *ref, json_t *changes, be
 		json_object_set_new(c->doc, "HostConfig", hc = json_object());
 	json_object_update(hc, changes);
 	if ((!strcmp(c->state, "running") || !strcmp(c->state, "paused")) && container_init_alive(c) &&
-	    (r = apply_cgroup(c->id, changes, hc, err)) < 0) {
+	    (r = apply_cgroup(ctx, c, changes, hc, err)) < 0) {
 		berr_wrap(err, "Cannot update container %s", c->id);
 		goto out;
 	}

@@ -637,7 +637,8 @@ static int l_stop(lua_State *L)
 	mark_stopping(ctx, c->id, keep);
 	if (!strcmp(c->state, "paused")) {
 		berr_t e = { 0 };
-		cgroup_freeze(c->id, 0, &e);
+		_cleanup_free_ char *cg = container_cgroup(ctx, c);
+		cgroup_freeze(cg, 0, &e);
 	}
 	if (container_init_alive(c))
 		kill(c->pid, sig);
@@ -684,8 +685,10 @@ static int l_remove(lua_State *L)
 					  "removal or force remove", c->state, c->id);
 		}
 		mark_stopping(ctx, c->id, 0);
-		if (!strcmp(c->state, "paused"))
-			cgroup_freeze(c->id, 0, &err);
+		if (!strcmp(c->state, "paused")) {
+			_cleanup_free_ char *cg = container_cgroup(ctx, c);
+			cgroup_freeze(cg, 0, &err);
+		}
 		if (container_init_alive(c))
 			kill(c->pid, SIGKILL);
 		if (!wait_stopped(ctx, c, 10000)) {
@@ -711,12 +714,18 @@ static int l_pause(lua_State *L)
 	struct container *c = boxed_keep(L, 1);
 	int freeze = lua_toboolean(L, lua_upvalueindex(1));
 	berr_t err = { 0 };
+	char *cg;
+	int r;
 
 	if (freeze && strcmp(c->state, "running"))
 		return raise_msg(L, "Container %s is not running", c->id);
 	if (!freeze && strcmp(c->state, "paused"))
 		return raise_msg(L, "Container %s is not paused", c->id);
-	if (cgroup_freeze(c->id, freeze, &err) < 0 ||
+	/* freed before any raise: a Lua error longjmps past cleanup attributes */
+	cg = container_cgroup(ctx, c);
+	r = cgroup_freeze(cg, freeze, &err);
+	free(cg);
+	if (r < 0 ||
 	    container_set_state(ctx, c->id, freeze ? "paused" : "running", &err) < 0)
 		return bind_raise(L, &err);
 	return 0;
@@ -737,10 +746,15 @@ static int l_top(lua_State *L)
 	berr_t err = { 0 };
 	pid_t *pids;
 	size_t n;
+	char *cg;
+	int r;
 
 	if (!running(c))
 		return raise_msg(L, "Container %s is not running", c->id);
-	if (cgroup_pids(c->id, &pids, &n, &err) < 0)
+	cg = container_cgroup(bind_ctx(L), c);
+	r = cgroup_pids(cg, &pids, &n, &err);
+	free(cg);
+	if (r < 0)
 		return bind_raise(L, &err);
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
@@ -800,6 +814,7 @@ static int l_exec(lua_State *L)
 	json_object_set_new(cfg, "Tty", json_boolean(bind_opt_bool(L, 2, "tty", 0)));
 	r = rt_spec_from_json(&s, doc, "/", cdir, seccomp, &err);
 	json_decref(doc);
+	s.cgroup = container_cgroup(ctx, c);
 	if (r == 0) {
 		char cache[4096];
 		snprintf(cache, sizeof(cache), "%s/cache/seccomp", ctx->cfg.data_root);
@@ -948,7 +963,11 @@ static int l_update(lua_State *L)
 static int l_cgroup_file(lua_State *L)
 {
 	struct container *c = boxed_keep(L, 1);
-	char *p = cgroup_file_path(c->id, luaL_checkstring(L, 2));
+	const char *file = luaL_checkstring(L, 2);
+	char *cg = container_cgroup(bind_ctx(L), c);
+	char *p = cgroup_file_path(cg, file);
+
+	free(cg);
 	lua_pushstring(L, p);
 	free(p);
 	return 1;

@@ -52,6 +52,22 @@ static const struct cgroup_driver *driver_named(const char *name)
 	return NULL;
 }
 
+char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent)
+{
+	const char *p = json_string_value(json_object_get(hc, "CgroupParent"));
+	size_t n;
+
+	if (!p || !*p)
+		p = daemon_parent;
+	while (p && *p == '/')
+		p++;
+	if (!p || !*p)
+		return xstrdup(id);
+	for (n = strlen(p); n > 0 && p[n - 1] == '/'; n--)
+		;
+	return xasprintf("%.*s/%s", (int)n, p, id);
+}
+
 int cgroup_v1_mounted(const char *ctrl)
 {
 	_cleanup_free_ char *p = xasprintf(CG_ROOT "/%s/cgroup.procs", ctrl);
@@ -175,7 +191,40 @@ int64_t cgroup_v2_swap(const struct rt_limits *lim)
 	return lim->memory_swap - lim->memory;
 }
 
+/* Docker's --blkio-weight (10-1000) as a cgroup v2 io.weight (1-10000), runc's mapping. */
+static uint64_t blkio_to_io_weight(uint64_t w)
+{
+	return w ? 1 + (w - 10) * 9999 / 990 : 0;
+}
+
 /* ---- limits, v2: one dir ---- */
+
+/* io.bfq.weight takes Docker's weights as they are (BFQ's own scale), io.weight its own; the
+ * throttles are io.max lines, one a device and kind. */
+static int v2_blkio(const char *dir, const struct rt_limits *lim, berr_t *err)
+{
+	static const char *const MAX_KEY[] = { [RT_BLKIO_READ_BPS] = "rbps", [RT_BLKIO_WRITE_BPS] = "wbps",
+					       [RT_BLKIO_READ_IOPS] = "riops", [RT_BLKIO_WRITE_IOPS] = "wiops" };
+	int bfq = has_file(dir, "io.bfq.weight"), r;
+	const char *wfile = bfq ? "io.bfq.weight" : "io.weight";
+	char line[96];
+
+	if (lim->blkio_weight > 0 &&
+	    (r = write_i64(dir, wfile, (int64_t)(bfq ? lim->blkio_weight : blkio_to_io_weight(lim->blkio_weight)), err)) < 0)
+		return r;
+	for (size_t i = 0; i < lim->nblkio; i++) {
+		const struct rt_blkio_dev *b = &lim->blkio[i];
+		if (b->kind == RT_BLKIO_WEIGHT)
+			snprintf(line, sizeof(line), "%u:%u %llu", b->major, b->minor,
+				 (unsigned long long)(bfq ? b->value : blkio_to_io_weight(b->value)));
+		else
+			snprintf(line, sizeof(line), "%u:%u %s=%llu", b->major, b->minor, MAX_KEY[b->kind],
+				 (unsigned long long)b->value);
+		if ((r = cgroup_write(dir, b->kind == RT_BLKIO_WEIGHT ? wfile : "io.max", line, err)) < 0)
+			return r;
+	}
+	return 0;
+}
 
 static int v2_limits(const char *dir, const struct rt_limits *lim, unsigned which, berr_t *err)
 {
@@ -215,10 +264,37 @@ static int v2_limits(const char *dir, const struct rt_limits *lim, unsigned whic
 	if ((which & RT_LIM_CPUSET) && lim->cpuset_mems && *lim->cpuset_mems &&
 	    (r = cgroup_write(dir, "cpuset.mems", lim->cpuset_mems, err)) < 0)
 		return r;
+	if ((which & RT_LIM_BLKIO) && (r = v2_blkio(dir, lim, err)) < 0)
+		return r;
 	return 0;
 }
 
 /* ---- limits, v1: a dir per controller ---- */
+
+/* blkio.weight where the kernel has it (CFQ), else BFQ's blkio.bfq.weight; throttles in the
+ * blkio.throttle files, a "MAJ:MIN VALUE" line each. */
+static int v1_blkio(const char *dir, const struct rt_limits *lim, berr_t *err)
+{
+	static const char *const THROTTLE[] = {
+		[RT_BLKIO_READ_BPS] = "blkio.throttle.read_bps_device", [RT_BLKIO_WRITE_BPS] = "blkio.throttle.write_bps_device",
+		[RT_BLKIO_READ_IOPS] = "blkio.throttle.read_iops_device", [RT_BLKIO_WRITE_IOPS] = "blkio.throttle.write_iops_device",
+	};
+	int cfq = has_file(dir, "blkio.weight"), r;
+	char line[96];
+
+	if (lim->blkio_weight > 0 &&
+	    (r = write_i64(dir, cfq ? "blkio.weight" : "blkio.bfq.weight", lim->blkio_weight, err)) < 0)
+		return r;
+	for (size_t i = 0; i < lim->nblkio; i++) {
+		const struct rt_blkio_dev *b = &lim->blkio[i];
+		const char *file = b->kind != RT_BLKIO_WEIGHT ? THROTTLE[b->kind] :
+				   cfq ? "blkio.weight_device" : "blkio.bfq.weight_device";
+		snprintf(line, sizeof(line), "%u:%u %llu", b->major, b->minor, (unsigned long long)b->value);
+		if ((r = cgroup_write(dir, file, line, err)) < 0)
+			return r;
+	}
+	return 0;
+}
 
 static int v1_memory(const char *dir, const struct rt_limits *lim, berr_t *err)
 {
@@ -244,6 +320,7 @@ static int v1_limits(const struct cgroup_driver *d, const char *id, const struct
 	_cleanup_free_ char *cpu = cgroup_dir_of(d, id, "cpu");
 	_cleanup_free_ char *pids = cgroup_dir_of(d, id, "pids");
 	_cleanup_free_ char *cpuset = cgroup_dir_of(d, id, "cpuset");
+	_cleanup_free_ char *blkio = cgroup_dir_of(d, id, "blkio");
 	int r;
 
 	if ((which & RT_LIM_MEMORY) && (r = v1_memory(mem, lim, err)) < 0)
@@ -267,6 +344,8 @@ static int v1_limits(const struct cgroup_driver *d, const char *id, const struct
 		return r;
 	if ((which & RT_LIM_CPUSET) && lim->cpuset_mems && *lim->cpuset_mems &&
 	    (r = cgroup_write(cpuset, "cpuset.mems", lim->cpuset_mems, err)) < 0)
+		return r;
+	if ((which & RT_LIM_BLKIO) && (r = v1_blkio(blkio, lim, err)) < 0)
 		return r;
 	return 0;
 }
@@ -320,8 +399,10 @@ int cgroup_create(const char *driver, const char *id, const struct rt_limits *li
 		which |= RT_LIM_PIDS;
 	if ((lim->cpuset_cpus && *lim->cpuset_cpus) || (lim->cpuset_mems && *lim->cpuset_mems))
 		which |= RT_LIM_CPUSET;
+	if (lim->blkio_weight > 0 || lim->nblkio > 0)
+		which |= RT_LIM_BLKIO;
 	if ((r = d->create(id, lim, pid, err)) < 0 || (r = set_limits(d, id, lim, which, err)) < 0 ||
-	    (!lim->devices_all && (r = cgroup_devices(d, id, err)) < 0))
+	    (!lim->devices_all && (r = cgroup_devices(d, id, lim, err)) < 0))
 		return berr_wrap(err, "cgroup");
 	/* after the limits, so the process never runs outside them (systemd put it in already) */
 	if ((r = join(d, id, pid, err)) < 0)

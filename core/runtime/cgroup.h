@@ -40,10 +40,14 @@ char *cgroup_dir_of(const struct cgroup_driver *d, const char *id, const char *c
 int cgroup_write(const char *dir, const char *file, const char *val, berr_t *err);
 /* rmdir, retrying while the last task is still leaving; 0 when gone or never there */
 int cgroup_rmdir(const char *dir);
-/* Docker's device rules for the container's cgroup (devices files on v1, a BPF program on v2). */
-int cgroup_devices(const struct cgroup_driver *d, const char *id, berr_t *err);
+/* Docker's device rules and lim's own for the container's cgroup (devices files on v1, a BPF
+ * program on v2). */
+int cgroup_devices(const struct cgroup_driver *d, const char *id, const struct rt_limits *lim, berr_t *err);
 /* Docker's --cpu-shares as a cgroup v2 cpu.weight (the mapping runc and crun use). */
 uint64_t cgroup_shares_to_weight(int64_t shares);
+/* v2 (any cgroup2 dir, so a hybrid host's unified mount can test it): attach the device program
+ * of Docker's rules and lim's to dir. */
+int cgroup_v2_devices(const char *dir, const struct rt_limits *lim, berr_t *err);
 /* "0-2,7" -> the byte mask systemd's AllowedCPUs= takes (bit n%8 of byte n/8 = cpu n), malloc'd. */
 int cgroup_cpu_list_mask(const char *list, uint8_t **mask, size_t *len);
 /* memory.swap.max for Docker's --memory-swap (memory+swap): bytes, -1 for "max", -2 to leave. */

@@ -1,5 +1,6 @@
-/* The cgroupfs driver: berth makes and removes berth/<id> in the cgroup file system itself, as
- * Docker's native.cgroupdriver=cgroupfs does with docker/<id>. */
+/* The cgroupfs driver: berth makes and removes berth/<id> (PARENT/<id> with --cgroup-parent or
+ * daemon.json's cgroup-parent) in the cgroup file system itself, as Docker's
+ * native.cgroupdriver=cgroupfs does with docker/<id>. The parents stay, as Docker's do. */
 #include "runtime/cgroup.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -11,17 +12,29 @@
 /* the controllers a container's limits need, enabled for the children of the root and berth/ */
 static const char *const V2_CTRLS[] = { "+cpu", "+cpuset", "+io", "+memory", "+pids" };
 
-static char *cgroupfs_path(const char *id)
+static char *cgroupfs_path(const char *ref)
 {
-	return xasprintf("berth/%s", id);
+	/* a reference with a parent is the path itself (cgroup_ref) */
+	return strchr(ref, '/') ? xstrdup(ref) : xasprintf("berth/%s", ref);
 }
 
-static int v2_enable(const char *dir)
+static void v2_enable(const char *dir)
 {
 	/* one controller a write: the kernel refuses the whole line if one is missing */
 	for (size_t i = 0; i < sizeof(V2_CTRLS) / sizeof(V2_CTRLS[0]); i++)
 		cgroup_write(dir, "cgroup.subtree_control", V2_CTRLS[i], NULL);
-	return 0;
+}
+
+/* Call fn on each ancestor of the container's cgroup below root, outermost first: the levels
+ * that must pass controllers down (v2) or cpus and mems (v1 cpuset). */
+static void each_ancestor(const char *root, const char *id, void (*fn)(const char *dir))
+{
+	_cleanup_free_ char *rel = cgroupfs_path(id);
+
+	for (char *slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+		_cleanup_free_ char *dir = xasprintf("%s/%.*s", root, (int)(slash - rel), rel);
+		fn(dir);
+	}
 }
 
 static int cgroupfs_create(const char *id, const struct rt_limits *lim, pid_t pid, berr_t *err)
@@ -32,23 +45,22 @@ static int cgroupfs_create(const char *id, const struct rt_limits *lim, pid_t pi
 	(void)pid;
 	if (cgroup_is_v2()) {
 		_cleanup_free_ char *dir = cgroup_dir_of(&cgroup_cgroupfs, id, NULL);
-		_cleanup_free_ char *parent = xstrdup(CG_ROOT "/berth");
-		if ((r = mkdir_p(parent, 0755, err)) < 0)
+		if ((r = mkdir_p(dir, 0755, err)) < 0)
 			return r;
 		v2_enable(CG_ROOT);
-		v2_enable(parent);
-		return mkdir_p(dir, 0755, err);
+		each_ancestor(CG_ROOT, id, v2_enable);
+		return 0;
 	}
 	for (size_t i = 0; i < cgroup_v1_nctrls; i++) {
 		const char *c = cgroup_v1_ctrls[i];
 		_cleanup_free_ char *dir = cgroup_dir_of(&cgroup_cgroupfs, id, c);
-		_cleanup_free_ char *parent = xasprintf(CG_ROOT "/%s/berth", c);
+		_cleanup_free_ char *root = xasprintf(CG_ROOT "/%s", c);
 		if (!cgroup_v1_mounted(c))
 			continue;
 		if ((r = mkdir_p(dir, 0755, err)) < 0)
 			return r;
 		if (!strcmp(c, "cpuset")) {
-			cgroup_v1_cpuset_inherit(parent);
+			each_ancestor(root, id, cgroup_v1_cpuset_inherit);
 			cgroup_v1_cpuset_inherit(dir);
 		}
 	}

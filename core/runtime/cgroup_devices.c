@@ -1,5 +1,6 @@
 /* The device cgroup: which device nodes a container may create and open. Docker's list (the
- * standard nodes, ptys, tun; mknod of anything, since the node is useless without access): v1
+ * standard nodes, ptys, tun; mknod of anything, since the node is useless without access) and
+ * the container's own allow rules (--device, --device-cgroup-rule; limits.dev_rules): v1
  * takes it as lines in devices.deny/devices.allow, v2 has no such files and takes a BPF program
  * of type BPF_PROG_TYPE_CGROUP_DEVICE attached to the cgroup, as runc and crun do. Without it a
  * container on v2 (CAP_MKNOD is a default capability) could make and open any host device. */
@@ -11,19 +12,14 @@
 #include <linux/bpf.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define ANY -1
 
-struct dev_rule {
-	char type;          /* 'c', 'b' or 'a' (both) */
-	int major, minor;   /* ANY = every number */
-	const char *access; /* of "rwm" */
-};
-
-static const struct dev_rule RULES[] = {
+static const struct rt_dev_rule RULES[] = {
 	{ 'c', ANY, ANY, "m" }, { 'b', ANY, ANY, "m" },
 	{ 'c', 1, 3, "rwm" },   /* null */
 	{ 'c', 1, 5, "rwm" },   /* zero */
@@ -38,17 +34,35 @@ static const struct dev_rule RULES[] = {
 };
 #define NRULES (sizeof(RULES) / sizeof(RULES[0]))
 
-static void v1_devices(const char *dir)
+/* Rule i of Docker's list followed by the container's own. */
+static const struct rt_dev_rule *rule_at(const struct rt_limits *lim, size_t i)
 {
+	return i < NRULES ? &RULES[i] : &lim->dev_rules[i - NRULES];
+}
+
+static int v1_rule(const char *dir, const struct rt_dev_rule *r, berr_t *err)
+{
+	char line[80], maj[24], min[24];
+
+	snprintf(maj, sizeof(maj), r->major == ANY ? "*" : "%lld", (long long)r->major);
+	snprintf(min, sizeof(min), r->minor == ANY ? "*" : "%lld", (long long)r->minor);
+	snprintf(line, sizeof(line), "%c %s:%s %s", r->type, maj, min, r->access);
+	return cgroup_write(dir, "devices.allow", line, err);
+}
+
+static int v1_devices(const char *dir, const struct rt_limits *lim, berr_t *err)
+{
+	int r;
+
 	if (cgroup_write(dir, "devices.deny", "a", NULL) < 0)
-		return;
-	for (size_t i = 0; i < NRULES; i++) {
-		char line[64], maj[16], min[16];
-		snprintf(maj, sizeof(maj), RULES[i].major == ANY ? "*" : "%d", RULES[i].major);
-		snprintf(min, sizeof(min), RULES[i].minor == ANY ? "*" : "%d", RULES[i].minor);
-		snprintf(line, sizeof(line), "%c %s:%s %s", RULES[i].type, maj, min, RULES[i].access);
-		cgroup_write(dir, "devices.allow", line, NULL);
-	}
+		return 0;   /* no device controller for us to write (a nested berth) */
+	for (size_t i = 0; i < NRULES; i++)
+		v1_rule(dir, &RULES[i], NULL);
+	/* the container's own rules were asked for: one the kernel refuses is an error */
+	for (size_t i = 0; i < lim->ndev_rules; i++)
+		if ((r = v1_rule(dir, &lim->dev_rules[i], err)) < 0)
+			return r;
+	return 0;
 }
 
 /* ---- v2: the rules as a BPF program ---- */
@@ -71,7 +85,7 @@ static int access_bits(const char *a)
 
 /* r2 = type, r3 = access, r4 = major, r5 = minor; then per rule: every test that fails jumps
  * to the next rule, the last ones return 1 (allow); after the last rule, return 0 (deny). */
-static size_t build_program(struct bpf_insn *p)
+static size_t build_program(struct bpf_insn *p, const struct rt_limits *lim)
 {
 	size_t n = 0;
 
@@ -81,8 +95,8 @@ static size_t build_program(struct bpf_insn *p)
 	p[n++] = ALU_IMM(BPF_RSH, 3, 16);
 	p[n++] = LDX_W(4, 1, offsetof(struct bpf_cgroup_dev_ctx, major));
 	p[n++] = LDX_W(5, 1, offsetof(struct bpf_cgroup_dev_ctx, minor));
-	for (size_t i = 0; i < NRULES; i++) {
-		const struct dev_rule *r = &RULES[i];
+	for (size_t i = 0; i < NRULES + lim->ndev_rules; i++) {
+		const struct rt_dev_rule *r = rule_at(lim, i);
 		struct bpf_insn block[8];
 		size_t b = 0, jumps[4], nj = 0;
 		if (r->type != 'a') {
@@ -91,11 +105,11 @@ static size_t build_program(struct bpf_insn *p)
 		}
 		if (r->major != ANY) {
 			jumps[nj++] = b;
-			block[b++] = JNE_IMM(4, r->major, 0);
+			block[b++] = JNE_IMM(4, (int32_t)r->major, 0);
 		}
 		if (r->minor != ANY) {
 			jumps[nj++] = b;
-			block[b++] = JNE_IMM(5, r->minor, 0);
+			block[b++] = JNE_IMM(5, (int32_t)r->minor, 0);
 		}
 		/* the access asked for must be within the rule's */
 		block[b++] = MOV_REG(6, 3);
@@ -131,10 +145,10 @@ static int load_program(struct bpf_insn *prog, size_t n, char *log, size_t logle
 	return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 }
 
-static int v2_devices(const char *dir, berr_t *err)
+int cgroup_v2_devices(const char *dir, const struct rt_limits *lim, berr_t *err)
 {
-	struct bpf_insn prog[8 + NRULES * 8];
-	size_t n = build_program(prog);
+	_cleanup_free_ struct bpf_insn *prog = xcalloc(8 + (NRULES + lim->ndev_rules) * 8, sizeof(*prog));
+	size_t n = build_program(prog, lim);
 	union bpf_attr attr;
 	_cleanup_close_ int pfd = -1, cfd = -1;
 
@@ -157,16 +171,16 @@ static int v2_devices(const char *dir, berr_t *err)
 	return 0;   /* the cgroup holds the program now; it goes with the cgroup */
 }
 
-int cgroup_devices(const struct cgroup_driver *d, const char *id, berr_t *err)
+int cgroup_devices(const struct cgroup_driver *d, const char *id, const struct rt_limits *lim, berr_t *err)
 {
 	_cleanup_free_ char *dir = NULL;
 
 	if (cgroup_is_v2()) {
 		dir = cgroup_dir_of(d, id, NULL);
-		return v2_devices(dir, err);
+		return cgroup_v2_devices(dir, lim, err);
 	}
 	dir = cgroup_dir_of(d, id, "devices");
 	if (access(dir, F_OK) == 0)
-		v1_devices(dir);
+		return v1_devices(dir, lim, err);
 	return 0;
 }

@@ -436,6 +436,9 @@ static int systemd_create(const char *id, const struct rt_limits *lim, pid_t pid
 	struct stat st;
 	int r;
 
+	if (strchr(id, '/'))   /* a reference with a parent (cgroup_ref) */
+		return berr_set(err, ENOTSUP, "a cgroup parent is not supported with the systemd cgroup driver "
+				"(its scopes go in " SLICE "); set exec-opts [\"native.cgroupdriver=cgroupfs\"] in daemon.json");
 	if (lstat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
 		return berr_set(err, ENOTSUP, "the systemd cgroup driver needs systemd as PID 1 (there is no "
 				"/run/systemd/system); set exec-opts [\"native.cgroupdriver=cgroupfs\"] in daemon.json");

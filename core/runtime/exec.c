@@ -124,7 +124,7 @@ static _Noreturn void program_main(struct rt_spec *s, const int *nsfd, const str
 	berr_t e = { 0 };
 
 	/* "0" is the writer itself: no pid to translate between namespaces */
-	if (cgroup_join(s->id, 0, &e) < 0)
+	if (cgroup_join(s->cgroup ? s->cgroup : s->id, 0, &e) < 0)
 		fail(exec_w, 125, e.msg);
 	for (size_t i = 0; i < NS_PID; i++) {
 		/* the same namespace as ours (host network) is fine to enter again */

@@ -239,11 +239,86 @@ static int host_devices(int rootfd, int dir, const char *host, berr_t *err)
 	return 0;
 }
 
+/* --device nodes as runc makes them, after the mounts (a node may sit in a volume): the host's
+ * numbers, mode and owner; a node already there (a standard one, /dev/null) is kept. */
+static int user_devices(const struct rt_spec *s, int rootfd, berr_t *err)
+{
+	for (size_t i = 0; i < s->devices.ndevices; i++) {
+		const struct rt_device *d = &s->devices.devices[i];
+		const char *slash = strrchr(d->path, '/');
+		_cleanup_free_ char *parent = slash ? strndup(d->path, (size_t)(slash - d->path)) : xstrdup("/");
+		const char *name = slash ? slash + 1 : d->path;
+		_cleanup_close_ int dir = mnt_ensure(rootfd, *parent ? parent : "/", 1, err);
+
+		if (dir < 0)
+			return dir;
+		if (mknodat(dir, name, d->mode, d->rdev) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return berr_sys(err, errno, "mknod %s", d->path);
+		}
+		/* mknod obeyed the umask */
+		if (fchmodat(dir, name, d->mode & 07777, 0) < 0 ||
+		    fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return berr_sys(err, errno, "set mode and owner of %s", d->path);
+	}
+	return 0;
+}
+
+/* Our cgroup in the hierarchy whose mount options are opts (v1: every controller of a line of
+ * /proc/self/cgroup is among them), or the unified one (opts NULL); malloc'd, NULL if none. */
+static char *own_cgroup(const char *opts)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char *ctrls = strchr(line, ':'), *path = ctrls ? strchr(ctrls + 1, ':') : NULL, *tok, *save = NULL;
+		int all = 1;
+		if (!path)
+			continue;
+		*path++ = 0;
+		path[strcspn(path, "\n")] = 0;
+		ctrls++;
+		if (!opts) {
+			if (!*ctrls)
+				return xstrdup(path);
+			continue;
+		}
+		if (!*ctrls)
+			continue;
+		for (tok = strtok_r(ctrls, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			size_t n = strlen(tok);
+			const char *o = opts;
+			int found = 0;
+			for (; !found && (o = strstr(o, tok)); o += n)
+				found = (o == opts || o[-1] == ',') && (o[n] == ',' || !o[n]);
+			all &= found;
+		}
+		if (all)
+			return xstrdup(path);
+	}
+	return NULL;
+}
+
+/* --cgroupns host: the container sees its own cgroup at the hierarchy's place (mp), bound from
+ * the host's, as runc does without a cgroup namespace (a fresh mount would show the host's tree). */
+static int bind_own_cgroup(int rootfd, const char *mp, const char *opts, unsigned long fl, berr_t *err)
+{
+	_cleanup_free_ char *own = own_cgroup(opts), *src = NULL;
+
+	if (!own)
+		return berr_set(err, ENOENT, "find the container's cgroup for %s", mp);
+	src = xasprintf("%s%s", mp, own);
+	return mnt_at(rootfd, src, mp, NULL, MS_BIND | fl, NULL, 1, err);
+}
+
 /* v1: the hierarchies the host mounted under /sys/fs/cgroup, each with its own set of controllers
  * (systemd hosts bind cpu with cpuacct: a hierarchy mounts only with exactly its set, and a lone
  * "cpu" asks for a new one, which a cgroup namespace may not make), and the host's links to them
  * (cpu -> cpu,cpuacct). fl: the mount flags (read-only but for --privileged). */
-static int mount_cgroups_v1(int rootfd, unsigned long fl, berr_t *err)
+static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
@@ -269,7 +344,11 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, berr_t *err)
 				strcat(data, ",");
 			strncat(data, tok, sizeof(data) - strlen(data) - 2);
 		}
-		if ((r = mnt_at(rootfd, "cgroup", mp, "cgroup", fl, data, 1, err)) < 0)
+		if (host_ns)
+			r = bind_own_cgroup(rootfd, mp, data, fl, err);
+		else
+			r = mnt_at(rootfd, "cgroup", mp, "cgroup", fl, data, 1, err);
+		if (r < 0)
 			return r;
 	}
 	if ((dirfd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -289,17 +368,21 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, berr_t *err)
 }
 
 /* /sys/fs/cgroup read-only (writable: --privileged), rooted at the container's cgroup (we are in
- * its cgroup namespace): the unified hierarchy on v2, a tmpfs of per-hierarchy mounts on v1. */
-static int mount_cgroups(int rootfd, int writable, berr_t *err)
+ * its cgroup namespace, or bind it with --cgroupns host): the unified hierarchy on v2, a tmpfs of
+ * per-hierarchy mounts on v1. */
+static int mount_cgroups(int rootfd, int writable, int host_ns, berr_t *err)
 {
 	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV, ro = writable ? 0 : MS_RDONLY;
 	char fp[64];
 	int r;
 
-	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+		if (host_ns)
+			return bind_own_cgroup(rootfd, "/sys/fs/cgroup", NULL, fl | ro, err);
 		return mnt_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", fl | ro, NULL, 1, err);
+	}
 	if ((r = mnt_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", fl, "mode=755", 1, err)) < 0 ||
-	    (r = mount_cgroups_v1(rootfd, fl | ro, err)) < 0)
+	    (r = mount_cgroups_v1(rootfd, fl | ro, host_ns, err)) < 0)
 		return r;
 	if (writable)
 		return 0;
@@ -454,7 +537,7 @@ int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 	size_t n;
 	int r;
 
-	if ((r = mount_cgroups(rootfd, s->privileged, err)) < 0)
+	if ((r = mount_cgroups(rootfd, s->privileged, s->cgroupns_host, err)) < 0)
 		return r;
 	/* user mounts last, as Docker's: they may cover any of the above */
 	n = plan_mounts(s, files, &plan);
@@ -474,6 +557,8 @@ int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 		if (r < 0)
 			return r;
 	}
+	if ((r = user_devices(s, rootfd, err)) < 0)
+		return r;
 	if (!s->privileged && (r = mask_paths(rootfd, err)) < 0)
 		return r;
 	return 0;

@@ -273,7 +273,7 @@ static _Noreturn void child_main(struct child_args *a)
 		child_fail(a->exec_w, 125, &err);
 	wait_for(a->sync_r, 'p');
 	/* the cgroup namespace is taken after the parent moved us, so berth/<id> is its root */
-	if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
+	if (!s->cgroupns_host && unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL) {
 		berr_sys(&err, errno, "cgroup namespace");
 		child_fail(a->exec_w, 125, &err);
 	}

@@ -26,6 +26,49 @@ struct rt_rlimit {
 	uint64_t soft, hard;
 };
 
+/* A device node --device makes in the container, as the host has it (runc's mknod). */
+struct rt_device {
+	char *path;                  /* in the container */
+	mode_t mode;                 /* S_IFCHR or S_IFBLK, and the permission bits */
+	dev_t rdev;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* A device cgroup allow rule beyond Docker's standard ones (--device, --device-cgroup-rule). */
+struct rt_dev_rule {
+	char type;                   /* 'c', 'b' or 'a' (both) */
+	int64_t major, minor;        /* -1 = any */
+	char access[4];              /* of "rwm" */
+};
+
+/* A block device's weight or throttle (--blkio-weight-device, --device-{read,write}-{bps,iops}). */
+enum rt_blkio_kind { RT_BLKIO_WEIGHT, RT_BLKIO_READ_BPS, RT_BLKIO_WRITE_BPS, RT_BLKIO_READ_IOPS, RT_BLKIO_WRITE_IOPS };
+struct rt_blkio_dev {
+	enum rt_blkio_kind kind;
+	unsigned major, minor;
+	uint64_t value;              /* weight 10-1000, bytes or operations a second */
+};
+
+/* What HostConfig.Devices, DeviceCgroupRules and the Blkio device lists give a container. */
+struct rt_devices {
+	struct rt_device *devices;
+	size_t ndevices;
+	struct rt_dev_rule *rules;   /* an allow rule per device, then the cgroup rules */
+	size_t nrules;
+	struct rt_blkio_dev *blkio;
+	size_t nblkio;
+};
+
+/* Gather HostConfig's Devices from the host (a directory gives every node below it), parse its
+ * DeviceCgroupRules, and find the numbers of the devices of its Blkio lists; Docker's messages
+ * ("error gathering device information while adding custom device ...", "stat PATH: ...") on
+ * failure. Free with rt_devices_free, also after a failure. */
+int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err);
+void rt_devices_free(struct rt_devices *d);
+/* Parse "c 1:3 mr" (Docker's --device-cgroup-rule format); -EINVAL if it is not one. */
+int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r);
+
 enum rt_net_mode { RT_NET_NEW, RT_NET_HOST, RT_NET_JOIN };
 
 struct rt_limits {
@@ -37,10 +80,16 @@ struct rt_limits {
 	char *cpuset_cpus;
 	char *cpuset_mems;
 	int devices_all;             /* --privileged: no device rules (Docker's "a *:* rwm") */
+	const struct rt_dev_rule *dev_rules;   /* allowed beyond the standard ones (not owned) */
+	size_t ndev_rules;
+	uint16_t blkio_weight;       /* 10-1000, 0 = none */
+	const struct rt_blkio_dev *blkio;      /* per-device weights and throttles (not owned) */
+	size_t nblkio;
 };
 
 struct rt_spec {
 	char *id;
+	char *cgroup;                /* the container's cgroup reference (cgroup_ref), set by the caller */
 	char *rootfs;                /* mounted rootfs on the host */
 	char *hostname;
 	char *domainname;
@@ -52,6 +101,7 @@ struct rt_spec {
 	int privileged;
 	int readonly_rootfs;
 	int no_new_privs;
+	int cgroupns_host;           /* --cgroupns host: no cgroup namespace of its own */
 	int init;                    /* --init: berth-init is pid 1 and runs the command (RT_INIT_PATH) */
 	uint64_t caps;               /* bit n = capability n */
 	char *seccomp_file;          /* the Docker-format profile's path, NULL = unconfined */
@@ -65,6 +115,7 @@ struct rt_spec {
 	enum rt_net_mode net;
 	char *net_join_path;         /* /proc/<pid>/ns/net of the container whose netns we share */
 	char *ipc_join_path;
+	struct rt_devices devices;   /* --device nodes to make, and the rules of limits.dev_rules */
 	struct rt_limits limits;
 	char *hosts_path, *hostname_path, *resolv_path;   /* per-container files to bind */
 	int64_t shm_size;
@@ -87,6 +138,9 @@ int rt_cap_from_name(const char *name);
  * the mounted rootfs and the container's directory; seccomp_default is the default profile path. */
 int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const char *cdir,
 		      const char *seccomp_default, berr_t *err);
+/* The devices of a spec that starts a container (not of an exec): --device nodes, the device
+ * cgroup rules and the blkio devices, gathered from the host now (rt_devices_gather). */
+int rt_spec_devices(struct rt_spec *s, json_t *doc, berr_t *err);
 void rt_spec_free(struct rt_spec *s);
 
 /* What an init that failed before its exec writes on the exec pipe (EOF alone means it exec'd). */
@@ -125,8 +179,15 @@ int runtime_exec_result(int exec_fd, int *exit_code, berr_t *err);
 void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err);
 
 /* cgroups, v1 (per controller) or v2 (unified), made by a driver (core/runtime/cgroup.h):
- * "cgroupfs" (berth/<id>) or "systemd" (the transient unit berth-<id>.scope in system.slice).
- * Only creation is told the driver; the rest find the container's cgroup where it is. */
+ * "cgroupfs" (berth/<id>, or PARENT/<id> with a cgroup parent) or "systemd" (the transient unit
+ * berth-<id>.scope in system.slice). Only creation is told the driver; the rest find the
+ * container's cgroup where it is. The `id` these functions take is a cgroup reference: the
+ * container's id, or PARENT/id for a container with a cgroup parent (cgroup_ref). */
+/* The reference of the container id whose HostConfig is hc: PARENT/id where its CgroupParent
+ * (else daemon_parent, daemon.json's cgroup-parent) names a parent, else id (malloc'd). A
+ * relative parent is taken from the root of each hierarchy (Docker's daemon takes it below its
+ * own cgroup; berth has no daemon whose cgroup would stay the same). */
+char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent);
 /* The limits of struct rt_limits cgroup_update applies (memory covers memory_swap too). */
 enum {
 	RT_LIM_MEMORY = 1 << 0,
@@ -134,7 +195,8 @@ enum {
 	RT_LIM_CPU_SHARES = 1 << 2,
 	RT_LIM_PIDS = 1 << 3,
 	RT_LIM_CPUSET = 1 << 4,
-	RT_LIM_ALL = (1 << 5) - 1,
+	RT_LIM_BLKIO = 1 << 5,
+	RT_LIM_ALL = (1 << 6) - 1,
 };
 /* Docker's default driver: systemd on a pure cgroup v2 host booted with systemd, else cgroupfs. */
 const char *cgroup_default_driver(void);

@@ -372,6 +372,9 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->privileged = json_is_true(json_object_get(hc, "Privileged"));
 	s->readonly_rootfs = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
 	s->init = json_is_true(json_object_get(hc, "Init"));
+	/* create stored Docker's default for the host (host on v1, private on v2) or the choice */
+	nm = json_string_value(json_object_get(hc, "CgroupnsMode"));
+	s->cgroupns_host = nm && !strcmp(nm, "host");
 	s->caps = rt_default_caps();
 	if (s->privileged) {
 		s->caps = rt_all_caps();
@@ -467,6 +470,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->limits.cpuset_cpus = jstr(hc, "CpusetCpus");
 	s->limits.cpuset_mems = jstr(hc, "CpusetMems");
 	s->limits.devices_all = s->privileged;
+	s->limits.blkio_weight = (uint16_t)jint(hc, "BlkioWeight");
 	s->shm_size = jint(hc, "ShmSize");
 	if (s->shm_size <= 0)
 		s->shm_size = 64 << 20;
@@ -486,9 +490,23 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	return 0;
 }
 
+int rt_spec_devices(struct rt_spec *s, json_t *doc, berr_t *err)
+{
+	int r;
+
+	if ((r = rt_devices_gather(json_object_get(doc, "HostConfig"), &s->devices, err)) < 0)
+		return r;
+	s->limits.dev_rules = s->devices.rules;
+	s->limits.ndev_rules = s->devices.nrules;
+	s->limits.blkio = s->devices.blkio;
+	s->limits.nblkio = s->devices.nblkio;
+	return 0;
+}
+
 void rt_spec_free(struct rt_spec *s)
 {
 	free(s->id);
+	free(s->cgroup);
 	free(s->rootfs);
 	free(s->hostname);
 	free(s->domainname);
@@ -511,6 +529,7 @@ void rt_spec_free(struct rt_spec *s)
 	free(s->ipc_join_path);
 	free(s->limits.cpuset_cpus);
 	free(s->limits.cpuset_mems);
+	rt_devices_free(&s->devices);
 	free(s->hosts_path);
 	free(s->hostname_path);
 	free(s->resolv_path);

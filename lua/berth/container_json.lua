@@ -43,6 +43,12 @@ local MOUNT = struct {
   { "TmpfsOptions", struct { { "SizeBytes", INT, omit = true }, { "Mode", INT, omit = true } }, opt = true },
 }
 
+-- HostConfig.Devices (container.DeviceMapping) and the blkio lists (blkiodev.WeightDevice,
+-- blkiodev.ThrottleDevice)
+local DEVICE_MAPPING = struct { { "PathOnHost", STR }, { "PathInContainer", STR }, { "CgroupPermissions", STR } }
+local WEIGHT_DEVICE = struct { { "Path", STR }, { "Weight", INT } }
+local THROTTLE_DEVICE = struct { { "Path", STR }, { "Rate", INT } }
+
 local HOST_CONFIG = struct {
   { "Binds", nlist(STR) }, { "ContainerIDFile", STR },
   { "LogConfig", struct { { "Type", STR }, { "Config", map(STR) } } },
@@ -59,11 +65,12 @@ local HOST_CONFIG = struct {
   { "Sysctls", nmap(STR), omit = true }, { "Runtime", STR, omit = true },
   { "ConsoleSize", list(INT) }, { "Isolation", STR },
   { "CpuShares", INT }, { "Memory", INT }, { "NanoCpus", INT }, { "CgroupParent", STR },
-  { "BlkioWeight", INT }, { "BlkioWeightDevice", list(ANY) }, { "BlkioDeviceReadBps", list(ANY) },
-  { "BlkioDeviceWriteBps", list(ANY) }, { "BlkioDeviceReadIOps", list(ANY) },
-  { "BlkioDeviceWriteIOps", list(ANY) }, { "CpuPeriod", INT }, { "CpuQuota", INT },
+  { "BlkioWeight", INT }, { "BlkioWeightDevice", list(WEIGHT_DEVICE) },
+  { "BlkioDeviceReadBps", list(THROTTLE_DEVICE) }, { "BlkioDeviceWriteBps", list(THROTTLE_DEVICE) },
+  { "BlkioDeviceReadIOps", list(THROTTLE_DEVICE) }, { "BlkioDeviceWriteIOps", list(THROTTLE_DEVICE) },
+  { "CpuPeriod", INT }, { "CpuQuota", INT },
   { "CpuRealtimePeriod", INT }, { "CpuRealtimeRuntime", INT }, { "CpusetCpus", STR },
-  { "CpusetMems", STR }, { "Devices", list(ANY) }, { "DeviceCgroupRules", nlist(STR) },
+  { "CpusetMems", STR }, { "Devices", list(DEVICE_MAPPING) }, { "DeviceCgroupRules", nlist(STR) },
   { "DeviceRequests", nlist(ANY) }, { "KernelMemory", INT }, { "KernelMemoryTCP", INT },
   { "MemoryReservation", INT }, { "MemorySwap", INT }, { "MemorySwappiness", ANY },
   { "OomKillDisable", BOOL }, { "PidsLimit", ANY },

@@ -285,6 +285,105 @@ local function cpuset_error(value, what)
   end
 end
 
+-- A subset of "rwm", each letter once (Docker's validDeviceMode).
+local function valid_device_mode(m)
+  if m == "" then return false end
+  local seen = {}
+  for c in m:gmatch(".") do
+    if not ("rwm"):find(c, 1, true) or seen[c] then return false end
+    seen[c] = true
+  end
+  return true
+end
+
+-- --device HOST[:CONTAINER][:PERMS] as Docker's CLI checks (validateLinuxPath) and splits it
+-- (parseLinuxDevice); the daemon finds the node when the container is made.
+function M.parse_device(v)
+  local _, colons = v:gsub(":", "")
+  local f = split_n(v, ":", 3)
+  if colons > 2 or f[1] == "" then M.fail(125, "bad format for path: " .. v) end
+  local ctr = v
+  if #f == 2 then ctr = valid_device_mode(f[2]) and f[1] or f[2] end
+  if #f == 3 then
+    ctr = f[2]
+    if not valid_device_mode(f[3]) then M.fail(125, "bad mode specified: " .. f[3]) end
+  end
+  if ctr:sub(1, 1) ~= "/" then M.fail(125, ctr .. " is not an absolute path") end
+  local dst, perms = "", "rwm"
+  if #f == 3 then perms = f[3] end
+  if #f >= 2 then
+    if valid_device_mode(f[2]) then perms = f[2] else dst = f[2] end
+  end
+  if dst == "" then dst = f[1] end
+  return { PathOnHost = f[1], PathInContainer = dst, CgroupPermissions = perms }
+end
+
+-- What this host's cgroups can do with blkio settings (Docker's sysinfo): v2 with the io
+-- controller does all; v1 has a file for each (weights: CFQ's or BFQ's).
+function M.blkio_support()
+  local function exists(p) local f = io.open(p, "r"); if f then f:close() end return f ~= nil end
+  local f = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
+  if f then
+    local io_ctrl = (" " .. (f:read("a") or "") .. " "):find("%sio%s") ~= nil
+    f:close()
+    return { weight = io_ctrl, weight_device = io_ctrl, read_bps = io_ctrl, write_bps = io_ctrl,
+      read_iops = io_ctrl, write_iops = io_ctrl }
+  end
+  local d = "/sys/fs/cgroup/blkio/"
+  return {
+    weight = exists(d .. "blkio.weight") or exists(d .. "blkio.bfq.weight"),
+    weight_device = exists(d .. "blkio.weight_device") or exists(d .. "blkio.bfq.weight_device"),
+    read_bps = exists(d .. "blkio.throttle.read_bps_device"), write_bps = exists(d .. "blkio.throttle.write_bps_device"),
+    read_iops = exists(d .. "blkio.throttle.read_iops_device"), write_iops = exists(d .. "blkio.throttle.write_iops_device"),
+  }
+end
+
+-- Docker's daemon on --blkio-weight: discarded with a warning where the kernel cannot weigh,
+-- else 10 to 1000 or 0. Returns the weight (nil: an error message second).
+function M.check_blkio_weight(w, warnings, support)
+  if w > 0 and not (support or M.blkio_support()).weight then
+    warnings[#warnings + 1] = "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded."
+    return 0
+  end
+  if w > 0 and (w < 10 or w > 1000) then return nil, "Range of blkio weight is from 10 to 1000" end
+  return w
+end
+
+-- The Blkio* fields of HostConfig from the flags, with Docker's daemon checks and warnings
+-- (verifyPlatformContainerResources): what the host cannot do is dropped with a warning.
+function M.blkio_settings(opts, warnings)
+  local support = M.blkio_support()
+  local weight, err = M.check_blkio_weight(opts["blkio-weight"] ~= "" and parse_uint16(opts["blkio-weight"]) or 0,
+    warnings, support)
+  if not weight then daemon(err) end
+  local function list(flag, key, value_of, supported, warning)
+    local out = {}
+    for _, v in ipairs(opts[flag]) do
+      local path, value = v:match("^([^:]*):(.*)$")
+      out[#out + 1] = { Path = path, [key] = value_of(value) }
+    end
+    if #out > 0 and not supported then
+      warnings[#warnings + 1] = warning
+      return {}
+    end
+    return out
+  end
+  local function int(v) return math.tointeger(tonumber(v)) end
+  return {
+    BlkioWeight = weight,
+    BlkioWeightDevice = list("blkio-weight-device", "Weight", int, support.weight_device,
+      "Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded."),
+    BlkioDeviceReadBps = list("device-read-bps", "Rate", units.ram_in_bytes, support.read_bps,
+      "Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read limit discarded."),
+    BlkioDeviceWriteBps = list("device-write-bps", "Rate", units.ram_in_bytes, support.write_bps,
+      "Your kernel does not support BPS Block I/O write limit or the cgroup is not mounted. Block I/O BPS write limit discarded."),
+    BlkioDeviceReadIOps = list("device-read-iops", "Rate", int, support.read_iops,
+      "Your kernel does not support IOPS Block read limit or the cgroup is not mounted. Block I/O IOPS read limit discarded."),
+    BlkioDeviceWriteIOps = list("device-write-iops", "Rate", int, support.write_iops,
+      "Your kernel does not support IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write limit discarded."),
+  }
+end
+
 -- Docker's daemon checks of resources (verifyPlatformContainerResources, and runc's cpu-shares
 -- bounds); nil or the message. update passes only what changes, with update = true.
 function M.check_resources(r, update)
@@ -368,6 +467,64 @@ local function valid_stream(v)
   return s
 end
 
+-- --device-cgroup-rule: Docker's format, ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$
+local function valid_cgroup_rule(v)
+  local t, maj, min, acc = v:match("^([acb]) ([%d%*]+):([%d%*]+) ([rwm]+)$")
+  local function num(x) return x == "*" or x:match("^%d+$") end
+  if not t or not num(maj) or not num(min) or #acc > 3 then
+    return nil, "invalid device cgroup format '" .. v .. "'"
+  end
+  return v
+end
+
+-- --blkio-weight: a uint16 (pflag's check); the range is the daemon's
+local function valid_blkio_weight(v)
+  local n, err = parse_uint16(v)
+  if not n then return nil, err end
+  return v
+end
+
+-- --blkio-weight-device and the throttles: Docker's opts.ValidateWeightDevice,
+-- ValidateThrottleBpsDevice and ValidateThrottleIOpsDevice
+local function device_and_value(v)
+  local path, value = v:match("^([^:]*):(.*)$")
+  if not path then return nil, nil, "bad format: " .. v end
+  if path:sub(1, 5) ~= "/dev/" then return nil, nil, "bad format for device path: " .. v end
+  return path, value
+end
+
+local function valid_weight_device(v)
+  local _, w, err = device_and_value(v)
+  if err then return nil, err end
+  local n = w:match("^%d+$") and math.tointeger(tonumber(w))
+  if not n or (n > 0 and (n < 10 or n > 1000)) then return nil, "invalid weight for device: " .. v end
+  return v
+end
+
+local function valid_bps_device(v)
+  local _, rate, err = device_and_value(v)
+  if err then return nil, err end
+  local n = units.ram_in_bytes(rate)
+  if not n or n < 0 then
+    return nil, "invalid rate for device: " .. v .. ". The correct format is <device-path>:<number>[<unit>]. " ..
+      "Number must be a positive integer. Unit is optional and can be kb, mb, or gb"
+  end
+  return v
+end
+
+local function valid_iops_device(v)
+  local _, rate, err = device_and_value(v)
+  if err then return nil, err end
+  if not rate:match("^%d+$") or not math.tointeger(tonumber(rate)) then
+    return nil, "invalid rate for device: " .. v .. ". The correct format is <device-path>:<number>. " ..
+      "Number must be a positive integer"
+  end
+  return v
+end
+
+M.valid_blkio_weight = valid_blkio_weight
+M.parse_uint16 = parse_uint16
+
 M.CREATE_FLAGS = {
   { "a", "attach", "list", "Attach to STDIN, STDOUT or STDERR", validate = valid_stream },
   { "i", "interactive", "bool", "Keep STDIN open even if not attached" },
@@ -401,6 +558,22 @@ M.CREATE_FLAGS = {
   { nil, "cap-add", "list", "Add Linux capabilities" },
   { nil, "cap-drop", "list", "Drop Linux capabilities" },
   { nil, "privileged", "bool", "Give extended privileges to this container" },
+  { nil, "device", "list", "Add a host device to the container" },
+  { nil, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", validate = valid_cgroup_rule },
+  { nil, "cgroup-parent", "string", "Optional parent cgroup for the container" },
+  { nil, "cgroupns", "string", "Cgroup namespace to use (host|private)" },
+  { nil, "blkio-weight", "string", "Block IO (relative weight), between 10 and 1000, or 0 to disable",
+    arg = "uint16", default_text = "0", validate = valid_blkio_weight },
+  { nil, "blkio-weight-device", "list", "Block IO weight (relative device weight)", default_text = "[]",
+    validate = valid_weight_device },
+  { nil, "device-read-bps", "list", "Limit read rate (bytes per second) from a device", default_text = "[]",
+    validate = valid_bps_device },
+  { nil, "device-read-iops", "list", "Limit read rate (IO per second) from a device", default_text = "[]",
+    validate = valid_iops_device },
+  { nil, "device-write-bps", "list", "Limit write rate (bytes per second) to a device", default_text = "[]",
+    validate = valid_bps_device },
+  { nil, "device-write-iops", "list", "Limit write rate (IO per second) to a device", default_text = "[]",
+    validate = valid_iops_device },
   { nil, "security-opt", "list", "Security Options" },
   { "l", "label", "list", "Set meta data on a container" },
   { nil, "restart", "string", "Restart policy to apply when a container exits", default = "no" },
@@ -794,6 +967,31 @@ function M.build(opts, changed, positional)
     end
   end
   local warnings = {}
+  local devices = {}
+  for _, d in ipairs(opts.device) do devices[#devices + 1] = M.parse_device(d) end
+  local cgroupns = opts.cgroupns
+  if cgroupns ~= "" and cgroupns ~= "host" and cgroupns ~= "private" then
+    M.fail(125, "--cgroupns: invalid CGROUP mode")
+  end
+  -- no --cgroupns: daemon.json's default-cgroupns-mode, else Docker's (host on v1, private on v2)
+  if cgroupns == "" then
+    cgroupns = berth.config.get("default-cgroupns-mode") or ""
+    if cgroupns ~= "" and cgroupns ~= "host" and cgroupns ~= "private" then
+      daemon("Default cgroup namespace mode (" .. cgroupns .. ") is invalid. Use \"host\" or \"private\".")
+    end
+    if cgroupns == "" then
+      local v2 = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
+      if v2 then v2:close() end
+      cgroupns = v2 and "private" or "host"
+    end
+  end
+  local blkio = M.blkio_settings(opts, warnings)
+  -- berth's systemd driver makes its scopes in system.slice only (core/runtime/cgroup_systemd.c)
+  if (opts["cgroup-parent"] ~= "" or (berth.config.get("cgroup-parent") or "") ~= "")
+      and berth.config.effective().cgroup_driver == "systemd" then
+    daemon("a cgroup parent is not supported with the systemd cgroup driver (its scopes go in system.slice); "
+      .. "set exec-opts [\"native.cgroupdriver=cgroupfs\"] in daemon.json")
+  end
   do
     -- the network's driver must exist; ports need one that can publish them
     local drv = network_driver(net)
@@ -1005,14 +1203,22 @@ function M.build(opts, changed, positional)
       VolumesFrom = opts["volumes-from"],
       CapAdd = opts["cap-add"],
       CapDrop = opts["cap-drop"],
-      -- berth gives every container its own cgroup and IPC namespaces
-      CgroupnsMode = "private",
+      CgroupnsMode = cgroupns,
       Dns = opts.dns,
       DnsOptions = dns_options,
       DnsSearch = opts["dns-search"],
       ExtraHosts = opts["add-host"],
       IpcMode = "private",
       Privileged = opts.privileged,
+      CgroupParent = opts["cgroup-parent"],
+      BlkioWeight = blkio.BlkioWeight,
+      BlkioWeightDevice = blkio.BlkioWeightDevice,
+      BlkioDeviceReadBps = blkio.BlkioDeviceReadBps,
+      BlkioDeviceWriteBps = blkio.BlkioDeviceWriteBps,
+      BlkioDeviceReadIOps = blkio.BlkioDeviceReadIOps,
+      BlkioDeviceWriteIOps = blkio.BlkioDeviceWriteIOps,
+      Devices = devices,
+      DeviceCgroupRules = opts["device-cgroup-rule"],
       ReadonlyRootfs = opts["read-only"],
       SecurityOpt = opts["security-opt"],
       Tmpfs = tmpfs,

@@ -9,6 +9,8 @@ local common = dofile(here .. "/_common.lua")
 
 local spec = { name = BERTH_COMMAND or "berth update", usage = "[OPTIONS] CONTAINER [CONTAINER...]",
   short = "Update configuration of one or more containers", min_args = 1, flags = {
+    { nil, "blkio-weight", "string", "Block IO (relative weight), between 10 and 1000, or 0 to disable",
+      arg = "uint16", default_text = "0", validate = common.valid_blkio_weight },
     { "c", "cpu-shares", "int", "CPU shares (relative weight)" },
     { nil, "cpus", "string", "Number of CPUs" },
     { nil, "cpuset-cpus", "string", "CPUs in which to allow execution (0-3, 0,1)" },
@@ -42,10 +44,13 @@ end
 if changed["cpu-shares"] then changes.CpuShares = opts["cpu-shares"] end
 if changed["cpuset-cpus"] then changes.CpusetCpus = opts["cpuset-cpus"] end
 if changed["pids-limit"] then changes.PidsLimit = opts["pids-limit"] > 0 and opts["pids-limit"] or 0 end
+if changed["blkio-weight"] then changes.BlkioWeight = common.parse_uint16(opts["blkio-weight"]) end
 if changed.restart then changes.RestartPolicy = common.parse_restart(opts.restart) end
 if next(changes) == nil then
   error({ code = 1, message = "you must provide one or more flags when using this command" }, 0)
 end
+
+local warnings = {}   -- the daemon's, of every container
 
 -- Docker's daemon checks (daemon/daemon_unix.go verifyPlatformContainerResources, container
 -- UpdateContainer): Docker's words, "Error response from daemon: ..."
@@ -72,6 +77,12 @@ local function check(c)
   if ch.MemorySwap and ch.MemorySwap ~= 0 and mem == 0 then
     daemon("You should always set the Memory limit when using Memoryswap limit, see usage")
   end
+  if ch.BlkioWeight then
+    -- discarded (with Docker's warning) where the kernel cannot weigh; 0 leaves it as it is
+    local w, err = common.check_blkio_weight(ch.BlkioWeight, warnings)
+    if not w then daemon(err) end
+    ch.BlkioWeight = w > 0 and w or nil
+  end
   if ch.RestartPolicy and ch.RestartPolicy.Name ~= "no" and hc.AutoRemove then
     daemon("Restart policy cannot be updated because AutoRemove is enabled for the container")
   end
@@ -91,5 +102,7 @@ for _, ref in ipairs(args) do
     failed[#failed + 1] = type(err) == "table" and err.message or tostring(err)
   end
 end
+-- Docker's update prints the daemon's warnings after the names, on stdout
+for _, w in ipairs(warnings) do io.stdout:write(w, "\n") end
 if #failed > 0 then error({ code = 1, message = table.concat(failed, "\n") }, 0) end
 return 0

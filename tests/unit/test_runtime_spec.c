@@ -1,6 +1,7 @@
 /* The runtime spec built from a container document: Docker's default capabilities and the
  * effect of --cap-add/--cap-drop/--privileged, binds, ulimits, limits, network modes; the PATH
  * lookup that decides between exit codes 126 and 127; process start times against pid reuse. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -335,6 +336,52 @@ static void tmpfs_options(void **state)
 	rt_spec_free(&s);
 }
 
+/* --device-cgroup-rule's format, and --device nodes with their allow rules in the spec */
+static void device_rules_and_devices(void **state)
+{
+	struct rt_dev_rule r;
+	struct rt_spec s;
+	berr_t err = { 0 };
+	json_t *d;
+
+	(void)state;
+	assert_int_equal(rt_dev_rule_parse("c 1:3 mr", &r), 0);
+	assert_int_equal(r.type, 'c');
+	assert_int_equal(r.major, 1);
+	assert_int_equal(r.minor, 3);
+	assert_string_equal(r.access, "mr");
+	assert_int_equal(rt_dev_rule_parse("a *:* rwm", &r), 0);
+	assert_int_equal(r.major, -1);
+	assert_int_equal(r.minor, -1);
+	assert_int_equal(rt_dev_rule_parse("x 1:3 r", &r), -EINVAL);
+	assert_int_equal(rt_dev_rule_parse("c 1:3 rwmx", &r), -EINVAL);
+	assert_int_equal(rt_dev_rule_parse("c 1:3", &r), -EINVAL);
+	assert_int_equal(rt_dev_rule_parse("c 1x:3 r", &r), -EINVAL);
+
+	d = doc_of("{\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/n\","
+		   "\"CgroupPermissions\":\"r\"}],\"DeviceCgroupRules\":[\"b 7:* rw\"]}");
+	assert_int_equal(rt_spec_from_json(&s, d, "/r", "/c", NULL, &err), 0);
+	assert_int_equal(s.devices.ndevices, 0);   /* an exec's spec: no devices gathered */
+	assert_int_equal(rt_spec_devices(&s, d, &err), 0);
+	assert_int_equal(s.devices.ndevices, 1);
+	assert_string_equal(s.devices.devices[0].path, "/dev/n");
+	assert_true(S_ISCHR(s.devices.devices[0].mode));
+	assert_int_equal(s.limits.ndev_rules, 2);
+	assert_string_equal(s.limits.dev_rules[0].access, "r");
+	assert_int_equal(s.limits.dev_rules[1].type, 'b');
+	rt_spec_free(&s);
+	json_decref(d);
+
+	d = doc_of("{\"Devices\":[{\"PathOnHost\":\"/nonexistent\",\"PathInContainer\":\"/n\","
+		   "\"CgroupPermissions\":\"rwm\"}]}");
+	assert_int_equal(rt_spec_from_json(&s, d, "/r", "/c", NULL, &err), 0);
+	assert_true(rt_spec_devices(&s, d, &err) < 0);
+	assert_string_equal(err.msg, "error gathering device information while adding custom device "
+				     "\"/nonexistent\": no such file or directory");
+	rt_spec_free(&s);
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +397,7 @@ int main(void)
 		cmocka_unit_test(users_and_groups),
 		cmocka_unit_test(destinations_are_clean),
 		cmocka_unit_test(tmpfs_options),
+		cmocka_unit_test(device_rules_and_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
