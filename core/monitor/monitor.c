@@ -65,6 +65,7 @@ struct monitor {
 	const struct berth_logging_ops *log_ops;
 	struct berth_logger *logger;
 	int oom_fd, oom;             /* cgroup_oom_watch of the running init, and whether it saw a kill */
+	char *cgroup;                /* the container's cgroup reference (container_cgroup) */
 	json_t *live;                /* the record kept in live.json, rewritten whole on each change */
 };
 
@@ -523,7 +524,7 @@ static int supervise(struct monitor *m)
 		}
 		/* before the exit: the cgroup may be gone by the time the exit is handled */
 		if (idx_oom >= 0 && (pf[idx_oom].revents & POLLIN))
-			m->oom |= cgroup_oom_check(m->oom_fd, m->id);
+			m->oom |= cgroup_oom_check(m->oom_fd, m->cgroup);
 		if (pf[idx_sig].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
@@ -661,6 +662,7 @@ int main(int argc, char **argv)
 		status(m, "err 125 %s\n", err.msg);
 		return 125;
 	}
+	m->cgroup = container_cgroup(&m->ctx, c);
 	restarts = c->restart_count;
 	m->remove = json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove"));
 	m->stdin_once = json_is_true(json_object_get(json_object_get(c->doc, "Config"), "StdinOnce"));
@@ -686,7 +688,7 @@ int main(int argc, char **argv)
 		 * is gone by the time the exit is handled */
 		m->oom = 0;
 		if (!run.code)
-			m->oom_fd = cgroup_oom_watch(c->id);
+			m->oom_fd = cgroup_oom_watch(m->cgroup);
 		if ((r = start_run(m, &run, &code, &err)) < 0) {
 			if (m->oom_fd >= 0)
 				close(m->oom_fd);
@@ -763,6 +765,7 @@ int main(int argc, char **argv)
 	for (int s = 0; s < 3; s++)
 		free(m->lines[s]);
 	json_decref(m->live);
+	free(m->cgroup);
 	container_free(c);
 	ctx_free(&m->ctx);
 	return 0;

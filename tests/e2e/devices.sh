@@ -131,6 +131,9 @@ expect_eq "--cgroup-parent: exec joins that cgroup" "/berth-e2e-cgp/sub/$id" \
 	"$($B exec $id sh -c "grep -E '^[0-9]+:(pids)?:' /proc/self/cgroup | head -1 | cut -d: -f3" 2>&1)"
 $B rm -f $id >/dev/null
 expect_eq "--cgroup-parent: rm removes the container's cgroup dirs" "" "$(cgroup_dirs $id berth-e2e-cgp/sub)"
+$B run --name cgp-oom --cgroup-parent /berth-e2e-cgp -m 8m bb:dev sh -c 'x=$(head -c 50000000 /dev/zero | tr "\0" a)' >/dev/null 2>&1
+expect_eq "--cgroup-parent: an OOM kill is recorded" "true 137" "$($B inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' cgp-oom 2>&1)"
+$B rm cgp-oom >/dev/null 2>&1
 id=$($B run -d --cgroup-parent berth-e2e-cgp bb:dev sleep 300 2>&1)
 at_exit "$B rm -f $id"
 expect_eq "--cgroup-parent, relative: taken from the root of each hierarchy" "$want" "$(cgroup_dirs $id berth-e2e-cgp | wc -l)"
