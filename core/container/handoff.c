@@ -6,16 +6,48 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+/* The fds of a run, in the order they travel. */
+static void run_fds(struct spawn_run *run, int *all[SPAWN_RUN_NFDS])
+{
+	int *fds[SPAWN_RUN_NFDS] = { &run->sync_fd, &run->exec_fd, &run->out_fd, &run->err_fd,
+				     &run->in_fd, &run->console_fd, &run->oom_fd };
+	memcpy(all, fds, sizeof(fds));
+}
+
+void spawn_run_init(struct spawn_run *run)
+{
+	int *all[SPAWN_RUN_NFDS];
+
+	memset(run, 0, sizeof(*run));
+	run->code = 125;
+	run_fds(run, all);
+	for (int i = 0; i < SPAWN_RUN_NFDS; i++)
+		*all[i] = -1;
+}
+
+void spawn_run_close(struct spawn_run *run)
+{
+	int *all[SPAWN_RUN_NFDS];
+
+	run_fds(run, all);
+	for (int i = 0; i < SPAWN_RUN_NFDS; i++)
+		if (*all[i] >= 0) {
+			close(*all[i]);
+			*all[i] = -1;
+		}
+}
 
 int spawn_send(int sock, const struct spawn_run *run)
 {
-	int fds[6], n = 0;
-	const int *all[6] = { &run->sync_fd, &run->exec_fd, &run->out_fd, &run->err_fd, &run->in_fd, &run->console_fd };
+	int fds[SPAWN_RUN_NFDS], n = 0, *all[SPAWN_RUN_NFDS];
 	char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
 	struct iovec iov = { .iov_base = (void *)run, .iov_len = sizeof(*run) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	for (int i = 0; i < 6; i++)
+	run_fds((struct spawn_run *)run, all);
+	for (int i = 0; i < SPAWN_RUN_NFDS; i++)
 		if (*all[i] >= 0)
 			fds[n++] = *all[i];
 	if (n) {
@@ -33,14 +65,14 @@ int spawn_send(int sock, const struct spawn_run *run)
 
 int spawn_recv(int sock, struct spawn_run *run)
 {
-	int fds[6], n = 0, k = 0;
-	int *all[6] = { &run->sync_fd, &run->exec_fd, &run->out_fd, &run->err_fd, &run->in_fd, &run->console_fd };
+	int fds[SPAWN_RUN_NFDS], n = 0, k = 0, *all[SPAWN_RUN_NFDS];
 	char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
 	struct iovec iov = { .iov_base = run, .iov_len = sizeof(*run) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 	ssize_t got;
 
+	run_fds(run, all);
 	do
 		got = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (got < 0 && errno == EINTR);
@@ -52,7 +84,7 @@ int spawn_recv(int sock, struct spawn_run *run)
 			memcpy(fds, CMSG_DATA(cm), n * sizeof(int));
 		}
 	/* the sender's numbers say which fds were sent, in order; ours replace them */
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < SPAWN_RUN_NFDS; i++)
 		if (*all[i] >= 0)
 			*all[i] = k < n ? fds[k++] : -1;
 	run->msg[sizeof(run->msg) - 1] = 0;

@@ -67,12 +67,10 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_pre
 	const char *drv = NULL;
 	int child_stdio[3] = { -1, -1, -1 }, console[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int in[2] = { -1, -1 };
-	int spawned = 0, placed = 0, bound = 0, r;
+	int oom_fd = -1, spawned = 0, placed = 0, bound = 0, r;
 	berr_t err = { 0 };
 
-	memset(run, 0, sizeof(*run));
-	run->code = 125;
-	run->sync_fd = run->exec_fd = run->out_fd = run->err_fd = run->in_fd = run->console_fd = -1;
+	spawn_run_init(run);
 	if (!prepared)
 		container_spawn_prepare(ctx, c, &own);
 	if (prep->code) {
@@ -117,6 +115,9 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_pre
 	if ((r = cgroup_create(ctx->cfg.cgroup_driver, s.cgroup, &s.limits, p.pid, &err)) < 0)
 		goto fail;
 	placed = 1;
+	/* watched before the init runs (a first start lets it go before the monitor is there):
+	 * under systemd the scope's cgroup, its OOM count with it, is gone once the init died */
+	oom_fd = cgroup_oom_watch(s.cgroup);
 	/* the init finishes its mounts while we join the network */
 	if ((r = runtime_placed(p.sync_fd, &err)) < 0)
 		goto fail;
@@ -141,6 +142,7 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_pre
 	run->err_fd = errp[0];
 	run->in_fd = in[1];
 	run->console_fd = console[0];
+	run->oom_fd = oom_fd;
 	prep->s = s;
 	prep->mounted = 0;   /* the monitor's teardown unmounts it */
 	container_spawn_unprepare(ctx, c, prep);
@@ -150,6 +152,8 @@ fail:
 		runtime_abort(&p, &run->code, &err);   /* a failure of the init's own setup is the cause */
 	if (bound)
 		container_netns_unbind(ctx, id);
+	if (oom_fd >= 0)
+		close(oom_fd);
 	if (placed) {
 		berr_t e = { 0 };
 		cgroup_remove(s.cgroup, &e);

@@ -25,7 +25,9 @@ struct spawn_run {
 	int out_fd, err_fd;          /* read ends of its stdout and stderr (-1 with a tty) */
 	int in_fd;                   /* write end of its stdin, or -1 */
 	int console_fd;              /* with a tty: where the init sends the pty master (rt_recv_console) */
+	int oom_fd;                  /* cgroup_oom_watch of its cgroup, made before the init runs, or -1 */
 };
+#define SPAWN_RUN_NFDS 7
 
 /* The first steps of a run's setup, which need no process of their own: the rootfs mounted, the
  * spec built, the seccomp program loaded. berth's start takes them before it forks the monitor:
@@ -51,6 +53,9 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_pre
 /* Hand run (its fds by SCM_RIGHTS) over a SOCK_SEQPACKET socket, and receive it. */
 int spawn_send(int sock, const struct spawn_run *run);
 int spawn_recv(int sock, struct spawn_run *run);
+/* An empty run that failed with code 125 (no fds); close the fds a run still holds. */
+void spawn_run_init(struct spawn_run *run);
+void spawn_run_close(struct spawn_run *run);
 /* The network driver of c, loaded and initialised; its NetworkMode. */
 int container_network(struct berth_ctx *ctx, const struct container *c, const struct berth_network_ops **ops,
 		      const char **drv, berr_t *err);

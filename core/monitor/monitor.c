@@ -374,8 +374,7 @@ static void spawn_again(struct monitor *m, struct spawn_run *run)
 	int sv[2];
 	pid_t pid;
 
-	memset(run, 0, sizeof(*run));
-	run->code = 125;
+	spawn_run_init(run);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(run->msg, sizeof(run->msg), "socketpair: %s", strerror(errno));
 		return;
@@ -383,7 +382,7 @@ static void spawn_again(struct monitor *m, struct spawn_run *run)
 	pid = run_helper(m, "setup", sv[1]);
 	close(sv[1]);
 	if (pid < 0 || spawn_recv(sv[0], run) < 0) {
-		run->code = 125;
+		spawn_run_init(run);
 		snprintf(run->msg, sizeof(run->msg), "berth-runtime setup failed (see monitor.log)");
 	}
 	close(sv[0]);
@@ -429,16 +428,6 @@ static void close_stdio(struct monitor *m)
 	m->out_fd = m->err_fd = m->in_fd = -1;
 }
 
-static void drop_run(struct spawn_run *run)
-{
-	int *fds[6] = { &run->sync_fd, &run->exec_fd, &run->out_fd, &run->err_fd, &run->in_fd, &run->console_fd };
-	for (int i = 0; i < 6; i++)
-		if (*fds[i] >= 0) {
-			close(*fds[i]);
-			*fds[i] = -1;
-		}
-}
-
 /* Let the handed-over init exec its command; 0 once it runs, else <0 with *code and err. */
 static int start_run(struct monitor *m, struct spawn_run *run, int *code, berr_t *err)
 {
@@ -447,7 +436,7 @@ static int start_run(struct monitor *m, struct spawn_run *run, int *code, berr_t
 	*code = run->code;
 	if (run->code) {
 		berr_set(err, EIO, "%s", run->msg);
-		drop_run(run);
+		spawn_run_close(run);
 		return -EIO;
 	}
 	m->pid = run->pid;
@@ -655,7 +644,7 @@ int main(int argc, char **argv)
 		/* the run handed over holds an init that must not run unsupervised: take it and kill it */
 		if (spawn_recv(handoff_fd, &run) == 0 && !run.code) {
 			kill(run.pid, SIGKILL);
-			drop_run(&run);
+			spawn_run_close(&run);
 			reap(run.pid);
 			teardown(m);
 		}
@@ -673,7 +662,7 @@ int main(int argc, char **argv)
 	if (m->remove)
 		live_set(m, "remove", json_true());
 	if (spawn_recv(handoff_fd, &run) < 0) {
-		run.code = 125;
+		spawn_run_init(&run);
 		snprintf(run.msg, sizeof(run.msg), "the container's setup died (see monitor.log)");
 	}
 	close(handoff_fd);
@@ -684,11 +673,10 @@ int main(int argc, char **argv)
 		_cleanup_free_ char *stopmark = xasprintf("%s/stopping", rundir);
 
 		berr_clear(&err);
-		/* watched before the init runs: under systemd the scope's cgroup (and its OOM count)
-		 * is gone by the time the exit is handled */
+		/* the setup watched the cgroup before the init ran (container/spawn.c) */
 		m->oom = 0;
-		if (!run.code)
-			m->oom_fd = cgroup_oom_watch(m->cgroup);
+		m->oom_fd = run.oom_fd;
+		run.oom_fd = -1;
 		if ((r = start_run(m, &run, &code, &err)) < 0) {
 			if (m->oom_fd >= 0)
 				close(m->oom_fd);

@@ -35,8 +35,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (ctx_init(&ctx, cfg, dr, er, &err) < 0) {
-		struct spawn_run run = { .code = 125, .sync_fd = -1, .exec_fd = -1, .out_fd = -1,
-					 .err_fd = -1, .in_fd = -1, .console_fd = -1 };
+		struct spawn_run run;
+		spawn_run_init(&run);
 		fprintf(stderr, "berth-runtime: %s\n", err.msg);
 		snprintf(run.msg, sizeof(run.msg), "%s", err.msg);
 		spawn_send(fd, &run);
@@ -44,9 +44,9 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	{
-		struct spawn_run run = { .code = 125, .sync_fd = -1, .exec_fd = -1, .out_fd = -1, .err_fd = -1,
-					 .in_fd = -1, .console_fd = -1 };
+		struct spawn_run run;
 		struct container *c;
+		spawn_run_init(&run);
 		if (container_read_monitor_config(&ctx, id, &c, &err) == 0) {
 			container_spawn(&ctx, c, NULL, 1, &run);
 			container_free(c);
