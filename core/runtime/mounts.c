@@ -395,26 +395,6 @@ static int mount_cgroups(int rootfd, int writable, int host_ns, berr_t *err)
 	return 0;
 }
 
-/* Docker's init layer puts /etc/mtab -> /proc/mounts over whatever the image has there (tools
- * that read the mount table from it); berth makes it in the container's own layer, under the
- * user's mounts. A failure is not the container's: it runs without the link. */
-static void etc_mtab(int rootfd)
-{
-	_cleanup_close_ int etc = -1;
-	berr_t e = { 0 };
-	char target[16];
-	ssize_t n;
-
-	if ((etc = mnt_ensure(rootfd, "/etc", 1, &e)) < 0)
-		return;
-	n = readlinkat(etc, "mtab", target, sizeof(target));
-	if (n == 12 && !memcmp(target, "/proc/mounts", 12))
-		return;
-	if (unlinkat(etc, "mtab", 0) < 0 && errno == EISDIR)
-		(void)unlinkat(etc, "mtab", AT_REMOVEDIR);   /* an empty one only */
-	(void)symlinkat("/proc/mounts", etc, "mtab");
-}
-
 int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 {
 	_cleanup_free_ char *shm = xasprintf("mode=1777,size=%lld", (long long)s->shm_size);
@@ -459,7 +439,6 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 		return r;
 	if ((r = mnt_at(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm, 1, err)) < 0)
 		return r;
-	etc_mtab(rootfd);
 	return 0;
 }
 

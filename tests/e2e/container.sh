@@ -73,17 +73,6 @@ id=$(run -d "$IMG" sleep 100); $B kill "$id" >/dev/null; check "killed: exit 137
 # ---- settings visible inside ----
 check "-e/-w/-u/-h" "bar /tmp/wd 65534 myhost" \
 	"$(run --rm -e FOO=bar -w /tmp/wd -u nobody -h myhost "$IMG" sh -c 'echo $FOO $(pwd) $(id -u) $(hostname)')"
-# Docker's init layer: /etc/mtab -> /proc/mounts, --read-only too, and over an image's own
-# /etc/mtab (checked against Docker 20.10)
-check "/etc/mtab links to /proc/mounts" "/proc/mounts" "$(run --rm "$IMG" readlink /etc/mtab 2>&1)"
-check "/etc/mtab with --read-only" "/proc/mounts" "$(run --rm --read-only "$IMG" readlink /etc/mtab 2>&1)"
-if [ "$IMG" = bb:test ]; then
-	cp -a "$R" "$T/mtabroot" && echo "the image's own" >"$T/mtabroot/etc/mtab"
-	(cd "$T/mtabroot" && tar cf - .) | $B import -c 'ENV PATH=/bin' - mtab:img >/dev/null
-	check "an image's own /etc/mtab is replaced by the link" "/proc/mounts" "$($B run --rm mtab:img readlink /etc/mtab 2>&1)"
-	$B rmi mtab:img >/dev/null 2>&1
-	rm -rf "$T/mtabroot"
-fi
 check "default capabilities" "00000000a80425fb" \
 	"$(run --rm "$IMG" sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')"
 check "seccomp filter" "2" "$(run --rm "$IMG" sh -c 'grep "^Seccomp:" /proc/self/status' | awk '{print $2}')"
