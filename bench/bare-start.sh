@@ -3,9 +3,11 @@
 # uts, ipc and net namespaces, pivot_root into the busybox image's root, /proc, exec true.
 #   bench/bare-start.sh [-n RUNS] [BERTH...]       e.g. bench/bare-start.sh -n 40
 # Measures with hyperfine (-N, no shell), 3 warm-up runs, and prints each median and the ratios
-# berth/bare. The bare start runs twice: on an overlay of the very layers berth mounts (fresh
+# berth/bare. The bare start runs three ways: on an overlay of the very layers berth mounts (fresh
 # upper and work dirs each run, the mount options berth's overlay2 uses for a --rm container),
-# which is the fair figure, and on a plain directory (the image's files, bound on themselves).
+# which is the fair figure, and on a plain directory (the image's files, bound on themselves);
+# and as a person does it at a shell, with util-linux's tools (bench/bare-start-tools.sh), whose
+# every exec costs more than the whole bare-start.c here.
 # Not a test; needs root and hyperfine (apt-get install hyperfine). Without BERTH it builds the
 # release flavour and uses a scratch instance (as bench/phases.sh). The machine is shared: read
 # the ratio of one run, and the load average printed with it.
@@ -54,6 +56,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine -N -w 3 -r "$RUNS" --export-json "$W/result.json" \
 	-n bare-overlay "$W/bare-start overlay $LOWERS $W/scratch $OPTS" \
 	-n bare-dir "$W/bare-start dir $W/rootfs" \
+	-n bare-tools "$PWD/bench/bare-start-tools.sh $LOWERS $W/scratch $OPTS" \
 	-n berth "$* run --rm --net=none $IMAGE true" >"$W/hyperfine.log" 2>&1 ||
 	{ cat "$W/hyperfine.log" >&2; exit 1; }
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -64,6 +67,8 @@ med = {k: v["median"] * 1000 for k, v in res.items()}
 print(f"{'berth run --rm --net=none':34} median {med['berth']:7.2f} ms  (mean {res['berth']['mean'] * 1000:.2f}, {sys.argv[2]} runs)")
 print(f"{'bare: overlay + pivot_root':34} median {med['bare-overlay']:7.2f} ms  (overlay options: {sys.argv[3] or 'none'})")
 print(f"{'bare: directory + pivot_root':34} median {med['bare-dir']:7.2f} ms")
+print(f"{'bare: unshare, mount, pivot_root':34} median {med['bare-tools']:7.2f} ms  (the tools at a shell)")
 print(f"ratio berth / bare overlay   {med['berth'] / med['bare-overlay']:5.2f}   (the issue's figure)")
 print(f"ratio berth / bare directory {med['berth'] / med['bare-dir']:5.2f}")
+print(f"ratio berth / bare tools     {med['berth'] / med['bare-tools']:5.2f}")
 EOF
