@@ -424,11 +424,16 @@ local function valid_env(v)
   return v
 end
 
-local function valid_ulimit(v)
-  local u, err = parse_ulimit(v)
-  if not u then return nil, err end
-  return v
+-- A validator that keeps the flag's text once parse accepts it.
+local function accepted_by(parse)
+  return function(v)
+    local parsed, err = parse(v)
+    if not parsed then return nil, err end
+    return v
+  end
 end
+
+local valid_ulimit = accepted_by(parse_ulimit)
 
 local function valid_add_host(v)
   local kv = split_n(v, ":", 2)
@@ -444,22 +449,14 @@ local function valid_ip(v)
   return nil, v .. " is not an ip address"
 end
 
-local function valid_size(v)
-  local n, err = units.ram_in_bytes(v)
-  if not n then return nil, err end
-  return v
-end
+local valid_size = accepted_by(units.ram_in_bytes)
 
 local function valid_swap(v)
   if v == "-1" then return v end
   return valid_size(v)
 end
 
-local function valid_cpus(v)
-  local n, err = M.parse_nano_cpus(v)
-  if not n then return nil, err end
-  return v
-end
+local valid_cpus = accepted_by(M.parse_nano_cpus)
 
 local function valid_stream(v)
   local s = v:lower()
@@ -478,11 +475,7 @@ local function valid_cgroup_rule(v)
 end
 
 -- --blkio-weight: a uint16 (pflag's check); the range is the daemon's
-local function valid_blkio_weight(v)
-  local n, err = parse_uint16(v)
-  if not n then return nil, err end
-  return v
-end
+local valid_blkio_weight = accepted_by(parse_uint16)
 
 -- --blkio-weight-device and the throttles: Docker's opts.ValidateWeightDevice,
 -- ValidateThrottleBpsDevice and ValidateThrottleIOpsDevice
