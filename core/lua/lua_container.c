@@ -263,7 +263,9 @@ static int connect_attach(struct berth_ctx *ctx, const char *id, berr_t *err)
 	return fd;
 }
 
-/* sig-proxy: while attached, INT/TERM/HUP/QUIT go to the container's init, as Docker's CLI does */
+/* sig-proxy: while attached to a container without a tty, every signal berth can catch goes to
+ * the container's init, as Docker's CLI forwards them (ForwardAllSignals); not SIGCHLD, SIGPIPE
+ * and SIGURG, which Docker skips, nor the faults of berth's own code */
 static volatile pid_t proxy_pid;
 
 static void proxy_signal(int sig)
@@ -272,15 +274,26 @@ static void proxy_signal(int sig)
 		kill(proxy_pid, sig);
 }
 
-static void proxy_signals(pid_t pid, struct sigaction old[4])
+static int proxied(int sig)
 {
-	static const int SIGS[4] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	switch (sig) {
+	case SIGKILL: case SIGSTOP: case SIGCHLD: case SIGPIPE: case SIGURG:
+	case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP: case SIGSYS: case SIGABRT:
+		return 0;
+	}
+	return 1;
+}
+
+/* pid > 0: forward to pid, saving the old actions in old; pid 0: put them back. */
+static void proxy_signals(pid_t pid, struct sigaction old[NSIG])
+{
 	struct sigaction sa = { .sa_handler = proxy_signal };
 
 	proxy_pid = pid;
 	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 4; i++)
-		sigaction(SIGS[i], pid > 0 ? &sa : &old[i], pid > 0 ? &old[i] : NULL);
+	for (int sig = 1; sig < SIGRTMIN; sig++)
+		if (proxied(sig))
+			sigaction(sig, pid > 0 ? &sa : &old[sig], pid > 0 ? &old[sig] : NULL);
 }
 
 static struct termios saved_tio;
@@ -372,6 +385,21 @@ static int pump(int sock, int use_stdin, int tty, const char *keys, size_t keys_
 	return code;
 }
 
+/* pump, with the signals berth receives meanwhile going to proxy_to (0: none); a container with
+ * a tty gets none either: its terminal carries ^C, as Docker's CLI does. */
+static int pump_proxied(int sock, int use_stdin, int tty, const char *keys, size_t keys_len, pid_t proxy_to)
+{
+	struct sigaction old[NSIG];
+	int code;
+
+	if (tty || proxy_to <= 0)
+		return pump(sock, use_stdin, tty, keys, keys_len);
+	proxy_signals(proxy_to, old);
+	code = pump(sock, use_stdin, tty, keys, keys_len);
+	proxy_signals(0, old);
+	return code;
+}
+
 /* opts.detach_keys: the raw bytes of the detach sequence (berth.cli parses Docker's
  * "ctrl-p,ctrl-q" form); default ctrl-p ctrl-q; "" disables detaching. */
 static const char *opt_detach_keys(lua_State *L, int idx, size_t *len)
@@ -392,7 +420,8 @@ static const char *opt_detach_keys(lua_State *L, int idx, size_t *len)
 	return k;
 }
 
-/* start(ref [, {attach = bool, stdin = bool, detach_keys = bytes}]) -> pid (detached) or the exit code (attached) */
+/* start(ref [, {attach = bool, stdin = bool, detach_keys = bytes, sig_proxy = bool (true)}]) -> pid (detached)
+ * or the exit code (attached) */
 static int l_start(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
@@ -440,12 +469,7 @@ static int l_start(lua_State *L)
 		lua_pushinteger(L, pid);
 		return 1;
 	}
-	{
-		struct sigaction old[4];
-		proxy_signals(pid, old);
-		code = pump(sock, use_stdin, tty, keys, keys_len);
-		proxy_signals(0, old);
-	}
+	code = pump_proxied(sock, use_stdin, tty, keys, keys_len, bind_opt_bool(L, 2, "sig_proxy", 1) ? pid : 0);
 	close(sock);
 	if (code == PUMP_DETACHED) {
 		lua_pushinteger(L, 0);
@@ -463,7 +487,7 @@ static int l_start(lua_State *L)
 	return 1;
 }
 
-/* attach(ref [, {stdin = bool, detach_keys = bytes}]) -> exit code when the container stops,
+/* attach(ref [, {stdin = bool, detach_keys = bytes, sig_proxy = bool (true)}]) -> exit code when the container stops,
  * or 0, true when the user detached */
 static int l_attach(lua_State *L)
 {
@@ -479,7 +503,8 @@ static int l_attach(lua_State *L)
 		return raise_msg(L, "You cannot attach to a stopped container, start it first");
 	if ((sock = connect_attach(ctx, c->id, &err)) < 0)
 		return bind_raise(L, &err);
-	code = pump(sock, bind_opt_bool(L, 2, "stdin", 0), tty, keys, keys_len);
+	code = pump_proxied(sock, bind_opt_bool(L, 2, "stdin", 0), tty, keys, keys_len,
+			    bind_opt_bool(L, 2, "sig_proxy", 1) ? c->pid : 0);
 	close(sock);
 	if (code == PUMP_DETACHED) {
 		lua_pushinteger(L, 0);

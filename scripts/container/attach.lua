@@ -23,7 +23,8 @@ if not c.State.Running then fail("You cannot attach to a stopped container, star
 if c.Config.Tty and not opts["no-stdin"] and not berth.system.isatty(0) then fail("the input device is not a TTY") end
 local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 1, message = kerr }, 0) end
-local code, detached = berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin, detach_keys = keys })
+local code, detached = berth.container.attach(args[1], { stdin = not opts["no-stdin"] and c.Config.OpenStdin, detach_keys = keys,
+  sig_proxy = opts["sig-proxy"] })
 -- Docker's attach ends a detach with its escape error (unlike run -it and start -ai)
 if detached then fail("read escape sequence") end
 return code

@@ -5,7 +5,8 @@ local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
 local common = dofile(here .. "/_common.lua")
 
 local flags = { { "d", "detach", "bool", "Run container in background and print container ID" },
-  { nil, "detach-keys", "string", "Override the key sequence for detaching a container" } }
+  { nil, "detach-keys", "string", "Override the key sequence for detaching a container" },
+  { nil, "sig-proxy", "bool", "Proxy received signals to the process", default = true } }
 for _, f in ipairs(common.CREATE_FLAGS) do flags[#flags + 1] = f end
 local spec = { name = BERTH_COMMAND or "berth run", usage = "[OPTIONS] IMAGE [COMMAND] [ARG...]",
   short = "Create and run a new container from an image", flags = flags, interspersed = false, min_args = 1 }
@@ -29,7 +30,8 @@ if opts.detach then
   io.stdout:write(id, "\n")
   return 0
 end
-local code, detached = berth.container.start(id, { attach = true, stdin = opts.interactive, detach_keys = keys })
+local code, detached = berth.container.start(id, { attach = true, stdin = opts.interactive, detach_keys = keys,
+  sig_proxy = opts["sig-proxy"] })
 if detached then return 0 end
 -- --rm: reading the container folds the monitor's exit record, which removes it (Docker's
 -- foreground run also returns only once the container is gone)

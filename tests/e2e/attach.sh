@@ -158,4 +158,45 @@ expect_eq "attach --no-stdin to a tty container needs no terminal" "bye|0" "$(ec
 
 out=$($B exec --detach-keys ctrl-1 at1 true 2>&1)
 expect_match "exec: Docker's message for bad detach keys" "Invalid escape keys \(ctrl-1\) provided" "$out"
+# sig-proxy: an attached client without a tty forwards the signals it gets to the container's
+# init (Docker's ForwardAllSignals), USR1 as well as TERM; --sig-proxy=false and a tty do not
+wait_line() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+SP=$(mktemp -d)
+at_exit "rm -rf $SP"
+at_exit "$B rm -f sp1 sp2 sp3 sp4"
+TRAP='trap "echo got-usr1; exit 7" USR1; trap "echo got-term; exit 8" TERM; echo ready; while :; do sleep 0.1; done'
+$B run --name sp1 bb:at sh -c "$TRAP" >"$SP/1" 2>&1 &
+bp=$!
+wait_line "$SP/1" ready
+kill -USR1 $bp
+wait $bp; rc=$?
+expect_eq "sig-proxy: run forwards USR1 to the container" "got-usr1|7" "$(grep got "$SP/1")|$rc"
+$B create --name sp2 bb:at sh -c "$TRAP" >/dev/null
+$B start -a sp2 >"$SP/2" 2>&1 &
+bp=$!
+wait_line "$SP/2" ready
+kill -TERM $bp
+wait $bp; rc=$?
+expect_eq "sig-proxy: start -a forwards TERM" "got-term|8" "$(grep got "$SP/2")|$rc"
+$B run --sig-proxy=false --name sp3 bb:at sh -c "$TRAP" >"$SP/3" 2>&1 &
+bp=$!
+wait_line "$SP/3" ready
+kill -USR1 $bp
+{ wait $bp; } 2>/dev/null; rc=$?
+sleep 0.3
+expect_eq "--sig-proxy=false: USR1 ends berth, not the container" "138|true|" \
+	"$rc|$(running sp3)|$($B logs sp3 | grep got)"
+$B attach sp3 >"$SP/3a" 2>&1 &
+bp=$!
+sleep 0.5
+kill -USR1 $bp
+wait $bp; rc=$?
+expect_eq "attach forwards USR1" "7|got-usr1" "$rc|$(grep got "$SP/3a")"
+$B run -t --name sp4 bb:at sh -c "$TRAP" >"$SP/4" 2>&1 </dev/null &
+bp=$!
+wait_line "$SP/4" ready
+kill -TERM $bp
+{ wait $bp; } 2>/dev/null; rc=$?
+sleep 0.3
+expect_eq "sig-proxy: none with a tty (Docker's CLI), the container runs on" "143|true" "$rc|$(running sp4)"
 finish
