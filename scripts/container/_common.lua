@@ -569,6 +569,7 @@ M.CREATE_FLAGS = {
     validate = valid_iops_device },
   { nil, "security-opt", "list", "Security Options" },
   { "l", "label", "list", "Set meta data on a container" },
+  { nil, "label-file", "list", "Read in a line delimited file of labels" },
   { nil, "restart", "string", "Restart policy to apply when a container exits", default = "no" },
   { nil, "log-driver", "string", "Logging driver for the container" },
   { nil, "log-opt", "list", "Log driver options" },
@@ -583,6 +584,9 @@ M.CREATE_FLAGS = {
   { nil, "expose", "list", "Expose a port or a range of ports" },
   { nil, "init", "bool", "Run an init inside the container that forwards signals and reaps processes" },
   { nil, "pull", "string", "Pull image before running (\"always\"|\"missing\"|\"never\")", default = "missing" },
+  { "q", "quiet", "bool", "Suppress the pull output" },
+  { nil, "platform", "string", "Set platform if server is multi-platform capable" },
+  { nil, "cidfile", "string", "Write the container ID to the file" },
   { nil, "rootfs", "bool", "The first argument is not an image but the rootfs (exploded) path" },
 }
 
@@ -592,9 +596,10 @@ local function go_errtext(msg)
   return reason:sub(1, 1):lower() .. reason:sub(2)
 end
 
--- Docker's --env-file parser (opts/envfile.go): "K=V" lines, "K" takes our value (dropped when
--- unset), blank and # lines skipped.
-local function read_env_file(path)
+-- Docker's parser of --env-file and --label-file (opts/file.go): "K=V" lines, blank and # lines
+-- skipped; a bare "K" takes lookup(K) (--env-file: our environment's value), and is dropped when
+-- that is unset or there is no lookup (--label-file, as Docker 20.10 does).
+local function read_kv_file(path, lookup)
   local f, oerr = io.open(path, "r")
   if not f then M.fail(125, "open " .. path .. ": " .. go_errtext(oerr)) end
   local data, rerr = f:read("a")
@@ -613,8 +618,8 @@ local function read_env_file(path)
       if name == "" then M.fail(125, "poorly formatted environment: no variable name on line '" .. line .. "'") end
       if kv[2] then
         out[#out + 1] = name .. "=" .. kv[2]
-      elseif os.getenv(trim(line)) then
-        out[#out + 1] = trim(line) .. "=" .. os.getenv(trim(line))
+      elseif lookup and lookup(trim(line)) then
+        out[#out + 1] = trim(line) .. "=" .. lookup(trim(line))
       end
     end
   end
@@ -691,21 +696,22 @@ local function kv_list_to_map(list)
 end
 
 -- The image's inspect table; pulls it first when it is not here (Docker's run/create), with
--- Docker's "Unable to find image" line and the pull's progress on stderr. --pull never only
--- looks; --pull always pulls first.
-function M.resolve_image(name, pull)
+-- Docker's "Unable to find image" line and the pull's progress on stderr, neither with quiet.
+-- --pull never only looks; --pull always pulls first; platform goes to the pull.
+function M.resolve_image(name, pull, quiet, platform)
   local shown = name
   if not name:find("[:@]") or name:match("^[^/]*:%d+/[^:]*$") then shown = name .. ":latest" end
   if pull ~= "always" then
     local img = berth.image.find(name)
     if img then return img end
     if pull == "never" then daemon("No such image: " .. shown) end
-    io.stderr:write("Unable to find image '", shown, "' locally\n")
+    if not quiet then io.stderr:write("Unable to find image '", shown, "' locally\n") end
   end
   local img
   if berth.registry and berth.registry.pull then
-    local on_progress = require("berth.progress").renderer(io.stderr, 2)
-    local ok, err = pcall(berth.registry.pull, name, { on_progress = on_progress })
+    local on_progress = not quiet and require("berth.progress").renderer(io.stderr, 2) or nil
+    local ok, err = pcall(berth.registry.pull, name,
+      { on_progress = on_progress, platform = platform ~= "" and platform or nil })
     if not ok then daemon(type(err) == "table" and err.message or tostring(err)) end
     img = berth.image.find(name)
   end
@@ -899,7 +905,7 @@ function M.build(opts, changed, positional)
   if opts.detach and #opts.attach > 0 then M.fail(125, "Conflicting options: -a and -d") end
   local env = {}
   for _, f in ipairs(opts["env-file"]) do
-    for _, e in ipairs(read_env_file(f)) do env[#env + 1] = e end
+    for _, e in ipairs(read_kv_file(f, os.getenv)) do env[#env + 1] = e end
   end
   for _, e in ipairs(opts.env) do env[#env + 1] = env_entry(e) end
   local exposed, bindings = parse_ports(opts.publish, opts.expose)
@@ -1101,7 +1107,7 @@ function M.build(opts, changed, positional)
   if opts.rootfs then
     rootfs = abspath(image_name)
   else
-    img = M.resolve_image(image_name, opts.pull)
+    img = M.resolve_image(image_name, opts.pull, opts.quiet, opts.platform)
     -- JSON nulls (light userdata) read as absent
     for k, v in pairs(type(img.Config) == "table" and img.Config or {}) do
       if type(v) == "table" or type(v) == "string" or type(v) == "boolean" or type(v) == "number" then imgcfg[k] = v end
@@ -1131,7 +1137,12 @@ function M.build(opts, changed, positional)
   for k in pairs(anon) do volumes[k] = {} end
   local labels = {}
   for k, v in pairs(imgcfg.Labels or {}) do labels[k] = v end
-  for k, v in pairs(kv_list_to_map(opts.label)) do labels[k] = v end
+  local label_list = {}
+  for _, f in ipairs(opts["label-file"]) do
+    for _, l in ipairs(read_kv_file(f)) do label_list[#label_list + 1] = l end
+  end
+  for _, l in ipairs(opts.label) do label_list[#label_list + 1] = l end
+  for k, v in pairs(kv_list_to_map(label_list)) do labels[k] = v end
   clamp_ulimits(ulimits)
 
   -- the volumes: new ones take the image's content at their target after create (copy-up),
@@ -1319,6 +1330,34 @@ end
 -- Create the container from a document; returns its id. The hostname file is written by the
 -- core (the default hostname is the short id, known only there). If the container cannot be
 -- made, neither are the volumes build made for it.
+-- --cidfile, as Docker's CLI: refused when the file exists, made before the container, the id
+-- written into it (no newline) once the container is made, removed again when it is not.
+-- fn makes the container and returns its id. A refusal of the file is code 125 (Docker's run
+-- gives 127 when the reason is a missing file), and cidfile = true (Docker's create exits 1).
+function M.with_cidfile(path, fn)
+  if path == nil or path == "" then return fn() end
+  local function refuse(msg)
+    error({ code = msg:find("no such file or directory", 1, true) and 127 or 125, message = msg, cidfile = true }, 0)
+  end
+  local f = io.open(path, "r")
+  if f then
+    f:close()
+    refuse("container ID file found, make sure the other container isn't running or delete " .. path)
+  end
+  local oerr
+  f, oerr = io.open(path, "w")
+  if not f then refuse("failed to create the container ID file: open " .. path .. ": " .. go_errtext(oerr)) end
+  local ok, id = pcall(fn)
+  if ok and f:write(id) then
+    f:close()
+    return id
+  end
+  f:close()
+  os.remove(path)
+  if ok then refuse("failed to write the container ID to the file") end
+  error(id, 0)
+end
+
 function M.create(doc, rootfs)
   local files = M.network_files(doc)
   files.hostname = nil

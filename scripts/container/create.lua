@@ -9,12 +9,13 @@ local spec = { name = BERTH_COMMAND or "berth create", usage = "[OPTIONS] IMAGE 
 local opts, positional, changed = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 -- Docker's create exits 125 on what its CLI refuses (flags) but 1 on what the daemon refuses
-local ok, res = pcall(function()
+-- and on a refused --cidfile
+local ok, res = pcall(common.with_cidfile, opts.cidfile, function()
   local doc, rootfs = common.build(opts, changed, positional)
   return common.create(doc, rootfs)
 end)
 if not ok then
-  if common.is_daemon_error(res) then res.code = 1 end
+  if common.is_daemon_error(res) or (type(res) == "table" and res.cidfile) then res.code = 1 end
   error(res, 0)
 end
 io.stdout:write(res, "\n")

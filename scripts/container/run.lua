@@ -23,8 +23,10 @@ if opts.tty and attach_stdin and not opts.detach and not berth.system.isatty(0) 
 end
 local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 125, message = kerr }, 0) end
-local doc, rootfs = common.build(opts, changed, positional)
-local id = common.create(doc, rootfs)
+local id = common.with_cidfile(opts.cidfile, function()
+  local doc, rootfs = common.build(opts, changed, positional)
+  return common.create(doc, rootfs)
+end)
 if opts.detach then
   berth.container.start(id, { attach = false })
   io.stdout:write(id, "\n")

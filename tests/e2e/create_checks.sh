@@ -216,4 +216,36 @@ if [ -n "$DK" ]; then
 	out=$($DK update -m 300m "$did" 2>&1)
 	expect_eq "update -m: Docker says the same" "Error response from daemon: Cannot update container $did: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time" "$out"
 fi
+# --cidfile and --label-file, as Docker's CLI
+CID="$E2E_TMP/cid"
+id=$($B run -d --cidfile "$CID" bb:cc sleep 30)
+expect_eq "--cidfile: the container's id, without a newline" "$id" "$(cat "$CID")"
+before=$($B ps -aq | wc -l)
+out=$($B run --cidfile "$CID" bb:cc true 2>&1); rc=$?
+expect_eq "--cidfile that exists: Docker's message, run exits 125" \
+	"berth: container ID file found, make sure the other container isn't running or delete $CID|125" "$out|$rc"
+$B create --cidfile "$CID" bb:cc true >/dev/null 2>&1; rc=$?
+expect_eq "--cidfile that exists: create exits 1, as Docker's" 1 "$rc"
+expect_eq "--cidfile that exists: no container made, the file kept" "$before $id" "$($B ps -aq | wc -l) $(cat "$CID")"
+out=$($B run --cidfile "$E2E_TMP/no/dir/cid" bb:cc true 2>&1); rc=$?
+expect_eq "--cidfile in a missing directory: Docker's message, and its 127" \
+	"berth: failed to create the container ID file: open $E2E_TMP/no/dir/cid: no such file or directory|127" "$out|$rc"
+rm -f "$CID"
+$B run --pull never --cidfile "$CID" bb:nope true >/dev/null 2>&1
+check_fails "--cidfile: removed again when no container is made" test -e "$CID"
+printf 'a=1\n# a comment\n\nb\n  c=x y\nd=file\n' >"$E2E_TMP/labels"
+$B create --name lf1 --label-file "$E2E_TMP/labels" -l d=flag bb:cc true >/dev/null
+labels=$($B inspect -f '{{json .Config.Labels}}' lf1)
+expect_eq "--label-file: K=V, comments and blank lines, a bare K dropped (Docker's); --label wins" '{"a":"1","c":"x y","d":"flag"}' "$labels"
+printf 'b c\n' >"$E2E_TMP/labels2"
+out=$($B create --label-file "$E2E_TMP/labels2" bb:cc true 2>&1); rc=$?
+expect_eq "--label-file with a bad key: Docker's message, 125" \
+	"berth: poorly formatted environment: variable 'b c' contains whitespaces|125" "$out|$rc"
+if [ -n "$DK" ]; then
+	did=$($DK create --label-file "$E2E_TMP/labels" -l d=flag bb:cc true)
+	expect_eq "--label-file: Docker makes the same labels" "$labels" "$($DK inspect -f '{{json .Config.Labels}}' "$did")"
+	rm -f "$E2E_TMP/dcid"
+	did=$($DK create --cidfile "$E2E_TMP/dcid" bb:cc true)
+	expect_eq "--cidfile: Docker writes it the same way" "$did" "$(cat "$E2E_TMP/dcid")"
+fi
 finish

@@ -166,6 +166,9 @@ if start_dockerd; then
 	expect_eq "run of a missing image: container output on stdout" "hi" "$(cat "$E2E_TMP/run.out")"
 	expect_eq "run: Unable to find image first on stderr" "Unable to find image '$REG/dk/app:1' locally" "$(head -1 "$E2E_TMP/run.err")"
 	expect_match "run: pull progress on stderr" "^Status: Downloaded newer image for $REG/dk/app:1\$" "$(cat "$E2E_TMP/run.err")"
+	new_instance runquiet '"storage-driver": "vfs"'
+	$B run -q --rm --net=none "$REG/dk/app:1" >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err"; rc=$?
+	expect_eq "run -q of a missing image: pulled, nothing on stderr" "0|hi|" "$rc|$(cat "$E2E_TMP/run.out")|$(cat "$E2E_TMP/run.err")"
 	out=$($B run --rm --net=none "$REG/dk/app:nope" 2>&1); rc=$?
 	expect_eq "run of a missing tag exits 125" 125 "$rc"
 	expect_match "run of a missing tag: Docker's message" "Error response from daemon: manifest for $REG/dk/app:nope not found: manifest unknown" "$out"
