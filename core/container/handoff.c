@@ -80,8 +80,14 @@ int spawn_recv(int sock, struct spawn_run *run)
 		return got < 0 ? -errno : -EPROTO;
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			memcpy(fds, CMSG_DATA(cm), n * sizeof(int));
+			int got_fds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			const int *data = (const int *)CMSG_DATA(cm);
+			/* more than a run has are not ours to keep */
+			for (int i = 0; i < got_fds; i++)
+				if (n < SPAWN_RUN_NFDS)
+					fds[n++] = data[i];
+				else
+					close(data[i]);
 		}
 	/* the sender's numbers say which fds were sent, in order; ours replace them */
 	for (int i = 0; i < SPAWN_RUN_NFDS; i++)

@@ -102,6 +102,9 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 		 * signalfd (blocked and pending signals survive the exec) */
 		container_monitor_sigmask(&mask);
 		sigprocmask(SIG_SETMASK, &mask, NULL);
+		/* an init that died in its setup has closed its end of the sync pipe: the let-go's
+		 * write then fails with EPIPE, and its own report is what the monitor reads */
+		signal(SIGPIPE, SIG_IGN);
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
 			container_spawn_unprepare(ctx, c, prep);
 			_exit(125);

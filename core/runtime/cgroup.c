@@ -55,17 +55,35 @@ static const struct cgroup_driver *driver_named(const char *name)
 char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent)
 {
 	const char *p = json_string_value(json_object_get(hc, "CgroupParent"));
-	size_t n;
+	char *clean, *out, *tok, *save = NULL;
+	size_t n = 0;
 
 	if (!p || !*p)
 		p = daemon_parent;
-	while (p && *p == '/')
-		p++;
 	if (!p || !*p)
 		return xstrdup(id);
-	for (n = strlen(p); n > 0 && p[n - 1] == '/'; n--)
-		;
-	return xasprintf("%.*s/%s", (int)n, p, id);
+	/* cleaned as runc's CleanPath does, rooted: "..", "." and empty components never climb out
+	 * of a hierarchy (a parent of "../memory/x" would put every controller in the memory one) */
+	clean = xcalloc(1, strlen(p) + 1);
+	{
+		_cleanup_free_ char *copy = xstrdup(p);
+		for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+			if (!strcmp(tok, ".") || !*tok)
+				continue;
+			if (!strcmp(tok, "..")) {
+				while (n > 0 && clean[n - 1] != '/')
+					n--;
+				if (n > 0)
+					n--;
+				clean[n] = 0;
+				continue;
+			}
+			n += (size_t)sprintf(clean + n, "%s%s", n ? "/" : "", tok);
+		}
+	}
+	out = n ? xasprintf("%s/%s", clean, id) : xstrdup(id);
+	free(clean);
+	return out;
 }
 
 int cgroup_v1_mounted(const char *ctrl)

@@ -246,21 +246,23 @@ static int user_devices(const struct rt_spec *s, int rootfd, berr_t *err)
 	for (size_t i = 0; i < s->devices.ndevices; i++) {
 		const struct rt_device *d = &s->devices.devices[i];
 		const char *slash = strrchr(d->path, '/');
-		_cleanup_free_ char *parent = slash ? strndup(d->path, (size_t)(slash - d->path)) : xstrdup("/");
+		_cleanup_free_ char *parent = slash ? xasprintf("%.*s", (int)(slash - d->path), d->path) : xstrdup("/");
 		const char *name = slash ? slash + 1 : d->path;
 		_cleanup_close_ int dir = mnt_ensure(rootfd, *parent ? parent : "/", 1, err);
 
 		if (dir < 0)
 			return dir;
-		if (mknodat(dir, name, d->mode, d->rdev) < 0) {
+		mode_t old = umask(0);   /* the mode as given, with no chmod after: the node may sit in a
+					   * shared volume, and a name swapped for a symlink would be followed */
+		int r = mknodat(dir, name, d->mode, d->rdev);
+		umask(old);
+		if (r < 0) {
 			if (errno == EEXIST)
 				continue;
 			return berr_sys(err, errno, "mknod %s", d->path);
 		}
-		/* mknod obeyed the umask */
-		if (fchmodat(dir, name, d->mode & 07777, 0) < 0 ||
-		    fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return berr_sys(err, errno, "set mode and owner of %s", d->path);
+		if (fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return berr_sys(err, errno, "set the owner of %s", d->path);
 	}
 	return 0;
 }

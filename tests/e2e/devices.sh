@@ -138,6 +138,17 @@ id=$($B run -d --cgroup-parent berth-e2e-cgp bb:dev sleep 300 2>&1)
 at_exit "$B rm -f $id"
 expect_eq "--cgroup-parent, relative: taken from the root of each hierarchy" "$want" "$(cgroup_dirs $id berth-e2e-cgp | wc -l)"
 $B rm -f $id >/dev/null
+# ".." never climbs out of a hierarchy (runc's CleanPath): ../memory/P is /memory/P in each one,
+# and the devices cgroup still confines the container
+id=$($B run -d --cgroup-parent ../../berth-e2e-cgp/../../berth-e2e-cgp/./sub bb:dev sleep 300 2>&1)
+at_exit "$B rm -f $id"
+expect_eq "--cgroup-parent with '..': cleaned, inside each hierarchy" "$want" "$(cgroup_dirs $id berth-e2e-cgp/sub | wc -l)"
+$B rm -f $id >/dev/null
+if [ $v2 = 0 ]; then
+	at_exit "rmdir /sys/fs/cgroup/*/memory/berth-e2e-esc /sys/fs/cgroup/*/memory"
+	out=$($B run --rm --cgroup-parent ../memory/berth-e2e-esc bb:dev sh -c 'mknod /tmp/l b 7 0 && exec 3</tmp/l && echo opened' 2>&1)
+	expect_eq "--cgroup-parent ../memory/P: the devices cgroup still refuses a node off the list" "" "$(echo "$out" | grep opened)"
+fi
 expect_eq "--cgroup-parent: run --rm leaves no cgroup dir" "ran " \
 	"$($B run --rm --cgroup-parent berth-e2e-cgp bb:dev sh -c 'echo ran' 2>&1) $(ls /sys/fs/cgroup/memory/berth-e2e-cgp 2>/dev/null | grep -E '^[0-9a-f]{64}$')"
 
