@@ -382,3 +382,35 @@ int proc_wait_gone(pid_t pid, uint64_t start, int timeout_ms)
 	}
 	return proc_start_time(pid) == start ? -ETIMEDOUT : 0;
 }
+
+char *path_clean(const char *path)
+{
+	char *out = xmalloc(strlen(path) + 2), *o = out;
+	const char *p = path;
+
+	*o++ = '/';
+	while (*p) {
+		const char *e;
+		size_t len;
+		while (*p == '/')
+			p++;
+		e = p + strcspn(p, "/");
+		len = (size_t)(e - p);
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > out + 1 && o[-1] != '/')
+				o--;
+			if (o > out + 1)
+				o--;
+		} else {
+			if (o > out + 1)
+				*o++ = '/';
+			memcpy(o, p, len);
+			o += len;
+		}
+		p = e;
+	}
+	*o = 0;
+	return out;
+}

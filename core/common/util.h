@@ -19,6 +19,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 int write_all(int fd, const void *buf, size_t len);
 /* fsync a directory by path. */
 int fsync_dir(const char *path);
+/* Lexical cleaning as Go's filepath.Clean of path taken from "/" (malloc'd, always absolute): no
+ * "//", "." or trailing "/", ".." against its parent and never above the root; so "/etc/" and
+ * "/etc" are one path, and "../x" is "/x". */
+char *path_clean(const char *path);
 /* 1 if path exists (lstat), 0 if not. */
 int path_exists(const char *path);
 /* malloc'd printf. Aborts on OOM (the CLI cannot go on without memory). */

@@ -55,35 +55,16 @@ static const struct cgroup_driver *driver_named(const char *name)
 char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent)
 {
 	const char *p = json_string_value(json_object_get(hc, "CgroupParent"));
-	char *clean, *out, *tok, *save = NULL;
-	size_t n = 0;
+	_cleanup_free_ char *clean = NULL;
 
 	if (!p || !*p)
 		p = daemon_parent;
 	if (!p || !*p)
 		return xstrdup(id);
-	/* cleaned as runc's CleanPath does, rooted: "..", "." and empty components never climb out
-	 * of a hierarchy (a parent of "../memory/x" would put every controller in the memory one) */
-	clean = xcalloc(1, strlen(p) + 1);
-	{
-		_cleanup_free_ char *copy = xstrdup(p);
-		for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-			if (!strcmp(tok, ".") || !*tok)
-				continue;
-			if (!strcmp(tok, "..")) {
-				while (n > 0 && clean[n - 1] != '/')
-					n--;
-				if (n > 0)
-					n--;
-				clean[n] = 0;
-				continue;
-			}
-			n += (size_t)sprintf(clean + n, "%s%s", n ? "/" : "", tok);
-		}
-	}
-	out = n ? xasprintf("%s/%s", clean, id) : xstrdup(id);
-	free(clean);
-	return out;
+	/* cleaned from the root, as runc's CleanPath does: ".." never climbs out of a hierarchy
+	 * (a parent of "../memory/x" would put every controller in the memory one) */
+	clean = path_clean(p);
+	return clean[1] ? xasprintf("%s/%s", clean + 1, id) : xstrdup(id);
 }
 
 int cgroup_v1_mounted(const char *ctrl)

@@ -100,40 +100,6 @@ static const struct { const char *name; int res; } RLIMITS[] = {
 	{ "as", RLIMIT_AS },
 };
 
-/* Lexical cleaning as Go's filepath.Clean (Docker cleans every destination): no "//", "." or
- * trailing "/", ".." taken against its parent; so "/etc/" and "/etc" are one destination. */
-static char *clean_path(const char *path)
-{
-	char *out = xmalloc(strlen(path) + 2), *o = out;
-	const char *p = path;
-
-	*o++ = '/';
-	while (*p) {
-		const char *e;
-		size_t len;
-		while (*p == '/')
-			p++;
-		e = p + strcspn(p, "/");
-		len = (size_t)(e - p);
-		if (len == 0 || (len == 1 && p[0] == '.')) {
-			/* nothing */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > out + 1 && o[-1] != '/')
-				o--;
-			if (o > out + 1)
-				o--;
-		} else {
-			if (o > out + 1)
-				*o++ = '/';
-			memcpy(o, p, len);
-			o += len;
-		}
-		p = e;
-	}
-	*o = 0;
-	return out;
-}
-
 static void add_mount(struct rt_spec *s, const char *src, const char *dst, const char *type,
 		      const char *data, int ro)
 {
@@ -144,7 +110,7 @@ static void add_mount(struct rt_spec *s, const char *src, const char *dst, const
 		abort();
 	m = &s->mounts[s->nmounts++];
 	m->source = xstrdup(src);
-	m->dest = clean_path(dst);
+	m->dest = path_clean(dst);
 	m->type = xstrdup(type);
 	m->data = data ? xstrdup(data) : NULL;
 	m->readonly = ro;
@@ -411,7 +377,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	json_array_foreach(json_object_get(doc, "Mounts"), i, e) {
 		const char *t = json_string_value(json_object_get(e, "Type"));
 		const char *dst = json_string_value(json_object_get(e, "Destination"));
-		_cleanup_free_ char *clean = dst ? clean_path(dst) : NULL;
+		_cleanup_free_ char *clean = dst ? path_clean(dst) : NULL;
 		int seen = 0;
 		for (size_t j = 0; clean && j < s->nmounts; j++)
 			seen |= !strcmp(s->mounts[j].dest, clean);
