@@ -1327,9 +1327,6 @@ function M.network_files(doc, id_hint)
   }
 end
 
--- Create the container from a document; returns its id. The hostname file is written by the
--- core (the default hostname is the short id, known only there). If the container cannot be
--- made, neither are the volumes build made for it.
 -- --cidfile, as Docker's CLI: refused when the file exists, made before the container, the id
 -- written into it (no newline) once the container is made, removed again when it is not.
 -- fn makes the container and returns its id. A refusal of the file is code 125 (Docker's run
@@ -1358,6 +1355,9 @@ function M.with_cidfile(path, fn)
   error(id, 0)
 end
 
+-- Create the container from a document; returns its id. The hostname file is written by the
+-- core (the default hostname is the short id, known only there). If the container cannot be
+-- made, neither are the volumes build made for it.
 function M.create(doc, rootfs)
   local files = M.network_files(doc)
   files.hostname = nil
