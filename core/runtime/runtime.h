@@ -75,8 +75,13 @@ struct rt_limits {
 	int64_t memory;              /* bytes, 0 = none */
 	int64_t memory_swap;         /* memory+swap bytes, 0 = default (2x memory), -1 = unlimited */
 	int64_t nano_cpus;           /* 1e9 = one cpu */
+	int64_t cpu_period;          /* CFS period in us (--cpu-period), 0 = the kernel's (or 100 ms with nano_cpus) */
+	int64_t cpu_quota;           /* CFS quota in us per period (--cpu-quota), 0 = none (or nano_cpus'), <0 unlimited */
 	int64_t cpu_shares;
 	int64_t pids_limit;          /* 0 = none */
+	int64_t memory_reservation;  /* soft limit in bytes (v1 soft_limit_in_bytes, v2 memory.low), 0 = none */
+	int64_t memory_swappiness;   /* 0-100, -1 = the kernel's (rt_spec_from_json: unset); v1 only */
+	int oom_kill_disable;        /* v1 memory.oom_control (v2 has no such knob) */
 	char *cpuset_cpus;
 	char *cpuset_mems;
 	int devices_all;             /* --privileged: no device rules (Docker's "a *:* rwm") */
@@ -103,6 +108,7 @@ struct rt_spec {
 	int no_new_privs;
 	int cgroupns_host;           /* --cgroupns host: no cgroup namespace of its own */
 	int init;                    /* --init: berth-init is pid 1 and runs the command (RT_INIT_PATH) */
+	int oom_score_adj;           /* -1000..1000, for the init and every exec (/proc/self/oom_score_adj) */
 	uint64_t caps;               /* bit n = capability n */
 	char *seccomp_file;          /* the Docker-format profile's path, NULL = unconfined */
 	json_t *seccomp;             /* that profile parsed: only when rt_seccomp_prepare compiles it */
@@ -188,7 +194,8 @@ void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err);
  * relative parent is taken from the root of each hierarchy (Docker's daemon takes it below its
  * own cgroup; berth has no daemon whose cgroup would stay the same). */
 char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent);
-/* The limits of struct rt_limits cgroup_update applies (memory covers memory_swap too). */
+/* The limits of struct rt_limits cgroup_update applies (memory covers memory_swap too, cpus
+ * covers cpu_period and cpu_quota). */
 enum {
 	RT_LIM_MEMORY = 1 << 0,
 	RT_LIM_CPUS = 1 << 1,
@@ -196,7 +203,10 @@ enum {
 	RT_LIM_PIDS = 1 << 3,
 	RT_LIM_CPUSET = 1 << 4,
 	RT_LIM_BLKIO = 1 << 5,
-	RT_LIM_ALL = (1 << 6) - 1,
+	RT_LIM_MEMORY_RESERVATION = 1 << 6,
+	RT_LIM_SWAPPINESS = 1 << 7,
+	RT_LIM_OOM_KILL_DISABLE = 1 << 8,
+	RT_LIM_ALL = (1 << 9) - 1,
 };
 /* Docker's default driver: systemd on a pure cgroup v2 host booted with systemd, else cgroupfs. */
 const char *cgroup_default_driver(void);

@@ -5,6 +5,7 @@
 #include "common/util.h"
 #include "common/cleanup.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -124,6 +125,23 @@ int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, si
 	return rt_resolve_user_files("/etc/passwd", "/etc/group", spec, uid, gid, groups, ngroups, home, err);
 }
 
+/* --oom-score-adj, for the init and each exec as runc sets it (always: an exec would keep its
+ * caller's value); before the caps go, lowering it needs CAP_SYS_RESOURCE. The default 0 may
+ * stay unwritten where the caller holds a value it cannot lower. */
+static int set_oom_score_adj(int adj, berr_t *err)
+{
+	char buf[16];
+	_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int n = snprintf(buf, sizeof(buf), "%d", adj);
+
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		if (adj == 0)
+			return 0;
+		return berr_sys(err, errno, "write %d to /proc/self/oom_score_adj", adj);
+	}
+	return 0;
+}
+
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 {
 	uid_t uid; gid_t gid;
@@ -145,6 +163,8 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 		if (setrlimit(s->rlimits[i].resource, &rl) < 0)
 			return berr_sys(err, errno, "setrlimit %d", s->rlimits[i].resource);
 	}
+	if ((r = set_oom_score_adj(s->oom_score_adj, err)) < 0)
+		return r;
 	for (int c = 0; c <= lc; c++) {
 		/* we can only hand on what we hold (a nested engine may lack some) */
 		if ((s->caps & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)

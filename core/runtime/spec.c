@@ -465,8 +465,16 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->limits.memory = jint(hc, "Memory");
 	s->limits.memory_swap = jint(hc, "MemorySwap");
 	s->limits.nano_cpus = jint(hc, "NanoCpus");
+	s->limits.cpu_period = jint(hc, "CpuPeriod");
+	s->limits.cpu_quota = jint(hc, "CpuQuota");
 	s->limits.cpu_shares = jint(hc, "CpuShares");
 	s->limits.pids_limit = jint(hc, "PidsLimit");
+	s->limits.memory_reservation = jint(hc, "MemoryReservation");
+	/* null (Docker's nil) is the kernel's own */
+	s->limits.memory_swappiness = json_is_integer(json_object_get(hc, "MemorySwappiness")) ?
+				      jint(hc, "MemorySwappiness") : -1;
+	s->limits.oom_kill_disable = json_is_true(json_object_get(hc, "OomKillDisable"));
+	s->oom_score_adj = (int)jint(hc, "OomScoreAdj");
 	s->limits.cpuset_cpus = jstr(hc, "CpusetCpus");
 	s->limits.cpuset_mems = jstr(hc, "CpusetMems");
 	s->limits.devices_all = s->privileged;

@@ -116,6 +116,29 @@ static void settings_reach_the_spec(void **state)
 	assert_true(s.readonly_rootfs);
 	assert_int_equal(s.shm_size, 64 << 20);
 	assert_string_equal(s.hosts_path, "/tmp/cdir/hosts");
+	assert_int_equal(s.limits.memory_swappiness, -1);   /* unset: the kernel's */
+	assert_false(s.limits.oom_kill_disable);
+	assert_int_equal(s.oom_score_adj, 0);
+	rt_spec_free(&s);
+}
+
+static void memory_and_cfs_settings_reach_the_limits(void **state)
+{
+	(void)state;
+	struct rt_spec s;
+	berr_t err = { 0 };
+
+	assert_int_equal(spec_of("{\"CpuPeriod\":50000,\"CpuQuota\":25000,\"MemoryReservation\":33554432,"
+				 "\"MemorySwappiness\":0,\"OomKillDisable\":true,\"OomScoreAdj\":-500}", &s, &err), 0);
+	assert_int_equal(s.limits.cpu_period, 50000);
+	assert_int_equal(s.limits.cpu_quota, 25000);
+	assert_int_equal(s.limits.memory_reservation, 33554432);
+	assert_int_equal(s.limits.memory_swappiness, 0);    /* 0 is a value, not "unset" */
+	assert_true(s.limits.oom_kill_disable);
+	assert_int_equal(s.oom_score_adj, -500);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{\"MemorySwappiness\":null}", &s, &err), 0);
+	assert_int_equal(s.limits.memory_swappiness, -1);
 	rt_spec_free(&s);
 }
 
@@ -390,6 +413,7 @@ int main(void)
 		cmocka_unit_test(cap_add_drop),
 		cmocka_unit_test(privileged_has_all_and_no_seccomp),
 		cmocka_unit_test(settings_reach_the_spec),
+		cmocka_unit_test(memory_and_cfs_settings_reach_the_limits),
 		cmocka_unit_test(relative_bind_is_refused),
 		cmocka_unit_test(program_lookup),
 		cmocka_unit_test(start_time_identifies_a_process),
