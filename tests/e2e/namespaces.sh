@@ -105,6 +105,11 @@ expect_eq "--ipc private: own namespace and /dev/shm" "no shm" \
 expect_eq "--ipc host: the host's namespace and /dev/shm" "$(host_ns ipc) $(stat -c %i /dev/shm)" \
 	"$($B run --rm --ipc host bb sh -c 'echo $(readlink /proc/self/ns/ipc) $(stat -c %i /dev/shm)')"
 expect_eq "--ipc none: no /dev/shm" "absent" "$($B run --rm --ipc none bb sh -c '[ -e /dev/shm ] && echo present || echo absent')"
+$B run -d --name ihost --ipc host bb sleep 515151 >/dev/null
+expect_eq "exec into an --ipc host one" "$(host_ns ipc)" "$($B exec ihost readlink /proc/self/ns/ipc)"
+$B run -d --name inone --ipc none bb sleep 515151 >/dev/null
+expect_eq "exec into an --ipc none one: its own namespace, no /dev/shm" "no absent" \
+	"$($B exec inone sh -c 'echo $([ "$(readlink /proc/self/ns/ipc)" = "'"$(host_ns ipc)"'" ] && echo yes || echo no) $([ -e /dev/shm ] && echo present || echo absent)')"
 $B run -d --name shr --ipc shareable bb sleep 515151 >/dev/null
 sipc=$($B exec shr readlink /proc/self/ns/ipc)
 expect_eq "--ipc container: joins a shareable one, /dev/shm is the donor's" "$sipc hello" \
