@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -646,4 +647,20 @@ int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err)
 		(*pids)[(*n)++] = v;
 	}
 	return 0;
+}
+
+void cgroup_kill_all(const char *id)
+{
+	berr_t e = { 0 };
+
+	/* a process may fork while we kill: read again until the cgroup is empty (5 s at most) */
+	for (int round = 0; round < 500; round++) {
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+		if (cgroup_pids(id, &pids, &n, &e) < 0 || n == 0)
+			return;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		usleep(10000);
+	}
 }

@@ -70,6 +70,9 @@ void rt_devices_free(struct rt_devices *d);
 int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r);
 
 enum rt_net_mode { RT_NET_NEW, RT_NET_HOST, RT_NET_JOIN };
+/* Docker's IpcMode: private and shareable have a namespace of their own (a shareable one's
+ * /dev/shm is a host mount others bind), none has one without /dev/shm. */
+enum rt_ipc_mode { RT_IPC_PRIVATE, RT_IPC_SHAREABLE, RT_IPC_HOST, RT_IPC_NONE, RT_IPC_JOIN };
 
 struct rt_limits {
 	int64_t memory;              /* bytes, 0 = none */
@@ -120,7 +123,14 @@ struct rt_spec {
 	size_t nrlimits;
 	enum rt_net_mode net;
 	char *net_join_path;         /* /proc/<pid>/ns/net of the container whose netns we share */
-	char *ipc_join_path;
+	char **group_add;            /* --group-add: group names (the image's /etc/group) or gids */
+	char **sysctls;              /* --sysctl "key=value", written by the init in its namespaces */
+	int uts_host;                /* --uts host: the host's UTS namespace */
+	int pid_host;                /* --pid host: the host's pid namespace */
+	char *pid_join_path;         /* --pid container:X: /proc/<its init>/ns/pid (the caller fills it) */
+	enum rt_ipc_mode ipc;        /* --ipc */
+	char *ipc_join_path;         /* --ipc container:X: /proc/<its init>/ns/ipc (the caller fills it) */
+	char *ipc_shm_path;          /* shareable, or container:X: the host path of the /dev/shm to bind */
 	struct rt_devices devices;   /* --device nodes to make, and the rules of limits.dev_rules */
 	struct rt_limits limits;
 	char *hosts_path, *hostname_path, *resolv_path;   /* per-container files to bind */
@@ -237,6 +247,9 @@ int cgroup_oom_check(int fd, const char *id);
 char *cgroup_file_path(const char *id, const char *file);
 /* 1 on a pure cgroup v2 host. */
 int cgroup_is_v2(void);
+/* SIGKILL every process of the container's cgroup until none is left (an init that shares a
+ * pid namespace takes nothing with it when it dies). */
+void cgroup_kill_all(const char *id);
 /* pids in the container's cgroup (malloc'd array, count in *n). */
 int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
 
@@ -257,6 +270,10 @@ int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, si
 /* The same against the given files. */
 int rt_resolve_user_files(const char *passwd, const char *group_file, const char *spec, uid_t *uid,
 			  gid_t *gid, gid_t **groups, size_t *ngroups, char **home, berr_t *err);
+/* Append HostConfig.GroupAdd's groups, names looked up in group_file or gids as they are
+ * (Docker's "Unable to find group NAME: ..." for an unknown name). */
+int rt_resolve_group_add(const char *group_file, char *const *names, gid_t **groups, size_t *ngroups,
+			berr_t *err);
 /* Find argv0 in PATH (from env); 0 and the path, or -ENOENT / -EACCES. */
 int rt_find_program(const char *argv0, char *const *env, char *out, size_t len);
 

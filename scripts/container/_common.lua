@@ -549,6 +549,16 @@ local function valid_iops_device(v)
   return v
 end
 
+-- Docker's opts.ValidateSysctl: only the sysctls of the namespaces a container has of its own.
+local IPC_SYSCTLS = { ["kernel.msgmax"] = true, ["kernel.msgmnb"] = true, ["kernel.msgmni"] = true,
+  ["kernel.sem"] = true, ["kernel.shmall"] = true, ["kernel.shmmax"] = true, ["kernel.shmmni"] = true,
+  ["kernel.shm_rmid_forced"] = true }
+local function valid_sysctl(v)
+  local k = v:match("^([^=]*)=")
+  if k and (IPC_SYSCTLS[k] or k:sub(1, 4) == "net." or k:sub(1, 10) == "fs.mqueue.") then return v end
+  return nil, "sysctl '" .. v .. "' is not allowed"
+end
+
 M.valid_blkio_weight = valid_blkio_weight
 M.parse_uint16 = parse_uint16
 
@@ -595,6 +605,10 @@ M.CREATE_FLAGS = {
   { nil, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", validate = valid_cgroup_rule },
   { nil, "cgroup-parent", "string", "Optional parent cgroup for the container" },
   { nil, "cgroupns", "string", "Cgroup namespace to use (host|private)" },
+  { nil, "group-add", "list", "Add additional groups to join" },
+  { nil, "sysctl", "list", "Sysctl options", arg = "map", default_text = "map[]", validate = valid_sysctl },
+  { nil, "uts", "string", "UTS namespace to use" }, { nil, "pid", "string", "PID namespace to use" },
+  { nil, "ipc", "string", "IPC mode to use" },
   { nil, "blkio-weight", "string", "Block IO (relative weight), between 10 and 1000, or 0 to disable",
     arg = "uint16", default_text = "0", validate = valid_blkio_weight },
   { nil, "blkio-weight-device", "list", "Block IO weight (relative device weight)", default_text = "[]",
@@ -932,6 +946,33 @@ end
 
 local ATTACH = { stdin = "AttachStdin", stdout = "AttachStdout", stderr = "AttachStderr" }
 
+-- --uts, --pid and --ipc checked as Docker's CLI and daemon check them, with daemon.json's
+-- default-ipc-mode; a container:NAME becomes container:ID (berth joins by id, as for --network).
+function M.namespace_modes(opts)
+  if opts.uts ~= "" and opts.uts ~= "host" then M.fail(125, "--uts: invalid UTS mode") end
+  if opts.pid ~= "" and opts.pid ~= "host" and not opts.pid:match("^container:.") then
+    M.fail(125, "--pid: invalid PID mode")
+  end
+  if opts.uts == "host" and opts.hostname ~= "" then daemon("conflicting options: hostname and the UTS mode") end
+  local ipc = opts.ipc
+  if ipc == "" then
+    ipc = berth.config.get("default-ipc-mode") or ""
+    if ipc ~= "" and ipc ~= "private" and ipc ~= "shareable" then
+      daemon("IPC mode \"" .. ipc .. "\" is not supported as default value; use \"shareable\" or \"private\"")
+    end
+    if ipc == "" then ipc = "private" end
+  end
+  local IPC = { private = true, shareable = true, host = true, none = true }
+  if not IPC[ipc] and not ipc:match("^container:.") then daemon("Invalid IPC mode: " .. ipc) end
+  local function resolve(mode)
+    if not mode:match("^container:") then return mode end
+    local other = berth.container.inspect(mode:sub(11))
+    if not other then daemon("No such container: " .. mode:sub(11)) end
+    return "container:" .. other.Id
+  end
+  return { ipc = resolve(ipc), pid = resolve(opts.pid), sysctls = kv_list_to_map(opts.sysctl) }
+end
+
 -- Build the container document from parsed flags and IMAGE [COMMAND [ARG...]]. Everything is
 -- checked before anything is made; the only things made here are the volumes, last.
 function M.build(opts, changed, positional)
@@ -1035,6 +1076,7 @@ function M.build(opts, changed, positional)
       cgroupns = v2 and "private" or "host"
     end
   end
+  local ns = M.namespace_modes(opts)
   local blkio = M.blkio_settings(opts, warnings)
   -- berth's systemd driver makes its scopes in system.slice only (core/runtime/cgroup_systemd.c)
   if (opts["cgroup-parent"] ~= "" or (berth.config.get("cgroup-parent") or "") ~= "")
@@ -1263,7 +1305,8 @@ function M.build(opts, changed, positional)
       DnsOptions = dns_options,
       DnsSearch = opts["dns-search"],
       ExtraHosts = opts["add-host"],
-      IpcMode = "private",
+      IpcMode = ns.ipc, PidMode = ns.pid, UTSMode = opts.uts, GroupAdd = opts["group-add"],
+      Sysctls = next(ns.sysctls) and ns.sysctls or nil,
       Privileged = opts.privileged,
       CgroupParent = opts["cgroup-parent"],
       BlkioWeight = blkio.BlkioWeight,
