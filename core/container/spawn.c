@@ -15,6 +15,60 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* --ipc shareable: /dev/shm is a tmpfs on the host that the container and those that join its
+ * IPC namespace bind (Docker's containers/<id>/mounts/shm); container_teardown unmounts it. */
+static int shareable_shm(struct berth_ctx *ctx, struct container *c, struct rt_spec *s, berr_t *err)
+{
+	_cleanup_free_ char *path = container_shm_path(ctx, c->id);
+	_cleanup_free_ char *data = xasprintf("mode=1777,size=%lld", (long long)s->shm_size);
+	int r;
+
+	if ((r = mkdir_p(path, 0700, err)) < 0)
+		return r;
+	umount2(path, MNT_DETACH);   /* a mount a crash left behind */
+	if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+		return berr_sys(err, errno, "mount shm tmpfs %s", path);
+	s->ipc_shm_path = xstrdup(path);
+	return 0;
+}
+
+/* --pid and --ipc container:ID: the namespaces of that container's running init, with Docker's
+ * refusals (not running; an IPC donor that is not shareable); a shareable container's shm. */
+static int join_namespaces(struct berth_ctx *ctx, struct container *c, struct rt_spec *s, berr_t *err)
+{
+	json_t *hc = json_object_get(c->doc, "HostConfig");
+	const char *pm = json_string_value(json_object_get(hc, "PidMode"));
+	const char *im = json_string_value(json_object_get(hc, "IpcMode"));
+	pid_t opid;
+
+	if (pm && !strncmp(pm, "container:", 10)) {
+		if (!(opid = container_read_init_pid(ctx, pm + 10)))
+			return berr_set(err, EINVAL, "container %s is not running", pm + 10);
+		s->pid_join_path = xasprintf("/proc/%d/ns/pid", (int)opid);
+	}
+	if (s->ipc == RT_IPC_SHAREABLE)
+		return shareable_shm(ctx, c, s, err);
+	if (s->ipc == RT_IPC_JOIN) {
+		_cleanup_free_ char *shm = container_shm_path(ctx, im + 10);
+		struct container *other = NULL;
+		const char *omode;
+		int shareable;
+		if (!(opid = container_read_init_pid(ctx, im + 10)))
+			return berr_set(err, EINVAL, "can't join IPC of container %s: container %s is not running", im + 10, im + 10);
+		if (container_read_monitor_config(ctx, im + 10, &other, err) < 0)
+			return berr_wrap(err, "can't join IPC of container %s", im + 10);
+		omode = json_string_value(json_object_get(json_object_get(other->doc, "HostConfig"), "IpcMode"));
+		shareable = omode && !strcmp(omode, "shareable");
+		container_free(other);
+		if (!shareable)
+			return berr_set(err, EINVAL, "can't join IPC of container %s: non-shareable IPC "
+					"(hint: use IpcMode:shareable for the donor container)", im + 10);
+		s->ipc_join_path = xasprintf("/proc/%d/ns/ipc", (int)opid);
+		s->ipc_shm_path = xstrdup(shm);
+	}
+	return 0;
+}
+
 int container_spawn_prepare(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep)
 {
 	_cleanup_free_ char *cdir = container_dir(ctx, c->id);
@@ -83,6 +137,8 @@ int container_spawn(struct berth_ctx *ctx, struct container *c, struct spawn_pre
 		r = berr_set(&err, EINVAL, "cannot join network of a non running container: %s", container_network_mode(c) + 10);
 		goto fail;
 	}
+	if ((r = join_namespaces(ctx, c, &s, &err)) < 0)
+		goto fail;
 	if (s.tty) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
 			r = berr_sys(&err, errno, "console socket");
@@ -158,6 +214,8 @@ fail:
 		berr_t e = { 0 };
 		cgroup_remove(s.cgroup, &e);
 	}
+	if (s.ipc == RT_IPC_SHAREABLE && s.ipc_shm_path)
+		umount2(s.ipc_shm_path, MNT_DETACH);
 	prep->s = s;   /* what the steps above added to it (the netns to join) is freed with it */
 	container_spawn_unprepare(ctx, c, prep);
 	for (int i = 0; i < 2; i++) {

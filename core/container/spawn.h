@@ -68,6 +68,8 @@ int container_netns_bind(struct berth_ctx *ctx, const char *id, pid_t pid, berr_
 void container_netns_unbind(struct berth_ctx *ctx, const char *id);
 /* /proc/<pid>/ns/net of the running container whose netns c joins (malloc'd), NULL if none runs. */
 char *container_join_netns(struct berth_ctx *ctx, const struct container *c);
+/* The host mount a --ipc shareable container's /dev/shm is (malloc'd). */
+char *container_shm_path(struct berth_ctx *ctx, const char *id);
 /* Undo a run after its init exited: network leave and netns bind, cgroup, rootfs mount; *oom
  * says whether the memory cgroup recorded an OOM kill. Best effort: each step is tried. */
 int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *err);

@@ -90,6 +90,12 @@ char *container_join_netns(struct berth_ctx *ctx, const struct container *c)
 	return opid ? xasprintf("/proc/%d/ns/net", (int)opid) : NULL;
 }
 
+char *container_shm_path(struct berth_ctx *ctx, const char *id)
+{
+	_cleanup_free_ char *cdir = container_dir(ctx, id);
+	return xasprintf("%s/mounts/shm", cdir);
+}
+
 int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *err)
 {
 	struct container *c;
@@ -107,6 +113,9 @@ int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *
 		return r;
 	}
 	cg = container_cgroup(ctx, c);   /* under its cgroup parent, if it has one */
+	/* an init that shared a pid namespace (--pid) took nothing with it: the rest of the
+	 * container is its cgroup */
+	cgroup_kill_all(cg);
 	*oom = cgroup_oom_killed(cg);
 	if (container_network(ctx, c, &nops, &drv, &e) == 0) {
 		const char *mode = container_network_mode(c);
@@ -122,6 +131,10 @@ int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *
 	if (cgroup_remove(cg, &e) < 0 && !r)
 		r = berr_set(err, e.code, "%s", e.msg);
 	berr_clear(&e);
+	{
+		_cleanup_free_ char *shm = container_shm_path(ctx, id);
+		umount2(shm, MNT_DETACH);   /* --ipc shareable's; those that joined keep theirs */
+	}
 	if (container_unmount(ctx, c, &e) < 0 && !r)
 		r = berr_set(err, e.code, "%s", e.msg);
 	container_free(c);

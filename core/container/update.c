@@ -28,6 +28,9 @@ static int apply_cgroup(struct berth_ctx *ctx, const struct container *c, json_t
 		.memory = hc_int(hc, "Memory"),
 		.memory_swap = hc_int(hc, "MemorySwap"),
 		.nano_cpus = hc_int(hc, "NanoCpus"),
+		.cpu_period = hc_int(hc, "CpuPeriod"),
+		.cpu_quota = hc_int(hc, "CpuQuota"),
+		.memory_reservation = hc_int(hc, "MemoryReservation"),
 		.cpu_shares = hc_int(hc, "CpuShares"),
 		.pids_limit = hc_int(hc, "PidsLimit"),
 		.cpuset_cpus = (char *)json_string_value(json_object_get(hc, "CpusetCpus")),
@@ -38,8 +41,11 @@ static int apply_cgroup(struct berth_ctx *ctx, const struct container *c, json_t
 
 	if (json_object_get(changes, "Memory") || json_object_get(changes, "MemorySwap"))
 		which |= RT_LIM_MEMORY;
-	if (json_object_get(changes, "NanoCpus"))
+	if (json_object_get(changes, "NanoCpus") || json_object_get(changes, "CpuPeriod") ||
+	    json_object_get(changes, "CpuQuota"))
 		which |= RT_LIM_CPUS;
+	if (json_object_get(changes, "MemoryReservation"))
+		which |= RT_LIM_MEMORY_RESERVATION;
 	if (json_object_get(changes, "CpuShares"))
 		which |= RT_LIM_CPU_SHARES;
 	if (json_object_get(changes, "PidsLimit"))

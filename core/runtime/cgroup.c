@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,19 @@ int64_t cgroup_v2_swap(const struct rt_limits *lim)
 	return lim->memory_swap - lim->memory;
 }
 
+void cgroup_cpu_cfs(const struct rt_limits *lim, int64_t *period, int64_t *quota)
+{
+	*period = lim->cpu_period > 0 ? lim->cpu_period : 100000;   /* also the kernel's default */
+	if (lim->cpu_quota != 0)
+		*quota = lim->cpu_quota;
+	else if (lim->nano_cpus > 0)
+		*quota = lim->nano_cpus * *period / 1000000000;
+	else
+		*quota = -1;
+	if (*quota < 0)
+		*quota = -1;
+}
+
 /* Docker's --blkio-weight (10-1000) as a cgroup v2 io.weight (1-10000), runc's mapping. */
 static uint64_t blkio_to_io_weight(uint64_t w)
 {
@@ -240,11 +254,16 @@ static int v2_limits(const char *dir, const struct rt_limits *lim, unsigned whic
 		if (sw >= 0 && (r = write_i64(dir, "memory.swap.max", sw, err)) < 0)
 			return r;
 	}
+	if ((which & RT_LIM_MEMORY_RESERVATION) &&
+	    (r = write_i64(dir, "memory.low", lim->memory_reservation > 0 ? lim->memory_reservation : 0, err)) < 0)
+		return r;
 	if (which & RT_LIM_CPUS) {
-		if (lim->nano_cpus > 0)
-			snprintf(buf, sizeof(buf), "%lld 100000", (long long)(lim->nano_cpus / 10000));
+		int64_t period, quota;
+		cgroup_cpu_cfs(lim, &period, &quota);
+		if (quota > 0)
+			snprintf(buf, sizeof(buf), "%lld %lld", (long long)quota, (long long)period);
 		else
-			snprintf(buf, sizeof(buf), "max 100000");
+			snprintf(buf, sizeof(buf), "max %lld", (long long)period);
 		if ((r = cgroup_write(dir, "cpu.max", buf, err)) < 0)
 			return r;
 	}
@@ -312,6 +331,41 @@ static int v1_memory(const char *dir, const struct rt_limits *lim, berr_t *err)
 	return 0;
 }
 
+/* The soft limit, swappiness and OOM killer switch: cgroup v1 only has the last two. */
+static int v1_memory_extra(const char *dir, const struct rt_limits *lim, unsigned which, berr_t *err)
+{
+	int r;
+
+	if ((which & RT_LIM_MEMORY_RESERVATION) &&
+	    (r = write_i64(dir, "memory.soft_limit_in_bytes",
+			   lim->memory_reservation > 0 ? lim->memory_reservation : -1, err)) < 0)
+		return r;
+	if ((which & RT_LIM_SWAPPINESS) && lim->memory_swappiness >= 0 &&
+	    (r = write_i64(dir, "memory.swappiness", lim->memory_swappiness, err)) < 0)
+		return r;
+	if ((which & RT_LIM_OOM_KILL_DISABLE) && lim->oom_kill_disable &&
+	    (r = cgroup_write(dir, "memory.oom_control", "1", err)) < 0)
+		return r;
+	return 0;
+}
+
+/* cpu.cfs_period_us and cpu.cfs_quota_us. A period below the current one can be refused
+ * (EINVAL: the old quota over the new period exceeds the parent's): then it goes after the quota,
+ * as runc does. */
+static int v1_cpu_cfs(const char *dir, const struct rt_limits *lim, berr_t *err)
+{
+	int64_t period, quota;
+	int r, period_done;
+
+	cgroup_cpu_cfs(lim, &period, &quota);
+	period_done = write_i64(dir, "cpu.cfs_period_us", period, NULL) == 0;
+	if ((r = write_i64(dir, "cpu.cfs_quota_us", quota, err)) < 0)
+		return r;
+	if (!period_done && (r = write_i64(dir, "cpu.cfs_period_us", period, err)) < 0)
+		return r;
+	return 0;
+}
+
 static int v1_limits(const struct cgroup_driver *d, const char *id, const struct rt_limits *lim,
 		     unsigned which, berr_t *err)
 {
@@ -324,11 +378,10 @@ static int v1_limits(const struct cgroup_driver *d, const char *id, const struct
 
 	if ((which & RT_LIM_MEMORY) && (r = v1_memory(mem, lim, err)) < 0)
 		return r;
-	if (which & RT_LIM_CPUS) {
-		if ((r = write_i64(cpu, "cpu.cfs_period_us", 100000, err)) < 0 ||
-		    (r = write_i64(cpu, "cpu.cfs_quota_us", lim->nano_cpus > 0 ? lim->nano_cpus / 10000 : -1, err)) < 0)
-			return r;
-	}
+	if ((r = v1_memory_extra(mem, lim, which, err)) < 0)
+		return r;
+	if ((which & RT_LIM_CPUS) && (r = v1_cpu_cfs(cpu, lim, err)) < 0)
+		return r;
 	if ((which & RT_LIM_CPU_SHARES) &&
 	    (r = write_i64(cpu, "cpu.shares", lim->cpu_shares > 0 ? lim->cpu_shares : 1024, err)) < 0)
 		return r;
@@ -390,8 +443,14 @@ int cgroup_create(const char *driver, const char *id, const struct rt_limits *li
 	/* at creation only what is set: the rest keeps the kernel's defaults */
 	if (lim->memory > 0 || lim->memory_swap == -1)
 		which |= RT_LIM_MEMORY;
-	if (lim->nano_cpus > 0)
+	if (lim->nano_cpus > 0 || lim->cpu_period != 0 || lim->cpu_quota != 0)
 		which |= RT_LIM_CPUS;
+	if (lim->memory_reservation > 0)
+		which |= RT_LIM_MEMORY_RESERVATION;
+	if (lim->memory_swappiness >= 0)
+		which |= RT_LIM_SWAPPINESS;
+	if (lim->oom_kill_disable)
+		which |= RT_LIM_OOM_KILL_DISABLE;
 	if (lim->cpu_shares > 0)
 		which |= RT_LIM_CPU_SHARES;
 	if (lim->pids_limit > 0)
@@ -569,4 +628,20 @@ int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err)
 		(*pids)[(*n)++] = v;
 	}
 	return 0;
+}
+
+void cgroup_kill_all(const char *id)
+{
+	berr_t e = { 0 };
+
+	/* a process may fork while we kill: read again until the cgroup is empty (5 s at most) */
+	for (int round = 0; round < 500; round++) {
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+		if (cgroup_pids(id, &pids, &n, &e) < 0 || n == 0)
+			return;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		usleep(10000);
+	}
 }

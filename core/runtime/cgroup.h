@@ -50,6 +50,13 @@ uint64_t cgroup_shares_to_weight(int64_t shares);
 int cgroup_v2_devices(const char *dir, const struct rt_limits *lim, berr_t *err);
 /* "0-2,7" -> the byte mask systemd's AllowedCPUs= takes (bit n%8 of byte n/8 = cpu n), malloc'd. */
 int cgroup_cpu_list_mask(const char *list, uint8_t **mask, size_t *len);
+/* The CFS period and quota (us) of --cpus, --cpu-period and --cpu-quota as Docker's daemon
+ * merges them: --cpus is a quota per 100 ms, an explicit period or quota wins; quota -1 is
+ * unlimited. */
+void cgroup_cpu_cfs(const struct rt_limits *lim, int64_t *period, int64_t *quota);
+/* systemd's CPUQuotaPerSecUSec for a CFS period and quota: us a second, rounded up to the 10 ms
+ * steps systemd keeps (runc's rule), UINT64_MAX for none. */
+uint64_t cgroup_systemd_quota(int64_t period, int64_t quota);
 /* memory.swap.max for Docker's --memory-swap (memory+swap): bytes, -1 for "max", -2 to leave. */
 int64_t cgroup_v2_swap(const struct rt_limits *lim);
 

@@ -279,6 +279,17 @@ static int append_mask(sd_bus_message *m, const char *name, const char *list, be
 	return 0;
 }
 
+uint64_t cgroup_systemd_quota(int64_t period, int64_t quota)
+{
+	uint64_t per_sec;
+
+	if (quota <= 0 || period <= 0)
+		return UINT64_MAX;
+	per_sec = (uint64_t)quota * 1000000 / (uint64_t)period;
+	/* systemd keeps a quota in 10 ms steps a second: round up, as runc */
+	return (per_sec + 9999) / 10000 * 10000;
+}
+
 static int append_u64(sd_bus_message *m, const char *name, uint64_t v)
 {
 	return sd.message_append(m, "(sv)", name, "t", v);
@@ -296,13 +307,14 @@ static int append_limits(sd_bus_message *m, const struct rt_limits *lim, unsigne
 		if (sw != -2)
 			r = append_u64(m, "MemorySwapMax", sw == -1 ? UINT64_MAX : (uint64_t)sw);
 	}
+	if (r >= 0 && (which & RT_LIM_MEMORY_RESERVATION) && cgroup_is_v2())   /* v1 has no MemoryLow */
+		r = append_u64(m, "MemoryLow", lim->memory_reservation > 0 ? (uint64_t)lim->memory_reservation : 0);
 	if (r >= 0 && (which & RT_LIM_CPUS)) {
-		uint64_t q = UINT64_MAX;
-		if (lim->nano_cpus > 0)   /* systemd keeps a quota in 10 ms steps a second: round up, as runc */
-			q = ((uint64_t)lim->nano_cpus / 1000 + 9999) / 10000 * 10000;
-		r = append_u64(m, "CPUQuotaPerSecUSec", q);
+		int64_t period, quota;
+		cgroup_cpu_cfs(lim, &period, &quota);
+		r = append_u64(m, "CPUQuotaPerSecUSec", cgroup_systemd_quota(period, quota));
 		if (r >= 0)
-			r = append_u64(m, "CPUQuotaPeriodUSec", 100000);
+			r = append_u64(m, "CPUQuotaPeriodUSec", (uint64_t)period);
 	}
 	if (r >= 0 && (which & RT_LIM_CPU_SHARES))
 		r = append_u64(m, "CPUWeight", lim->cpu_shares > 0 ? cgroup_shares_to_weight(lim->cpu_shares) : UINT64_MAX);

@@ -397,9 +397,61 @@ static int mount_cgroups(int rootfd, int writable, int host_ns, berr_t *err)
 	return 0;
 }
 
-int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
+/* /dev/shm as Docker has it for the IPC mode: a tmpfs of its own (private), the host's
+ * (host), none at all (none), or a host mount made for a shareable container, bound in by it
+ * and by every container that joins its IPC namespace. */
+static int mount_shm(const struct rt_spec *s, int rootfd, berr_t *err)
 {
 	_cleanup_free_ char *shm = xasprintf("mode=1777,size=%lld", (long long)s->shm_size);
+	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+
+	if (s->ipc == RT_IPC_NONE)
+		return 0;
+	if (s->ipc == RT_IPC_HOST)
+		return mnt_at(rootfd, "/dev/shm", "/dev/shm", NULL, MS_BIND | MS_REC, NULL, 1, err);
+	if (s->ipc_shm_path)
+		return mnt_at(rootfd, s->ipc_shm_path, "/dev/shm", NULL, MS_BIND | MS_REC, NULL, 1, err);
+	return mnt_at(rootfd, "shm", "/dev/shm", "tmpfs", fl, shm, 1, err);
+}
+
+/* The sysctls of IPC namespaces (runc's list; fs.mqueue.* as well). */
+static int ipc_sysctl(const char *key)
+{
+	static const char *const IPC[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+					   "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+	for (size_t i = 0; i < sizeof(IPC) / sizeof(IPC[0]); i++)
+		if (!strcmp(key, IPC[i]))
+			return 1;
+	return !strncmp(key, "fs.mqueue.", 10);
+}
+
+/* --sysctl: written through the container's /proc while /proc/sys is still writable, by the
+ * init, so in its own network and IPC namespaces; runc's refusals for the host's ones. */
+static int write_sysctls(const struct rt_spec *s, int rootfd, berr_t *err)
+{
+	for (char **kv = s->sysctls; kv && *kv; kv++) {
+		_cleanup_free_ char *key = xasprintf("%.*s", (int)strcspn(*kv, "="), *kv), *path = NULL;
+		const char *val = *kv + strlen(key) + (strchr(*kv, '=') ? 1 : 0);
+		_cleanup_close_ int fd = -1;
+		if (!strncmp(key, "net.", 4) && s->net == RT_NET_HOST)
+			return berr_set(err, EPERM, "sysctl \"%s\" not allowed in host network namespace", key);
+		if (ipc_sysctl(key) && s->ipc == RT_IPC_HOST)
+			return berr_set(err, EPERM, "sysctl \"%s\" is not allowed in the hosts ipc namespace", key);
+		path = xasprintf("/proc/sys/%s", key);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		fd = openat2_in_root(rootfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0)
+			return berr_sys(err, errno, "open %s", path);
+		if (write(fd, val, strlen(val)) < 0)
+			return berr_sys(err, errno, "write %s", path);
+	}
+	return 0;
+}
+
+int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
+{
 	const unsigned long ro = s->privileged ? 0 : MS_RDONLY;
 	int rootfd, r;
 
@@ -439,9 +491,7 @@ int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 	}
 	if ((r = mnt_at(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, 1, err)) < 0)
 		return r;
-	if ((r = mnt_at(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV, shm, 1, err)) < 0)
-		return r;
-	return 0;
+	return mount_shm(s, rootfd, err);
 }
 
 /* With a slave root (some bind asked for slave or shared propagation) each bind takes its own
@@ -560,6 +610,8 @@ int mnt_finish_rootfs(const struct rt_spec *s, int rootfd, berr_t *err)
 			return r;
 	}
 	if ((r = user_devices(s, rootfd, err)) < 0)
+		return r;
+	if ((r = write_sysctls(s, rootfd, err)) < 0)
 		return r;
 	if (!s->privileged && (r = mask_paths(rootfd, err)) < 0)
 		return r;

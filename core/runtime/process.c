@@ -97,7 +97,7 @@ static char **build_env(const struct rt_spec *s, const char *home)
 struct child_args {
 	struct rt_spec *s;
 	const int *stdio;
-	int sync_r, exec_w, netns_fd, console_fd;
+	int sync_r, exec_w, netns_fd, ipcns_fd, console_fd;
 };
 
 /* The terminal is allocated from the container's own devpts (so tty(1) and /proc/self/fd
@@ -267,6 +267,11 @@ static _Noreturn void child_main(struct child_args *a)
 		berr_sys(&err, errno, "join network namespace");
 		child_fail(a->exec_w, 125, &err);
 	}
+	/* before /dev/mqueue is mounted: it shows the IPC namespace of its mounter */
+	if (a->ipcns_fd >= 0 && setns(a->ipcns_fd, CLONE_NEWIPC) < 0) {
+		berr_sys(&err, errno, "join IPC namespace");
+		child_fail(a->exec_w, 125, &err);
+	}
 	/* the mounts that need no cgroup overlap the parent's cgroup placement (on v1 the attach
 	 * waits for an RCU grace period, ~10 ms) */
 	if ((r = mnt_setup_rootfs(s, &rootfd, &err)) < 0)
@@ -282,11 +287,11 @@ static _Noreturn void child_main(struct child_args *a)
 	close(rootfd);
 	if (s->tty && a->console_fd >= 0 && (r = open_console(a->console_fd, &err)) < 0)
 		child_fail(a->exec_w, 125, &err);
-	if (s->net != RT_NET_HOST && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+	if (s->net != RT_NET_HOST && !s->uts_host && sethostname(s->hostname, strlen(s->hostname)) < 0) {
 		berr_sys(&err, errno, "sethostname");
 		child_fail(a->exec_w, 125, &err);
 	}
-	if (s->domainname && s->net != RT_NET_HOST)
+	if (s->domainname && s->net != RT_NET_HOST && !s->uts_host)
 		(void)!setdomainname(s->domainname, strlen(s->domainname));
 
 	if (s->cwd) {
@@ -302,48 +307,104 @@ static _Noreturn void child_main(struct child_args *a)
 	exec_now(s, &x, a->exec_w);
 }
 
+/* The namespace flags of the init's clone: new ones but those the spec shares. */
+static unsigned long clone_flags(const struct rt_spec *s)
+{
+	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+
+	if (s->net == RT_NET_NEW)
+		flags |= CLONE_NEWNET;
+	if (s->net == RT_NET_HOST || s->uts_host)
+		flags &= ~(unsigned long)CLONE_NEWUTS;   /* host network shares the host's name, as Docker */
+	if (s->pid_host || s->pid_join_path)
+		flags &= ~(unsigned long)CLONE_NEWPID;   /* joined by setns before the clone */
+	if (s->ipc == RT_IPC_HOST || s->ipc == RT_IPC_JOIN)
+		flags &= ~(unsigned long)CLONE_NEWIPC;   /* a joined one is entered by the child */
+	return flags;
+}
+
+/* --pid container:X: our children are born in X's pid namespace (setns on a pid namespace
+ * changes only where children go). *own gets ours back after the clone. */
+static int enter_pid_ns(const struct rt_spec *s, int *own, berr_t *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	*own = -1;
+	if (!s->pid_join_path)
+		return 0;
+	if ((fd = open(s->pid_join_path, O_RDONLY | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "open %s", s->pid_join_path);
+	if ((*own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "open /proc/self/ns/pid");
+	if (setns(fd, CLONE_NEWPID) < 0) {
+		int e = errno;
+		close(*own);
+		*own = -1;
+		return berr_sys(err, e, "join pid namespace");
+	}
+	return 0;
+}
+
+static void leave_pid_ns(int own)
+{
+	if (own >= 0) {
+		(void)!setns(own, CLONE_NEWPID);
+		close(own);
+	}
+}
+
 int runtime_spawn(struct rt_spec *s, const int stdio[3], struct rt_proc *p, berr_t *err)
 {
-	int sync[2], exec[2];
-	struct child_args a = { .s = s, .stdio = stdio, .netns_fd = -1, .console_fd = p->console_fd };
-	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+	int sync[2], exec[2], own_pid = -1;
+	struct child_args a = { .s = s, .stdio = stdio, .netns_fd = -1, .ipcns_fd = -1, .console_fd = p->console_fd };
+	unsigned long flags = clone_flags(s);
 	pid_t pid;
 
 	if (p->clone_parent)
 		flags |= CLONE_PARENT;   /* runc's nsexec way: the init is our parent's (the monitor's) child */
-
-	if (s->net == RT_NET_NEW)
-		flags |= CLONE_NEWNET;
-	if (s->net == RT_NET_HOST)
-		flags &= ~(unsigned long)CLONE_NEWUTS;   /* host network shares the host's name, as Docker */
 	if (s->net == RT_NET_JOIN) {
 		a.netns_fd = open(s->net_join_path, O_RDONLY | O_CLOEXEC);
 		if (a.netns_fd < 0)
 			return berr_sys(err, errno, "open %s", s->net_join_path);
+	}
+	if (s->ipc == RT_IPC_JOIN && (a.ipcns_fd = open(s->ipc_join_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		int e = errno;
+		if (a.netns_fd >= 0)
+			close(a.netns_fd);
+		return berr_sys(err, e, "open %s", s->ipc_join_path);
 	}
 	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(exec, O_CLOEXEC) < 0)
 		return berr_sys(err, errno, "pipe");
 	a.sync_r = sync[0];
 	a.exec_w = exec[1];
 	fflush(NULL);
-	/* raw clone: like fork(), but the child starts life inside the new namespaces */
-	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	pid = enter_pid_ns(s, &own_pid, err);
+	if (pid == 0) {
+		/* raw clone: like fork(), but the child starts life inside the new namespaces */
+		pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+		if (pid == 0) {
+			close(sync[1]);
+			close(exec[0]);
+			child_main(&a);
+		}
+		if (pid < 0)
+			berr_sys(err, errno, "clone");
+		leave_pid_ns(own_pid);
+	}
 	if (pid < 0) {
-		int e = errno;
 		close(sync[0]); close(sync[1]); close(exec[0]); close(exec[1]);
 		if (a.netns_fd >= 0)
 			close(a.netns_fd);
-		return berr_sys(err, e, "clone");
-	}
-	if (pid == 0) {
-		close(sync[1]);
-		close(exec[0]);
-		child_main(&a);
+		if (a.ipcns_fd >= 0)
+			close(a.ipcns_fd);
+		return -err->code;
 	}
 	close(sync[0]);
 	close(exec[1]);
 	if (a.netns_fd >= 0)
 		close(a.netns_fd);
+	if (a.ipcns_fd >= 0)
+		close(a.ipcns_fd);
 	p->pid = pid;
 	p->sync_fd = sync[1];
 	p->exec_fd = exec[0];

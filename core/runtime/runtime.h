@@ -70,13 +70,21 @@ void rt_devices_free(struct rt_devices *d);
 int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r);
 
 enum rt_net_mode { RT_NET_NEW, RT_NET_HOST, RT_NET_JOIN };
+/* Docker's IpcMode: private and shareable have a namespace of their own (a shareable one's
+ * /dev/shm is a host mount others bind), none has one without /dev/shm. */
+enum rt_ipc_mode { RT_IPC_PRIVATE, RT_IPC_SHAREABLE, RT_IPC_HOST, RT_IPC_NONE, RT_IPC_JOIN };
 
 struct rt_limits {
 	int64_t memory;              /* bytes, 0 = none */
 	int64_t memory_swap;         /* memory+swap bytes, 0 = default (2x memory), -1 = unlimited */
 	int64_t nano_cpus;           /* 1e9 = one cpu */
+	int64_t cpu_period;          /* CFS period in us (--cpu-period), 0 = the kernel's (or 100 ms with nano_cpus) */
+	int64_t cpu_quota;           /* CFS quota in us per period (--cpu-quota), 0 = none (or nano_cpus'), <0 unlimited */
 	int64_t cpu_shares;
 	int64_t pids_limit;          /* 0 = none */
+	int64_t memory_reservation;  /* soft limit in bytes (v1 soft_limit_in_bytes, v2 memory.low), 0 = none */
+	int64_t memory_swappiness;   /* 0-100, -1 = the kernel's (rt_spec_from_json: unset); v1 only */
+	int oom_kill_disable;        /* v1 memory.oom_control (v2 has no such knob) */
 	char *cpuset_cpus;
 	char *cpuset_mems;
 	int devices_all;             /* --privileged: no device rules (Docker's "a *:* rwm") */
@@ -103,6 +111,7 @@ struct rt_spec {
 	int no_new_privs;
 	int cgroupns_host;           /* --cgroupns host: no cgroup namespace of its own */
 	int init;                    /* --init: berth-init is pid 1 and runs the command (RT_INIT_PATH) */
+	int oom_score_adj;           /* -1000..1000, for the init and every exec (/proc/self/oom_score_adj) */
 	uint64_t caps;               /* bit n = capability n */
 	char *seccomp_file;          /* the Docker-format profile's path, NULL = unconfined */
 	json_t *seccomp;             /* that profile parsed: only when rt_seccomp_prepare compiles it */
@@ -114,7 +123,14 @@ struct rt_spec {
 	size_t nrlimits;
 	enum rt_net_mode net;
 	char *net_join_path;         /* /proc/<pid>/ns/net of the container whose netns we share */
-	char *ipc_join_path;
+	char **group_add;            /* --group-add: group names (the image's /etc/group) or gids */
+	char **sysctls;              /* --sysctl "key=value", written by the init in its namespaces */
+	int uts_host;                /* --uts host: the host's UTS namespace */
+	int pid_host;                /* --pid host: the host's pid namespace */
+	char *pid_join_path;         /* --pid container:X: /proc/<its init>/ns/pid (the caller fills it) */
+	enum rt_ipc_mode ipc;        /* --ipc */
+	char *ipc_join_path;         /* --ipc container:X: /proc/<its init>/ns/ipc (the caller fills it) */
+	char *ipc_shm_path;          /* shareable, or container:X: the host path of the /dev/shm to bind */
 	struct rt_devices devices;   /* --device nodes to make, and the rules of limits.dev_rules */
 	struct rt_limits limits;
 	char *hosts_path, *hostname_path, *resolv_path;   /* per-container files to bind */
@@ -188,7 +204,8 @@ void runtime_abort(struct rt_proc *p, int *exit_code, berr_t *err);
  * relative parent is taken from the root of each hierarchy (Docker's daemon takes it below its
  * own cgroup; berth has no daemon whose cgroup would stay the same). */
 char *cgroup_ref(json_t *hc, const char *id, const char *daemon_parent);
-/* The limits of struct rt_limits cgroup_update applies (memory covers memory_swap too). */
+/* The limits of struct rt_limits cgroup_update applies (memory covers memory_swap too, cpus
+ * covers cpu_period and cpu_quota). */
 enum {
 	RT_LIM_MEMORY = 1 << 0,
 	RT_LIM_CPUS = 1 << 1,
@@ -196,7 +213,10 @@ enum {
 	RT_LIM_PIDS = 1 << 3,
 	RT_LIM_CPUSET = 1 << 4,
 	RT_LIM_BLKIO = 1 << 5,
-	RT_LIM_ALL = (1 << 6) - 1,
+	RT_LIM_MEMORY_RESERVATION = 1 << 6,
+	RT_LIM_SWAPPINESS = 1 << 7,
+	RT_LIM_OOM_KILL_DISABLE = 1 << 8,
+	RT_LIM_ALL = (1 << 9) - 1,
 };
 /* Docker's default driver: systemd on a pure cgroup v2 host booted with systemd, else cgroupfs. */
 const char *cgroup_default_driver(void);
@@ -227,6 +247,9 @@ int cgroup_oom_check(int fd, const char *id);
 char *cgroup_file_path(const char *id, const char *file);
 /* 1 on a pure cgroup v2 host. */
 int cgroup_is_v2(void);
+/* SIGKILL every process of the container's cgroup until none is left (an init that shares a
+ * pid namespace takes nothing with it when it dies). */
+void cgroup_kill_all(const char *id);
 /* pids in the container's cgroup (malloc'd array, count in *n). */
 int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err);
 
@@ -247,6 +270,10 @@ int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, si
 /* The same against the given files. */
 int rt_resolve_user_files(const char *passwd, const char *group_file, const char *spec, uid_t *uid,
 			  gid_t *gid, gid_t **groups, size_t *ngroups, char **home, berr_t *err);
+/* Append HostConfig.GroupAdd's groups, names looked up in group_file or gids as they are
+ * (Docker's "Unable to find group NAME: ..." for an unknown name). */
+int rt_resolve_group_add(const char *group_file, char *const *names, gid_t **groups, size_t *ngroups,
+			berr_t *err);
 /* Find argv0 in PATH (from env); 0 and the path, or -ENOENT / -EACCES. */
 int rt_find_program(const char *argv0, char *const *env, char *out, size_t len);
 

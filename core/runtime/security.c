@@ -5,6 +5,7 @@
 #include "common/util.h"
 #include "common/cleanup.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -118,10 +119,49 @@ int rt_resolve_user_files(const char *passwd, const char *group_file, const char
 	return 0;
 }
 
+int rt_resolve_group_add(const char *group_file, char *const *names, gid_t **groups, size_t *ngroups,
+			berr_t *err)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	char *f[4];
+
+	for (char *const *g = names; g && *g; g++) {
+		if (find_entry(group_file, *g, f, 4, &line, &cap) == 0) {
+			add_group(groups, ngroups, (gid_t)strtoul(f[2], NULL, 10));
+		} else if (is_number(*g)) {
+			/* libcontainer's range for a gid no entry names */
+			if (strlen(*g) > 10 || strtoull(*g, NULL, 10) > 2147483647ULL)
+				return berr_set(err, ERANGE, "uids and gids must be in range 0-2147483647");
+			add_group(groups, ngroups, (gid_t)strtoul(*g, NULL, 10));
+		} else {
+			return berr_set(err, ENOENT, "Unable to find group %s: no matching entries in group file", *g);
+		}
+	}
+	return 0;
+}
+
 int rt_resolve_user(const char *spec, uid_t *uid, gid_t *gid, gid_t **groups, size_t *ngroups,
 		    char **home, berr_t *err)
 {
 	return rt_resolve_user_files("/etc/passwd", "/etc/group", spec, uid, gid, groups, ngroups, home, err);
+}
+
+/* --oom-score-adj, for the init and each exec as runc sets it (always: an exec would keep its
+ * caller's value); before the caps go, lowering it needs CAP_SYS_RESOURCE. The default 0 may
+ * stay unwritten where the caller holds a value it cannot lower. */
+static int set_oom_score_adj(int adj, berr_t *err)
+{
+	char buf[16];
+	_cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int n = snprintf(buf, sizeof(buf), "%d", adj);
+
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		if (adj == 0)
+			return 0;
+		return berr_sys(err, errno, "write %d to /proc/self/oom_score_adj", adj);
+	}
+	return 0;
 }
 
 int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
@@ -135,7 +175,8 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 	cap_value_t list[64];
 	int n = 0;
 
-	if ((r = rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, err)) < 0)
+	if ((r = rt_resolve_user(s->user, &uid, &gid, &groups, &ng, &home, err)) < 0 ||
+	    (r = rt_resolve_group_add("/etc/group", s->group_add, &groups, &ng, err)) < 0)
 		return r;
 	/* the container's --ulimit values, for exec too (else it kept the caller's: nproc and
 	 * nofile unbounded by the container's limits); before the caps go (raising one needs
@@ -145,6 +186,8 @@ int rt_apply_privileges(const struct rt_spec *s, berr_t *err)
 		if (setrlimit(s->rlimits[i].resource, &rl) < 0)
 			return berr_sys(err, errno, "setrlimit %d", s->rlimits[i].resource);
 	}
+	if ((r = set_oom_score_adj(s->oom_score_adj, err)) < 0)
+		return r;
 	for (int c = 0; c <= lc; c++) {
 		/* we can only hand on what we hold (a nested engine may lack some) */
 		if ((s->caps & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)

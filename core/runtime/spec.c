@@ -278,6 +278,30 @@ static int parse_security_opts(struct rt_spec *s, json_t *opts, const char *secc
 	return 0;
 }
 
+/* GroupAdd, Sysctls and the UTS, pid and IPC modes as create stored them (already checked);
+ * the caller fills the paths of a container whose namespace is joined. */
+static void parse_namespaces(struct rt_spec *s, json_t *hc)
+{
+	static const char *const IPC[] = { "private", "shareable", "host", "none" };
+	const char *k, *m;
+	json_t *v;
+	size_t n = 0;
+
+	s->group_add = jstrv(json_object_get(hc, "GroupAdd"), NULL);
+	s->sysctls = xcalloc(json_object_size(json_object_get(hc, "Sysctls")) + 1, sizeof(char *));
+	json_object_foreach(json_object_get(hc, "Sysctls"), k, v)
+		s->sysctls[n++] = xasprintf("%s=%s", k, json_string_value(v) ? json_string_value(v) : "");
+	m = json_string_value(json_object_get(hc, "UTSMode"));
+	s->uts_host = m && !strcmp(m, "host");
+	m = json_string_value(json_object_get(hc, "PidMode"));
+	s->pid_host = m && !strcmp(m, "host");
+	m = json_string_value(json_object_get(hc, "IpcMode"));
+	s->ipc = m && !strncmp(m, "container:", 10) ? RT_IPC_JOIN : RT_IPC_PRIVATE;
+	for (size_t i = 0; m && i < sizeof(IPC) / sizeof(IPC[0]); i++)
+		if (!strcmp(m, IPC[i]))
+			s->ipc = (enum rt_ipc_mode)i;
+}
+
 char *rt_init_binary(void)
 {
 	char buf[4096];
@@ -431,8 +455,16 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 	s->limits.memory = jint(hc, "Memory");
 	s->limits.memory_swap = jint(hc, "MemorySwap");
 	s->limits.nano_cpus = jint(hc, "NanoCpus");
+	s->limits.cpu_period = jint(hc, "CpuPeriod");
+	s->limits.cpu_quota = jint(hc, "CpuQuota");
 	s->limits.cpu_shares = jint(hc, "CpuShares");
 	s->limits.pids_limit = jint(hc, "PidsLimit");
+	s->limits.memory_reservation = jint(hc, "MemoryReservation");
+	/* null (Docker's nil) is the kernel's own */
+	s->limits.memory_swappiness = json_is_integer(json_object_get(hc, "MemorySwappiness")) ?
+				      jint(hc, "MemorySwappiness") : -1;
+	s->limits.oom_kill_disable = json_is_true(json_object_get(hc, "OomKillDisable"));
+	s->oom_score_adj = (int)jint(hc, "OomScoreAdj");
 	s->limits.cpuset_cpus = jstr(hc, "CpusetCpus");
 	s->limits.cpuset_mems = jstr(hc, "CpusetMems");
 	s->limits.devices_all = s->privileged;
@@ -447,6 +479,8 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		s->net = RT_NET_HOST;
 	else if (nm && !strncmp(nm, "container:", 10))
 		s->net = RT_NET_JOIN;  /* the caller fills net_join_path */
+
+	parse_namespaces(s, hc);
 
 	s->hosts_path = xasprintf("%s/hosts", cdir);
 	s->hostname_path = xasprintf("%s/hostname", cdir);
@@ -493,6 +527,10 @@ void rt_spec_free(struct rt_spec *s)
 	free(s->rlimits);
 	free(s->net_join_path);
 	free(s->ipc_join_path);
+	free(s->ipc_shm_path);
+	free(s->pid_join_path);
+	strv_free(s->group_add);
+	strv_free(s->sysctls);
 	free(s->limits.cpuset_cpus);
 	free(s->limits.cpuset_mems);
 	rt_devices_free(&s->devices);

@@ -384,9 +384,18 @@ function M.blkio_settings(opts, warnings)
   }
 end
 
+-- cgroup v2 (one unified hierarchy): Docker's sysinfo has no swappiness or OOM killer switch there.
+function M.cgroup_v2()
+  local f = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
+  if f then f:close() end
+  return f ~= nil
+end
+
 -- Docker's daemon checks of resources (verifyPlatformContainerResources, and runc's cpu-shares
--- bounds); nil or the message. update passes only what changes, with update = true.
-function M.check_resources(r, update)
+-- bounds); nil or the message. update passes only what changes, with update = true. What this
+-- host cannot do is dropped from r, with Docker's warning added to warnings.
+function M.check_resources(r, update, warnings)
+  local function warn(w) if warnings then warnings[#warnings + 1] = w end end
   local mem, swap = r.Memory or 0, r.MemorySwap or 0
   if mem ~= 0 and mem < 6 * 1024 * 1024 then return "Minimum memory limit allowed is 6MB" end
   if not update and mem == 0 and swap > 0 then
@@ -395,6 +404,26 @@ function M.check_resources(r, update)
   if mem > 0 and swap > 0 and swap < mem then
     return "Minimum memoryswap limit should be larger than memory limit, see usage"
   end
+  local v2 = (r.MemorySwappiness ~= nil or r.OomKillDisable ~= nil) and M.cgroup_v2()
+  if r.MemorySwappiness ~= nil and v2 then
+    warn("Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.")
+    r.MemorySwappiness = nil
+  end
+  local reservation = r.MemoryReservation or 0
+  if reservation > 0 and reservation < 6 * 1024 * 1024 then return "Minimum memory reservation allowed is 6MB" end
+  if mem > 0 and reservation > 0 and mem < reservation then
+    return "Minimum memory limit can not be less than memory reservation limit, see usage"
+  end
+  if r.OomKillDisable ~= nil and v2 then
+    if r.OomKillDisable then warn("Your kernel does not support OomKillDisable. OomKillDisable discarded.") end
+    r.OomKillDisable = nil
+  end
+  if r.OomKillDisable and mem == 0 then
+    warn("OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.")
+  end
+  local period, quota = r.CpuPeriod or 0, r.CpuQuota or 0
+  if (r.NanoCpus or 0) > 0 and period > 0 then return "Conflicting options: Nano CPUs and CPU Period cannot both be set" end
+  if (r.NanoCpus or 0) > 0 and quota > 0 then return "Conflicting options: Nano CPUs and CPU Quota cannot both be set" end
   if r.NanoCpus then
     local n = berth.system.ncpu()
     -- Docker lets 0 < cpus < 0.01 through to fail at start; its own message says 0.01 is the floor
@@ -405,6 +434,10 @@ function M.check_resources(r, update)
   local shares = r.CpuShares or 0
   if shares ~= 0 and shares < 2 then return "the minimum allowed cpu-shares is 2" end
   if shares > 262144 then return "the maximum allowed cpu-shares is 262144" end
+  if period ~= 0 and (period < 1000 or period > 1000000) then
+    return "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)"
+  end
+  if quota > 0 and quota < 1000 then return "CPU cfs quota can not be less than 1ms (i.e. 1000)" end
   if (r.CpusetCpus or "") ~= "" then
     local e = cpuset_error(r.CpusetCpus, "cpus")
     if e then return e end
@@ -450,6 +483,7 @@ local function valid_ip(v)
 end
 
 local valid_size = accepted_by(units.ram_in_bytes)
+M.valid_size = valid_size
 
 local function valid_swap(v)
   if v == "-1" then return v end
@@ -515,6 +549,16 @@ local function valid_iops_device(v)
   return v
 end
 
+-- Docker's opts.ValidateSysctl: only the sysctls of the namespaces a container has of its own.
+local IPC_SYSCTLS = { ["kernel.msgmax"] = true, ["kernel.msgmnb"] = true, ["kernel.msgmni"] = true,
+  ["kernel.sem"] = true, ["kernel.shmall"] = true, ["kernel.shmmax"] = true, ["kernel.shmmni"] = true,
+  ["kernel.shm_rmid_forced"] = true }
+local function valid_sysctl(v)
+  local k = v:match("^([^=]*)=")
+  if k and (IPC_SYSCTLS[k] or k:sub(1, 4) == "net." or k:sub(1, 10) == "fs.mqueue.") then return v end
+  return nil, "sysctl '" .. v .. "' is not allowed"
+end
+
 M.valid_blkio_weight = valid_blkio_weight
 M.parse_uint16 = parse_uint16
 
@@ -546,6 +590,12 @@ M.CREATE_FLAGS = {
   { nil, "cpuset-cpus", "string", "CPUs in which to allow execution (0-3, 0,1)" },
   { nil, "cpuset-mems", "string", "MEMs in which to allow execution (0-3, 0,1)" },
   { nil, "pids-limit", "int", "Tune container pids limit (set -1 for unlimited)" },
+  { nil, "cpu-period", "int", "Limit CPU CFS (Completely Fair Scheduler) period" },
+  { nil, "cpu-quota", "int", "Limit CPU CFS (Completely Fair Scheduler) quota" },
+  { nil, "memory-reservation", "string", "Memory soft limit", arg = "bytes", validate = valid_size },
+  { nil, "memory-swappiness", "int", "Tune container memory swappiness (0 to 100)", default = -1 },
+  { nil, "oom-kill-disable", "bool", "Disable OOM Killer" },
+  { nil, "oom-score-adj", "int", "Tune host's OOM preferences (-1000 to 1000)" },
   { nil, "shm-size", "string", "Size of /dev/shm", arg = "bytes", validate = valid_size },
   { nil, "ulimit", "list", "Ulimit options", arg = "ulimit", validate = valid_ulimit },
   { nil, "cap-add", "list", "Add Linux capabilities" },
@@ -555,6 +605,10 @@ M.CREATE_FLAGS = {
   { nil, "device-cgroup-rule", "list", "Add a rule to the cgroup allowed devices list", validate = valid_cgroup_rule },
   { nil, "cgroup-parent", "string", "Optional parent cgroup for the container" },
   { nil, "cgroupns", "string", "Cgroup namespace to use (host|private)" },
+  { nil, "group-add", "list", "Add additional groups to join" },
+  { nil, "sysctl", "list", "Sysctl options", arg = "map", default_text = "map[]", validate = valid_sysctl },
+  { nil, "uts", "string", "UTS namespace to use" }, { nil, "pid", "string", "PID namespace to use" },
+  { nil, "ipc", "string", "IPC mode to use" },
   { nil, "blkio-weight", "string", "Block IO (relative weight), between 10 and 1000, or 0 to disable",
     arg = "uint16", default_text = "0", validate = valid_blkio_weight },
   { nil, "blkio-weight-device", "list", "Block IO weight (relative device weight)", default_text = "[]",
@@ -892,6 +946,33 @@ end
 
 local ATTACH = { stdin = "AttachStdin", stdout = "AttachStdout", stderr = "AttachStderr" }
 
+-- --uts, --pid and --ipc checked as Docker's CLI and daemon check them, with daemon.json's
+-- default-ipc-mode; a container:NAME becomes container:ID (berth joins by id, as for --network).
+function M.namespace_modes(opts)
+  if opts.uts ~= "" and opts.uts ~= "host" then M.fail(125, "--uts: invalid UTS mode") end
+  if opts.pid ~= "" and opts.pid ~= "host" and not opts.pid:match("^container:.") then
+    M.fail(125, "--pid: invalid PID mode")
+  end
+  if opts.uts == "host" and opts.hostname ~= "" then daemon("conflicting options: hostname and the UTS mode") end
+  local ipc = opts.ipc
+  if ipc == "" then
+    ipc = berth.config.get("default-ipc-mode") or ""
+    if ipc ~= "" and ipc ~= "private" and ipc ~= "shareable" then
+      daemon("IPC mode \"" .. ipc .. "\" is not supported as default value; use \"shareable\" or \"private\"")
+    end
+    if ipc == "" then ipc = "private" end
+  end
+  local IPC = { private = true, shareable = true, host = true, none = true }
+  if not IPC[ipc] and not ipc:match("^container:.") then daemon("Invalid IPC mode: " .. ipc) end
+  local function resolve(mode)
+    if not mode:match("^container:") then return mode end
+    local other = berth.container.inspect(mode:sub(11))
+    if not other then daemon("No such container: " .. mode:sub(11)) end
+    return "container:" .. other.Id
+  end
+  return { ipc = resolve(ipc), pid = resolve(opts.pid), sysctls = kv_list_to_map(opts.sysctl) }
+end
+
 -- Build the container document from parsed flags and IMAGE [COMMAND [ARG...]]. Everything is
 -- checked before anything is made; the only things made here are the volumes, last.
 function M.build(opts, changed, positional)
@@ -927,6 +1008,11 @@ function M.build(opts, changed, positional)
     swap = opts["memory-swap"] == "-1" and -1 or units.ram_in_bytes(opts["memory-swap"])
   end
   local nano = opts.cpus ~= "" and M.parse_nano_cpus(opts.cpus) or 0
+  local reservation = opts["memory-reservation"] ~= "" and units.ram_in_bytes(opts["memory-reservation"]) or 0
+  local swappiness = opts["memory-swappiness"]
+  if swappiness ~= -1 and (swappiness < 0 or swappiness > 100) then
+    M.fail(125, string.format("invalid value: %d. Valid memory swappiness range is 0-100", swappiness))
+  end
   local shm = opts["shm-size"] ~= "" and units.ram_in_bytes(opts["shm-size"]) or 0
   if shm == 0 then shm = 64 * 1024 * 1024 end
   local dns_options = {}
@@ -948,9 +1034,16 @@ function M.build(opts, changed, positional)
   if opts["stop-signal"] ~= "" and not pcall(berth.container.signal, opts["stop-signal"]) then
     daemon("Invalid signal: " .. opts["stop-signal"])
   end
-  local res_err = M.check_resources({ Memory = memory, MemorySwap = swap, NanoCpus = nano,
-    CpuShares = opts["cpu-shares"], CpusetCpus = opts["cpuset-cpus"], CpusetMems = opts["cpuset-mems"] })
+  local warnings = {}
+  local res = { Memory = memory, MemorySwap = swap, NanoCpus = nano, CpuShares = opts["cpu-shares"],
+    CpusetCpus = opts["cpuset-cpus"], CpusetMems = opts["cpuset-mems"], CpuPeriod = opts["cpu-period"],
+    CpuQuota = opts["cpu-quota"], MemoryReservation = reservation, OomKillDisable = opts["oom-kill-disable"],
+    MemorySwappiness = swappiness ~= -1 and swappiness or nil }
+  local res_err = M.check_resources(res, false, warnings)
   if res_err then daemon(res_err) end
+  if opts["oom-score-adj"] < -1000 or opts["oom-score-adj"] > 1000 then
+    daemon(string.format("Invalid value %d, range for oom score adj is [-1000, 1000]", opts["oom-score-adj"]))
+  end
   if memory > 0 and swap == 0 then swap = 2 * memory end  -- Docker's default: as much swap as memory
   if net:match("^container:") then
     -- runconfig validateNetContainerMode, in Docker's order
@@ -965,7 +1058,6 @@ function M.build(opts, changed, positional)
       daemon("unable to derive the IP value for host-gateway")   -- berth has no bridge gateway
     end
   end
-  local warnings = {}
   local devices = {}
   for _, d in ipairs(opts.device) do devices[#devices + 1] = M.parse_device(d) end
   local cgroupns = opts.cgroupns
@@ -984,6 +1076,7 @@ function M.build(opts, changed, positional)
       cgroupns = v2 and "private" or "host"
     end
   end
+  local ns = M.namespace_modes(opts)
   local blkio = M.blkio_settings(opts, warnings)
   -- berth's systemd driver makes its scopes in system.slice only (core/runtime/cgroup_systemd.c)
   if (opts["cgroup-parent"] ~= "" or (berth.config.get("cgroup-parent") or "") ~= "")
@@ -1212,7 +1305,8 @@ function M.build(opts, changed, positional)
       DnsOptions = dns_options,
       DnsSearch = opts["dns-search"],
       ExtraHosts = opts["add-host"],
-      IpcMode = "private",
+      IpcMode = ns.ipc, PidMode = ns.pid, UTSMode = opts.uts, GroupAdd = opts["group-add"],
+      Sysctls = next(ns.sysctls) and ns.sysctls or nil,
       Privileged = opts.privileged,
       CgroupParent = opts["cgroup-parent"],
       BlkioWeight = blkio.BlkioWeight,
@@ -1235,6 +1329,12 @@ function M.build(opts, changed, positional)
       CpusetCpus = opts["cpuset-cpus"],
       CpusetMems = opts["cpuset-mems"],
       MemorySwap = swap,
+      CpuPeriod = opts["cpu-period"],
+      CpuQuota = opts["cpu-quota"],
+      MemoryReservation = reservation,
+      MemorySwappiness = res.MemorySwappiness,
+      OomKillDisable = res.OomKillDisable or false,
+      OomScoreAdj = opts["oom-score-adj"],
       PidsLimit = opts["pids-limit"] > 0 and opts["pids-limit"] or nil,
       Ulimits = ulimits,
       Mounts = hc_mounts,

@@ -1,6 +1,7 @@
 -- Create and run a new container from an image
 local berth = require "berth"
 local cli = require "berth.cli"
+local units = require "berth.units"
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
 local common = dofile(here .. "/_common.lua")
 
@@ -14,6 +15,10 @@ local spec = { name = BERTH_COMMAND or "berth run", usage = "[OPTIONS] IMAGE [CO
 local opts, positional, changed = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 
+-- Docker 20.10's CLI warns on its own (run only), before the daemon's warnings of create
+if opts["oom-kill-disable"] and (units.ram_in_bytes(opts.memory) or 0) == 0 then
+  io.stderr:write("WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.\n")
+end
 -- Docker's CLI, before anything is made: a terminal for the container needs one to read from
 local attach_stdin = opts.interactive
 for _, a in ipairs(opts.attach) do attach_stdin = attach_stdin or a == "stdin" end

@@ -11,10 +11,13 @@ local spec = { name = BERTH_COMMAND or "berth update", usage = "[OPTIONS] CONTAI
   short = "Update configuration of one or more containers", min_args = 1, flags = {
     { nil, "blkio-weight", "string", "Block IO (relative weight), between 10 and 1000, or 0 to disable",
       arg = "uint16", default_text = "0", validate = common.valid_blkio_weight },
+    { nil, "cpu-period", "int", "Limit CPU CFS (Completely Fair Scheduler) period" },
+    { nil, "cpu-quota", "int", "Limit CPU CFS (Completely Fair Scheduler) quota" },
     { "c", "cpu-shares", "int", "CPU shares (relative weight)" },
     { nil, "cpus", "string", "Number of CPUs" },
     { nil, "cpuset-cpus", "string", "CPUs in which to allow execution (0-3, 0,1)" },
     { "m", "memory", "string", "Memory limit" },
+    { nil, "memory-reservation", "string", "Memory soft limit", arg = "bytes", validate = common.valid_size },
     { nil, "memory-swap", "string", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
     { nil, "pids-limit", "int", "Tune container pids limit (set -1 for unlimited)" },
     { nil, "restart", "string", "Restart policy to apply when a container exits" },
@@ -42,11 +45,16 @@ if changed.cpus then
   changes.NanoCpus = n
 end
 if changed["cpu-shares"] then changes.CpuShares = opts["cpu-shares"] end
+-- Docker's daemon takes these only when they are not 0
+if opts["cpu-period"] ~= 0 then changes.CpuPeriod = opts["cpu-period"] end
+if opts["cpu-quota"] ~= 0 then changes.CpuQuota = opts["cpu-quota"] end
+local reservation = changed["memory-reservation"] and units.ram_in_bytes(opts["memory-reservation"]) or 0
+if reservation ~= 0 then changes.MemoryReservation = reservation end
 if changed["cpuset-cpus"] then changes.CpusetCpus = opts["cpuset-cpus"] end
 if changed["pids-limit"] then changes.PidsLimit = opts["pids-limit"] > 0 and opts["pids-limit"] or 0 end
 if changed["blkio-weight"] then changes.BlkioWeight = common.parse_uint16(opts["blkio-weight"]) end
 if changed.restart then changes.RestartPolicy = common.parse_restart(opts.restart) end
-if next(changes) == nil then
+if next(changed) == nil then
   error({ code = 1, message = "you must provide one or more flags when using this command" }, 0)
 end
 
@@ -59,8 +67,18 @@ local function check(c)
   for k, v in pairs(changes) do ch[k] = v end
   local function daemon(msg) fail("Error response from daemon: " .. msg) end
   local res_err = common.check_resources({ Memory = ch.Memory, NanoCpus = ch.NanoCpus, CpuShares = ch.CpuShares,
-    CpusetCpus = ch.CpusetCpus }, true)
+    CpusetCpus = ch.CpusetCpus, CpuPeriod = ch.CpuPeriod, CpuQuota = ch.CpuQuota,
+    MemoryReservation = ch.MemoryReservation }, true)
   if res_err then daemon(res_err) end
+  -- --cpus is a CFS quota too: once one way is set, the other cannot be updated (Docker's words)
+  local function conflict(what, set)
+    daemon("Cannot update container " .. c.Id .. ": Conflicting options: " .. what ..
+      " cannot be updated as " .. set .. " has already been set")
+  end
+  if (ch.NanoCpus or 0) > 0 and (hc.CpuPeriod or 0) > 0 then conflict("Nano CPUs", "CPU Period") end
+  if (ch.NanoCpus or 0) > 0 and (hc.CpuQuota or 0) > 0 then conflict("Nano CPUs", "CPU Quota") end
+  if (ch.CpuPeriod or 0) > 0 and (hc.NanoCpus or 0) > 0 then conflict("CPU Period", "NanoCPUs") end
+  if (ch.CpuQuota or 0) > 0 and (hc.NanoCpus or 0) > 0 then conflict("CPU Quota", "NanoCPUs") end
   local mem, cur_swap = ch.Memory or hc.Memory or 0, hc.MemorySwap or 0
   if ch.Memory and ch.Memory ~= 0 and not ch.MemorySwap then
     -- a set memory+swap limit is never raised behind the user's back: Docker refuses

@@ -45,6 +45,43 @@ static void swap_v2(void **state)
 	assert_int_equal(cgroup_v2_swap(&l), -2);         /* no memory limit: leave swap alone */
 }
 
+static void cpu_cfs(void **state)
+{
+	(void)state;
+	struct rt_limits l = { 0 };
+	int64_t period, quota;
+
+	cgroup_cpu_cfs(&l, &period, &quota);
+	assert_true(period == 100000 && quota == -1);           /* nothing set: unlimited */
+	l.nano_cpus = 1500000000;
+	cgroup_cpu_cfs(&l, &period, &quota);
+	assert_true(period == 100000 && quota == 150000);       /* --cpus: a quota per 100 ms */
+	l.cpu_quota = -1;
+	cgroup_cpu_cfs(&l, &period, &quota);
+	assert_true(period == 100000 && quota == -1);           /* an explicit quota wins, as Docker's */
+	l = (struct rt_limits){ .cpu_period = 50000 };
+	cgroup_cpu_cfs(&l, &period, &quota);
+	assert_true(period == 50000 && quota == -1);            /* a period alone limits nothing */
+	l.cpu_quota = 25000;
+	cgroup_cpu_cfs(&l, &period, &quota);
+	assert_true(period == 50000 && quota == 25000);
+	l.cpu_quota = -5;
+	cgroup_cpu_cfs(&l, &period, &quota);
+	assert_int_equal(quota, -1);                             /* any negative is unlimited, as the kernel's */
+}
+
+static void systemd_quota(void **state)
+{
+	(void)state;
+	/* CPUQuotaPerSecUSec: us of CPU a second, in systemd's 10 ms steps, rounded up */
+	assert_int_equal(cgroup_systemd_quota(100000, 50000), 500000);
+	assert_int_equal(cgroup_systemd_quota(50000, 25000), 500000);
+	assert_int_equal(cgroup_systemd_quota(1000000, 1000), 10000);
+	assert_int_equal(cgroup_systemd_quota(300000, 100000), 340000);   /* 333333 rounded up */
+	assert_true(cgroup_systemd_quota(100000, -1) == UINT64_MAX);
+	assert_true(cgroup_systemd_quota(100000, 0) == UINT64_MAX);
+}
+
 static void cpu_masks(void **state)
 {
 	(void)state;
@@ -119,6 +156,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(shares_to_weight),
 		cmocka_unit_test(swap_v2),
+		cmocka_unit_test(cpu_cfs),
+		cmocka_unit_test(systemd_quota),
 		cmocka_unit_test(cpu_masks),
 		cmocka_unit_test(v2_device_program),
 	};

@@ -116,6 +116,29 @@ static void settings_reach_the_spec(void **state)
 	assert_true(s.readonly_rootfs);
 	assert_int_equal(s.shm_size, 64 << 20);
 	assert_string_equal(s.hosts_path, "/tmp/cdir/hosts");
+	assert_int_equal(s.limits.memory_swappiness, -1);   /* unset: the kernel's */
+	assert_false(s.limits.oom_kill_disable);
+	assert_int_equal(s.oom_score_adj, 0);
+	rt_spec_free(&s);
+}
+
+static void memory_and_cfs_settings_reach_the_limits(void **state)
+{
+	(void)state;
+	struct rt_spec s;
+	berr_t err = { 0 };
+
+	assert_int_equal(spec_of("{\"CpuPeriod\":50000,\"CpuQuota\":25000,\"MemoryReservation\":33554432,"
+				 "\"MemorySwappiness\":0,\"OomKillDisable\":true,\"OomScoreAdj\":-500}", &s, &err), 0);
+	assert_int_equal(s.limits.cpu_period, 50000);
+	assert_int_equal(s.limits.cpu_quota, 25000);
+	assert_int_equal(s.limits.memory_reservation, 33554432);
+	assert_int_equal(s.limits.memory_swappiness, 0);    /* 0 is a value, not "unset" */
+	assert_true(s.limits.oom_kill_disable);
+	assert_int_equal(s.oom_score_adj, -500);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{\"MemorySwappiness\":null}", &s, &err), 0);
+	assert_int_equal(s.limits.memory_swappiness, -1);
 	rt_spec_free(&s);
 }
 
@@ -247,11 +270,60 @@ static void users_and_groups(void **state)
 	assert_string_equal(err.msg, "unable to find user bob: no matching entries in passwd file");
 	free(g); free(home);
 
+	/* --group-add: names from the group file, numbers as they are, after -u's groups */
+	{
+		char *add[] = { "ops", "42", "2000", NULL }, *bad[] = { "nosuch", NULL }, *big[] = { "4294967296", NULL };
+		assert_int_equal(rt_resolve_user_files(pw, gr, "0:0", &uid, &gid, &g, &ng, &home, &err), 0);
+		assert_int_equal(rt_resolve_group_add(gr, add, &g, &ng, &err), 0);
+		assert_int_equal(ng, 4);
+		assert_int_equal(g[0], 0);
+		assert_int_equal(g[1], 2001);
+		assert_int_equal(g[2], 42);
+		assert_int_equal(g[3], 2000);
+		assert_true(rt_resolve_group_add(gr, bad, &g, &ng, &err) < 0);
+		assert_string_equal(err.msg, "Unable to find group nosuch: no matching entries in group file");
+		assert_true(rt_resolve_group_add(gr, big, &g, &ng, &err) < 0);
+		assert_string_equal(err.msg, "uids and gids must be in range 0-2147483647");
+		free(g); free(home);
+	}
+
 	unlink(pw);
 	unlink(gr);
 	rmdir(dir);
 	free(pw);
 	free(gr);
+}
+
+/* GroupAdd, Sysctls and the namespace modes reach the spec as create stored them. */
+static void namespace_modes(void **state)
+{
+	(void)state;
+	struct rt_spec s;
+	berr_t err = { 0 };
+
+	assert_int_equal(spec_of("{\"GroupAdd\":[\"42\"],\"Sysctls\":{\"kernel.shmmax\":\"5\"},\"UTSMode\":\"host\","
+				 "\"PidMode\":\"host\",\"IpcMode\":\"shareable\"}", &s, &err), 0);
+	assert_string_equal(s.group_add[0], "42");
+	assert_null(s.group_add[1]);
+	assert_string_equal(s.sysctls[0], "kernel.shmmax=5");
+	assert_null(s.sysctls[1]);
+	assert_true(s.uts_host && s.pid_host);
+	assert_int_equal(s.ipc, RT_IPC_SHAREABLE);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{\"IpcMode\":\"container:abc\",\"PidMode\":\"container:abc\"}", &s, &err), 0);
+	assert_int_equal(s.ipc, RT_IPC_JOIN);
+	assert_false(s.pid_host || s.uts_host);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{\"IpcMode\":\"none\"}", &s, &err), 0);
+	assert_int_equal(s.ipc, RT_IPC_NONE);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{\"IpcMode\":\"host\"}", &s, &err), 0);
+	assert_int_equal(s.ipc, RT_IPC_HOST);
+	rt_spec_free(&s);
+	assert_int_equal(spec_of("{}", &s, &err), 0);
+	assert_int_equal(s.ipc, RT_IPC_PRIVATE);
+	assert_null(s.group_add[0]);
+	rt_spec_free(&s);
 }
 
 /* Destinations are cleaned as Docker's (filepath.Clean): one path, one destination. */
@@ -390,11 +462,13 @@ int main(void)
 		cmocka_unit_test(cap_add_drop),
 		cmocka_unit_test(privileged_has_all_and_no_seccomp),
 		cmocka_unit_test(settings_reach_the_spec),
+		cmocka_unit_test(memory_and_cfs_settings_reach_the_limits),
 		cmocka_unit_test(relative_bind_is_refused),
 		cmocka_unit_test(program_lookup),
 		cmocka_unit_test(start_time_identifies_a_process),
 		cmocka_unit_test(seccomp_profile_parses),
 		cmocka_unit_test(users_and_groups),
+		cmocka_unit_test(namespace_modes),
 		cmocka_unit_test(destinations_are_clean),
 		cmocka_unit_test(tmpfs_options),
 		cmocka_unit_test(device_rules_and_devices),

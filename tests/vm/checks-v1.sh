@@ -64,6 +64,17 @@ expect_eq "unpause: THAWED, running" "THAWED running" \
 $B rm -f lim >/dev/null 2>&1
 gone "rm -f" "$id"
 
+id=$($B run -d --name cfs --cpu-period 50000 --cpu-quota 25000 -m 64m --memory-reservation 32m \
+	--memory-swappiness 10 --oom-kill-disable bb:vm sleep 600 2>&1)
+at_exit "$B rm -f cfs"
+$B update --cpu-period 100000 cfs >/dev/null 2>&1
+systemctl daemon-reload
+expect_eq "CFS period/quota, soft limit, swappiness, OOM switch (updated, after daemon-reload)" \
+	"100000 25000 33554432 10 oom_kill_disable 1" \
+	"$(cgread "$id" cpu.cfs_period_us) $(cgread "$id" cpu.cfs_quota_us) $(cgread "$id" memory.soft_limit_in_bytes) $(cgread "$id" memory.swappiness) $(head -1 "$(cgdir "$id" memory)/memory.oom_control")"
+$B rm -f cfs >/dev/null 2>&1
+gone "rm -f of a container with a CFS period" "$id"
+
 $B run --name oom -m 16m --memory-swap 16m bb:vm sh -c 'x=$(head -c 50000000 /dev/zero | tr "\0" a); echo survived' >/dev/null 2>&1
 oid=$($B inspect -f '{{.Id}}' oom 2>&1)
 expect_eq "OOM: inspect shows OOMKilled and exit 137" "true 137" "$($B inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' oom 2>&1)"

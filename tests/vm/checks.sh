@@ -136,6 +136,33 @@ out=$($B run --rm --cpuset-cpus 1 --cpuset-mems 0 bb:vm sh -c 'cat /sys/fs/cgrou
 expect_eq "--cpuset-cpus 1 --cpuset-mems 0: cpuset.cpus, cpuset.mems, the cpus it may run on" \
 	"1 0 Cpus_allowed_list: 1 " "$out"
 
+# ---- --cpu-period/--cpu-quota and --memory-reservation; v2 has no swappiness or OOM switch ----
+cq=$($B run -d --name cq --cpu-period 50000 --cpu-quota 25000 -m 64m --memory-reservation 32m bb:vm sleep 600 2>&1)
+IDS+=("$cq")
+at_exit "$B rm -f cq"
+expect_eq "--cpu-period 50000 --cpu-quota 25000 --memory-reservation 32m: cpu.max, memory.low" \
+	"25000 50000 33554432" "$(cgread "$cq" cpu.max) $(cgread "$cq" memory.low)"
+expect_eq "--cpu-period/--cpu-quota: the container sees cpu.max" "25000 50000" "$($B exec cq cat /sys/fs/cgroup/cpu.max 2>&1)"
+if [ "$MODE" = systemd ]; then
+	expect_eq "systemd: CPUQuotaPerSecUSec, CPUQuotaPeriodUSec and MemoryLow are the unit's own" "500ms 50ms 33554432" \
+		"$(systemctl show -p CPUQuotaPerSecUSec --value "berth-$cq.scope") $(systemctl show -p CPUQuotaPeriodUSec --value "berth-$cq.scope") $(systemctl show -p MemoryLow --value "berth-$cq.scope")"
+fi
+check "update --cpu-quota --memory-reservation of a running container" $B update --cpu-quota 40000 --memory-reservation 48m cq
+if [ "$MODE" = systemd ]; then systemctl daemon-reload; fi
+expect_eq "update: cpu.max keeps the period, memory.low$([ "$MODE" = systemd ] && echo ', after daemon-reload')" \
+	"40000 50000 50331648" "$(cgread "$cq" cpu.max) $(cgread "$cq" memory.low)"
+$B rm -f cq >/dev/null 2>&1
+gone "rm -f of a container with a CFS period" "$cq"
+out=$($B create --name swo --memory-swappiness 10 --oom-kill-disable -m 64m bb:vm true 2>&1 >/dev/null)
+at_exit "$B rm -f swo"
+expect_eq "--memory-swappiness and --oom-kill-disable on v2: Docker's warnings" \
+	"WARNING: Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.
+WARNING: Your kernel does not support OomKillDisable. OomKillDisable discarded." "$out"
+expect_eq "--memory-swappiness and --oom-kill-disable on v2: discarded, as Docker's daemon does" "null false" \
+	"$($B inspect -f '{{json .HostConfig.MemorySwappiness}} {{.HostConfig.OomKillDisable}}' swo 2>&1)"
+$B rm -f swo >/dev/null 2>&1
+expect_eq "--oom-score-adj 500 on v2" 500 "$($B run --rm --oom-score-adj 500 bb:vm cat /proc/self/oom_score_adj 2>&1)"
+
 # ---- --memory-swap: Docker's meaning (memory+swap) as v2's swap alone ----
 for sw in "-:33554432" "-1:max" "32m:0"; do
 	if [ "${sw%%:*}" = - ]; then flag=""; else flag="--memory-swap ${sw%%:*}"; fi
