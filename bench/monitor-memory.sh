@@ -31,3 +31,18 @@ for driver in "$@"; do
 		$B rm -f "$id" >/dev/null
 	done
 done
+# The floor under these figures: `int main(){pause();}` linked as the monitor is (dynamically,
+# glibc), statically with glibc, and statically with musl (musl-tools), measured the same way.
+# A dynamically linked glibc process cannot be under ~1 MiB VmRSS here, whatever it does.
+printf '#include <unistd.h>\nint main(void) { pause(); }\n' >"$W/floor.c"
+floor() {
+	"$@" -O2 -o "$W/floor" "$W/floor.c" 2>/dev/null || { printf '%-22s (compiler missing)\n' "$*"; return; }
+	"$W/floor" & local p=$!
+	sleep 0.3
+	printf 'floor %-16s VmRSS %5s kB  Pss %4s kB\n' "$*" "$(awk '/^VmRSS/{print $2}' /proc/$p/status)" \
+		"$(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)"
+	kill $p; wait $p 2>/dev/null || true
+}
+floor gcc
+floor gcc -static
+floor musl-gcc -static
