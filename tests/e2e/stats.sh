@@ -8,16 +8,19 @@ import_busybox bb:st >/dev/null || { not_ok "import busybox"; finish; }
 
 busy=$($B run -d --name st-busy -m 64m bb:st sh -c 'while :; do :; done')
 at_exit "$B rm -f $busy"
-fat=$($B run -d --name st-fat bb:st sh -c 'x=$(head -c 30000000 /dev/zero | tr "\0" a); while :; do sleep 1; done')
+fat=$($B run -d --name st-fat bb:st sh -c 'x=$(head -c 30000000 /dev/zero | tr "\0" a); echo held; while :; do sleep 1; done')
 at_exit "$B rm -f $fat"
 $B create --name st-created bb:st true >/dev/null
 at_exit "$B rm -f st-created"
+# the fat one is "sleeping" only once it holds its 30 MB: on a loaded machine that takes seconds
+for _ in $(seq 100); do $B logs st-fat 2>/dev/null | grep -q held && break; sleep 0.2; done
 sleep 1.5
 t0=$(date +%s%N)
 out=$($B stats --no-stream 2>&1)
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 expect_match "stats: Docker's header" "^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$" "$(head -1 <<<"$out")"
-[ "$ms" -le 1600 ] && ok "stats --no-stream takes one second of sampling (${ms} ms)" || not_ok "stats --no-stream is quick" "${ms} ms"
+# a behaviour, not a speed: two samples a second apart (how long beyond that depends on the load)
+[ "$ms" -ge 1000 ] && ok "stats --no-stream takes one second of sampling (${ms} ms)" || not_ok "stats --no-stream samples for a second" "${ms} ms"
 busy_row=$(grep ' st-busy ' <<<"$out")
 # one core's worth when the machine is idle; other work on these 2 cores (a parallel build, the
 # rest of the suite) takes its share, so the check is "clearly busy", not "100%"
