@@ -641,15 +641,18 @@ static void mark_stopping(struct berth_ctx *ctx, const char *id, int keep)
 	}
 }
 
-/* stop(ref [, timeout_s [, signal [, keep]]]): the stop signal, then SIGKILL after the timeout;
- * keep: not removed even with --rm (restart) */
+/* stop(ref [, timeout_s [, signal [, keep]]]): the stop signal, then SIGKILL after the timeout
+ * (by default the container's --stop-timeout, else 10 s; negative: no SIGKILL); keep: not removed
+ * even with --rm (restart) */
 static int l_stop(lua_State *L)
 {
 	struct berth_ctx *ctx = bind_ctx(L);
 	struct container *c = boxed_keep(L, 1);
-	lua_Integer t = luaL_optinteger(L, 2, 10);
+	json_t *cfg = json_object_get(c->doc, "Config");
+	json_t *own = json_object_get(cfg, "StopTimeout");
+	lua_Integer t = luaL_optinteger(L, 2, json_is_integer(own) ? json_integer_value(own) : 10);
 	int keep = lua_toboolean(L, 4);
-	const char *stopsig = json_string_value(json_object_get(json_object_get(c->doc, "Config"), "StopSignal"));
+	const char *stopsig = json_string_value(json_object_get(cfg, "StopSignal"));
 	int sig;
 
 	if (lua_isnoneornil(L, 3) && stopsig) {

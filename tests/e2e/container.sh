@@ -274,6 +274,35 @@ sleep 2
 check "restart on-failure:2" "3" "$($B logs rs | grep -c run)"
 $B rm -f rs >/dev/null
 
+# ---- stop timeouts: the TERM trap takes 3 s and exits 7; a SIGKILL before that gives 137 ----
+slow='trap "sleep 3; exit 7" TERM; while :; do sleep 0.1; done'
+$B run -d --name st1 --stop-timeout 1 "$IMG" sh -c "$slow" >/dev/null
+sleep 0.5
+$B stop st1 >/dev/null
+check "stop without -t uses the container's --stop-timeout" 137 "$($B inspect -f '{{.State.ExitCode}}' st1)"
+check "inspect shows Config.StopTimeout" 1 "$($B inspect -f '{{.Config.StopTimeout}}' st1)"
+$B start st1 >/dev/null
+sleep 0.5
+$B stop -t 10 st1 >/dev/null
+check "stop -t overrides --stop-timeout" 7 "$($B inspect -f '{{.State.ExitCode}}' st1)"
+$B rm st1 >/dev/null
+$B run -d --name st2 "$IMG" sh -c "$slow" >/dev/null
+sleep 0.5
+$B stop --timeout 1 st2 >/dev/null
+check "stop --timeout (later Docker CLIs' spelling)" 137 "$($B inspect -f '{{.State.ExitCode}}' st2)"
+# restart: the trap leaves a mark in a bind mount if it was not killed first
+late='trap "sleep 3; touch /v/late; exit 7" TERM; while :; do sleep 0.1; done'
+mkdir -p "$T/st2" "$T/st3"
+$B rm st2 >/dev/null
+$B run -d --name st2 -v "$T/st2:/v" "$IMG" sh -c "$late" >/dev/null
+$B run -d --name st3 -v "$T/st3:/v" --stop-timeout 1 "$IMG" sh -c "$late" >/dev/null
+sleep 0.5
+$B restart st2 st3 >/dev/null
+check "restart without -t: the default 10 s let the trap finish" yes "$([ -e "$T/st2/late" ] && echo yes)"
+check "restart without -t uses the container's --stop-timeout" no "$([ -e "$T/st3/late" ] && echo yes || echo no)"
+check "restarted" "running running" "$($B inspect -f '{{.State.Status}}' st2) $($B inspect -f '{{.State.Status}}' st3)"
+$B rm -f st2 st3 >/dev/null
+
 # ---- nothing left behind ----
 check "no berth processes left" "" "$(pgrep -f "berth-monitor.*$T" )"
 check "no mounts left" "0" "$(grep -c "$T" /proc/self/mountinfo)"
