@@ -12,7 +12,7 @@ new_instance faults
 import_busybox bb >/dev/null
 ROOT="$INSTANCE_DIR/root"
 EXEC="$INSTANCE_DIR/exec"
-at_exit "pkill -9 -f 'sleep 424242'"
+at_exit "kill -9 \$(instance_pgrep 'sleep 424242') 2>/dev/null"
 at_exit "$B rm -f \$($B ps -aq) 2>/dev/null"
 
 # leftovers ID: what a removed container ID still holds (empty when nothing)
@@ -57,7 +57,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	$B rm -f race >/dev/null 2>&1
 done
 sleep 0.3
-ghosts=$(pgrep -f 'sleep 424242')
+ghosts=$(instance_pgrep 'sleep 424242')
 expect_eq "rm -f racing run -d: no container process outlives its container" "" "$ghosts"
 expect_eq "rm -f racing run -d: nothing listed" "" "$($B ps -aq)"
 expect_eq "rm -f racing run -d: no orphans" "" "$(orphans)"
@@ -162,5 +162,5 @@ $B stop -t 0 "$rid" >/dev/null 2>&1
 check_fails "a --rm container stopped after its restart is removed" $B inspect "$rid"
 
 expect_eq "no orphans at the end" "" "$(orphans)"
-expect_eq "no container process left" "" "$(pgrep -f 'sleep 424242')"
+expect_eq "no container process left" "" "$(instance_pgrep 'sleep 424242')"
 finish
