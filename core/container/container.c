@@ -158,6 +158,20 @@ static int claimant_alive(const char *s)
 	return pid > 0 && start && proc_start_time((pid_t)pid) == start;
 }
 
+/* 1 if the store has a row for id, 0 if it has none, -1 if it cannot tell. */
+static int row_exists(struct store *st, const char *id)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (store_prepare(st, &s, "SELECT 1 FROM containers WHERE id = ?", NULL) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -210,6 +224,13 @@ void container_collect_orphans(struct berth_ctx *ctx)
 		/* no row: a create or an rm was killed half-way; the lock keeps a running rm out */
 		if ((lk = container_trylock(ctx, name, NULL)) < 0)
 			continue;
+		/* ids is older than the claim we found gone: a create that put its row in, then
+		 * dropped its claim (its container may be running by now) looks orphaned in it. The
+		 * store, asked after the claim went, decides; when it cannot say, nothing goes. */
+		if (row_exists(st, name) != 0) {
+			container_unlock(ctx, lk);
+			continue;
+		}
 		{
 			const struct berth_storage_ops *ops;
 			berr_t e = { 0 };

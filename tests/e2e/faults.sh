@@ -12,7 +12,7 @@ new_instance faults
 import_busybox bb >/dev/null
 ROOT="$INSTANCE_DIR/root"
 EXEC="$INSTANCE_DIR/exec"
-at_exit "pkill -9 -f 'sleep 424242'"
+at_exit "kill -9 \$(instance_pgrep 'sleep 424242') 2>/dev/null"
 at_exit "$B rm -f \$($B ps -aq) 2>/dev/null"
 
 # leftovers ID: what a removed container ID still holds (empty when nothing)
@@ -57,10 +57,51 @@ for i in 1 2 3 4 5 6 7 8; do
 	$B rm -f race >/dev/null 2>&1
 done
 sleep 0.3
-ghosts=$(pgrep -f 'sleep 424242')
+ghosts=$(instance_pgrep 'sleep 424242')
 expect_eq "rm -f racing run -d: no container process outlives its container" "" "$ghosts"
 expect_eq "rm -f racing run -d: nothing listed" "" "$($B ps -aq)"
 expect_eq "rm -f racing run -d: no orphans" "" "$(orphans)"
+
+# ---- a berth's orphan collection racing a create: the container it did not know of stays ----
+# Every berth that opens the store collects orphans: it reads the rows, then lists the container
+# directories. A create that puts its row in between (and drops its claim) must not look
+# orphaned: that removed the directory and rw layer of a container whose start had already run,
+# leaving its process running and a row that rm -f could no longer remove. strace holds a ps at
+# the listing (its third getdents64 there: the fold of live records lists it twice first) while
+# a run -d makes and starts a container.
+
+# held: strace's log shows the ps in its third getdents64 on the containers directory, entered
+# and not returned (strace writes a call's entry before it holds it)
+held() {
+	local log="$E2E_TMP/strace.collect"
+	[ "$(grep -c getdents64 "$log" 2>/dev/null)" = 3 ] && ! tail -n 1 "$log" | grep -q ' = '
+}
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq --seccomp-bpf -e signal=none -o "$E2E_TMP/strace.collect" \
+		-P "$ROOT/containers" -e trace=getdents64 -e inject=getdents64:delay_enter=8000000:when=3 \
+		$B ps -aq >/dev/null 2>&1 &
+	sp=$!
+	for i in $(seq 1 100); do
+		held && break
+		sleep 0.05
+	done
+	id=$($B run -d --name collected bb sleep 424242)
+	# the run is done and the ps has not listed the directory yet: the window is open
+	held && window=1 || window=""
+	wait "$sp"
+	if [ -n "$window" ]; then
+		expect_eq "collection racing a create: the container runs on, whole" "running yes" \
+			"$($B inspect -f '{{.State.Status}}' collected 2>&1) $([ -d "$ROOT/containers/$id" ] && echo yes)"
+		check "collection racing a create: rm -f removes it" $B rm -f collected
+		expect_eq "collection racing a create: its process is gone with it" "" "$(instance_pgrep 'sleep 424242')"
+		expect_eq "collection racing a create: nothing left" "" "$(leftovers "$id")"
+	else
+		not_ok "collection racing a create" "strace did not hold the ps at its listing until the run was done"
+	fi
+	$B rm -f collected >/dev/null 2>&1
+else
+	skip "collection racing a create" "strace is not installed"
+fi
 
 # ---- a create SIGKILLed half-way: the next berth removes what it left ----
 # strace holds the create at a chosen syscall (delay_exit) while we SIGKILL it: a real kill at a
@@ -162,5 +203,5 @@ $B stop -t 0 "$rid" >/dev/null 2>&1
 check_fails "a --rm container stopped after its restart is removed" $B inspect "$rid"
 
 expect_eq "no orphans at the end" "" "$(orphans)"
-expect_eq "no container process left" "" "$(pgrep -f 'sleep 424242')"
+expect_eq "no container process left" "" "$(instance_pgrep 'sleep 424242')"
 finish

@@ -54,6 +54,24 @@ new_instance() {
 	INSTANCE_DIR=$d
 }
 
+# instance_pgrep PATTERN: the pids pgrep -f PATTERN finds that belong to the current instance:
+# a berth of ours (its command line names the instance directory) or a container's process whose
+# parent does (its monitor, started with our --data-root). pgrep alone also sees those of a
+# suite another checkout runs beside us with the same command (and pkill kills them).
+instance_pgrep() {
+	local p q pp
+	for p in $(pgrep -f "$1"); do
+		pp=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+		for q in "$p" $pp; do
+			if tr '\0' ' ' <"/proc/$q/cmdline" 2>/dev/null | grep -qF -- "$INSTANCE_DIR/"; then
+				echo "$p"
+				break
+			fi
+		done
+	done
+	return 0
+}
+
 # make_busybox_rootfs DIR: a minimal rootfs from the host's static busybox.
 make_busybox_rootfs() {
 	local d=$1 a
