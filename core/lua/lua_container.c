@@ -6,6 +6,7 @@
 #include "container/container.h"
 #include "container/attach.h"
 #include "container/spawn.h"
+#include "container/changes.h"
 #include "runtime/runtime.h"
 #include "image/image.h"
 #include "common/util.h"
@@ -1001,6 +1002,31 @@ static int l_cgroup_file(lua_State *L)
 	return 1;
 }
 
+/* changes(ref) -> array of {Kind = 0|1|2 (modified, added, deleted), Path = "/..."}, the Engine
+ * API's GET /containers/{id}/changes, without the runtime's mount points (see changes.h) */
+static int l_changes(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	struct fs_change *v;
+	size_t n;
+	berr_t err = { 0 };
+
+	if (container_changes(ctx, c, &v, &n, &err) < 0)
+		return bind_raise(L, &err);
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, v[i].kind == 'C' ? 0 : v[i].kind == 'A' ? 1 : 2);
+		lua_setfield(L, -2, "Kind");
+		lua_pushstring(L, v[i].path);
+		lua_setfield(L, -2, "Path");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	fs_changes_free(v, n);
+	return 1;
+}
+
 static const luaL_Reg FUNCS[] = {
 	{ "create", l_create },
 	{ "create_files", l_create_files },
@@ -1018,6 +1044,7 @@ static const luaL_Reg FUNCS[] = {
 	{ "logs", l_logs },
 	{ "cgroup_file", l_cgroup_file },
 	{ "update", l_update },
+	{ "changes", l_changes },
 	{ "signal", l_signal },
 	{ "check_log_config", l_check_log_config },
 	{ NULL, NULL },
