@@ -21,7 +21,7 @@ static const char *const INIT_PATHS[] = {
 /* Their parents, which the init layer creates when the image lacks them. */
 static const char *const INIT_PARENTS[] = { "/dev", "/etc" };
 
-int container_init_path(const char *path)
+static int init_path(const char *path)
 {
 	for (size_t i = 0; i < sizeof(INIT_PATHS) / sizeof(*INIT_PATHS); i++)
 		if (!strcmp(path, INIT_PATHS[i]))
@@ -55,7 +55,7 @@ static void filter_init(struct fs_change *v, size_t *n)
 	size_t k = 0;
 
 	for (size_t i = 0; i < *n; i++)
-		if (v[i].kind != 'D' && container_init_path(v[i].path)) {
+		if (v[i].kind != 'D' && init_path(v[i].path)) {
 			free(v[i].path);
 			v[i].path = NULL;
 		}
@@ -73,6 +73,18 @@ static void filter_init(struct fs_change *v, size_t *n)
 		if (v[i].path)
 			v[k++] = v[i];
 	*n = k;
+}
+
+int container_change_hidden(const char *path, const struct fs_change *kept, size_t n)
+{
+	if (init_path(path))
+		return 1;
+	if (!init_parent(path))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kept[i].path, path))
+			return 0;
+	return 1;
 }
 
 void fs_changes_free(struct fs_change *v, size_t n)

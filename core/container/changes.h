@@ -18,8 +18,8 @@ int container_changes(struct berth_ctx *ctx, const struct container *c, struct f
 		      size_t *n, berr_t *err);
 void fs_changes_free(struct fs_change *v, size_t n);
 
-/* 1 if path (absolute) is one of the mount points the rw layer holds for the runtime only:
- * Docker's init layer entries (/etc/hosts, /proc, /dev/shm, ...). */
-int container_init_path(const char *path);
+/* 1 if the entry at path (absolute) of the rw layer's diff is one the filtered changes `kept`
+ * (from container_changes) left out: what commit must not carry into an image either. */
+int container_change_hidden(const char *path, const struct fs_change *kept, size_t n);
 
 #endif

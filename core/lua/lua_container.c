@@ -1027,6 +1027,43 @@ static int l_changes(lua_State *L)
 	return 1;
 }
 
+/* commit(ref, {author=, message=, changes = {"ENV A=1", ...}, pause = true, ref = "repo:tag"})
+ * -> "sha256:..." (see image_commit) */
+static int l_commit(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct image_commit_opts o = {
+		.author = bind_opt_string(L, 2, "author", NULL),
+		.message = bind_opt_string(L, 2, "message", NULL),
+		.ref = bind_opt_string(L, 2, "ref", NULL),
+		.pause = bind_opt_bool(L, 2, "pause", 1),
+	};
+	char id[DIGEST_LEN + 1];
+	berr_t err = { 0 };
+	struct container *c;
+	int r;
+
+	c = boxed_keep(L, 1);   /* first: it may raise, and nothing is allocated yet */
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "changes");
+		if (!lua_isnil(L, -1)) {
+			luaL_checktype(L, -1, LUA_TTABLE);
+			o.changes = bind_to_json(L, -1);
+			if (!json_is_array(o.changes)) {   /* an empty table encodes as an object */
+				json_decref(o.changes);
+				o.changes = json_array();
+			}
+		}
+		lua_pop(L, 1);
+	}
+	r = image_commit(ctx, c, &o, id, &err);
+	json_decref(o.changes);
+	if (r < 0)
+		return bind_raise(L, &err);
+	lua_pushstring(L, id);
+	return 1;
+}
+
 static const luaL_Reg FUNCS[] = {
 	{ "create", l_create },
 	{ "create_files", l_create_files },
@@ -1045,6 +1082,7 @@ static const luaL_Reg FUNCS[] = {
 	{ "cgroup_file", l_cgroup_file },
 	{ "update", l_update },
 	{ "changes", l_changes },
+	{ "commit", l_commit },
 	{ "signal", l_signal },
 	{ "check_log_config", l_check_log_config },
 	{ NULL, NULL },
