@@ -1064,6 +1064,21 @@ static int l_commit(lua_State *L)
 	return 1;
 }
 
+/* export(ref [, path]): the container's file system as a tar into path (atomically), else stdout */
+static int l_export(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	const char *path = luaL_optstring(L, 2, NULL);
+	struct container *c = boxed_keep(L, 1);
+	berr_t err = { 0 };
+	int r;
+
+	r = path ? container_export_file(ctx, c, path, &err) : container_export(ctx, c, STDOUT_FILENO, &err);
+	if (r < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
 static const luaL_Reg FUNCS[] = {
 	{ "create", l_create },
 	{ "create_files", l_create_files },
@@ -1083,6 +1098,7 @@ static const luaL_Reg FUNCS[] = {
 	{ "update", l_update },
 	{ "changes", l_changes },
 	{ "commit", l_commit },
+	{ "export", l_export },
 	{ "signal", l_signal },
 	{ "check_log_config", l_check_log_config },
 	{ NULL, NULL },
