@@ -4,6 +4,7 @@
 #define BERTH_ARCHIVE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include <berth/host.h>
 #include "common/err.h"
 
@@ -22,6 +23,15 @@ int64_t archive_apply_tar(int tar_fd, const char *dest_dir, enum berth_whiteout_
  * upper is compared to lower (vfs) and deletions become whiteouts. Returns bytes written. */
 int64_t archive_diff_tar(const char *upper, const char *lower, enum berth_whiteout_mode mode,
 			 int out_fd, struct berth_tarsplit *ts, char *diff_id, berr_t *err);
+
+/* A tar read from in_fd with the entries keep() refuses left out (with their PAX and GNU
+ * long-name headers), the kept ones byte for byte, ending with two zero blocks. keep gets the
+ * entry's cleaned path with a leading '/' ("/etc/hosts"). tar_filter_read has the shape of
+ * image.h's layer_source read: bytes, 0 at the end, or a negative errno with err set. */
+struct tar_filter;
+struct tar_filter *tar_filter_new(int in_fd, int (*keep)(void *arg, const char *path), void *arg);
+ssize_t tar_filter_read(void *filter, void *buf, size_t len, berr_t *err);
+void tar_filter_free(struct tar_filter *f);
 
 /* tar-split: the bytes of a tar that are not file content, plus where each file's content lives. */
 struct berth_tarsplit *tarsplit_new(void);

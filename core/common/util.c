@@ -219,6 +219,37 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	return 0;
 }
 
+int write_file_atomic_with(const char *path, mode_t mode, int (*fill)(int fd, void *arg, berr_t *err),
+			   void *arg, berr_t *err)
+{
+	_cleanup_free_ char *tmp = NULL, *dir = xstrdup(path);
+	char id[65], *slash;
+	int fd, r;
+
+	random_hex_id(id);
+	tmp = xasprintf("%s.tmp-%.12s", path, id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return berr_sys(err, errno, "create %s", tmp);
+	r = fill(fd, arg, err);
+	if (r == 0 && fsync(fd) < 0)
+		r = berr_sys(err, errno, "write %s", path);
+	if (close(fd) < 0 && r == 0)
+		r = berr_sys(err, errno, "write %s", path);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = berr_sys(err, errno, "rename to %s", path);
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		fsync_dir(*dir ? dir : "/");
+	}
+	return 0;
+}
+
 int path_exists(const char *path)
 {
 	struct stat st;

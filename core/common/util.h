@@ -15,6 +15,10 @@ int remove_tree(const char *path, berr_t *err);
 int read_file(const char *path, char **out, size_t *len, berr_t *err);
 /* Write data to path atomically: temp file in the same dir, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, berr_t *err);
+/* Write path atomically from fill(fd, arg, err) (a stream: save, export): a new temp file
+ * beside it, fsync, rename, fsync of the dir. Nothing is left when fill or a write fails. */
+int write_file_atomic_with(const char *path, mode_t mode, int (*fill)(int fd, void *arg, berr_t *err),
+			   void *arg, berr_t *err);
 /* write(2) until done, retrying on EINTR. */
 int write_all(int fd, const void *buf, size_t len);
 /* fsync a directory by path. */

@@ -68,6 +68,10 @@ char *container_netns_path(struct berth_ctx *ctx, const char *id);
 /* The rootfs of c mounted (storage get) or its --rootfs; put undoes get. */
 int container_mount(struct berth_ctx *ctx, struct container *c, char *path, size_t len, berr_t *err);
 int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err);
+/* docker export: a tar of c's whole file system (its layer mounted: image and changes merged)
+ * into out_fd, or atomically into the file path. */
+int container_export(struct berth_ctx *ctx, struct container *c, int out_fd, berr_t *err);
+int container_export_file(struct berth_ctx *ctx, struct container *c, const char *path, berr_t *err);
 /* Exclusive lock over state changes of one container (start, rm, update, acting on a dead
  * monitor): an fd for container_unlock. A removed container is ENOENT "No such container". */
 int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err);

@@ -65,6 +65,8 @@ int image_tag(struct berth_ctx *ctx, const char *id, const char *ref, berr_t *er
 /* Like image_tag; prev_id (may be NULL) gets the image the tag pointed at before, or "". */
 int image_tag_ex(struct berth_ctx *ctx, const char *id, const char *ref,
 		 char prev_id[DIGEST_LEN + 1], berr_t *err);
+/* Record the local image id was made from (commit, build): inspect's Parent, history's ids. */
+int image_set_parent(struct berth_ctx *ctx, const char *id, const char *parent, berr_t *err);
 /* Record a registry manifest digest for an image ("repo@sha256:..."). */
 int image_add_repo_digest(struct berth_ctx *ctx, const char *id, const char *repo_at_digest, berr_t *err);
 /* Resolve a name (ref, full or short id, sha256:-prefixed id, repo@digest) to an image ID;
@@ -113,6 +115,19 @@ int image_save_file(struct berth_ctx *ctx, const char *const *names, size_t n, c
 int image_import(struct berth_ctx *ctx, int in_fd, const char *url, const char *src_name,
 		 json_t *changes, const char *message, const char *ref, char id[DIGEST_LEN + 1],
 		 berr_t *err);
+/* docker commit of container c: its changes (container_changes' filtering) as a new layer on its
+ * image (none when nothing changed: an empty_layer history entry), its Config with `changes`
+ * (as image_import's) applied, a history entry naming its Cmd. pause freezes a running
+ * container meanwhile. author, message, ref, changes may be NULL. Nothing is left in the store
+ * when it fails. */
+struct container;
+struct image_commit_opts {
+	const char *author, *message, *ref;
+	json_t *changes;
+	int pause;
+};
+int image_commit(struct berth_ctx *ctx, struct container *c, const struct image_commit_opts *o,
+		 char id[DIGEST_LEN + 1], berr_t *err);
 /* Apply Dockerfile-style change instructions to a container config object (Docker's shape). */
 int image_apply_changes(json_t *config, json_t *changes, berr_t *err);
 

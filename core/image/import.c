@@ -718,7 +718,7 @@ static void *url_run(void *arg)
 
 /* ---- import ----------------------------------------------------------------------------------- */
 
-static const char *go_arch(void)
+const char *image_go_arch(void)
 {
 #if defined(__x86_64__)
 	return "amd64";
@@ -801,7 +801,7 @@ int image_import(struct berth_ctx *ctx, int in_fd, const char *url, const char *
 	json_decref(cfg);
 	/* Docker marshals the image through a map: top-level keys in sorted order */
 	config = json_pack("{s:s, s:s, s:o, s:o, s:s, s:[{s:s, s:s}], s:s, s:{s:s, s:[s]}}",
-			   "architecture", go_arch(), "comment", comment, "config", norm,
+			   "architecture", image_go_arch(), "comment", comment, "config", norm,
 			   "container_config", image_container_config(NULL), "created", created,
 			   "history", "created", created, "comment", comment, "os", "linux",
 			   "rootfs", "type", "layers", "diff_ids", diff);

@@ -37,6 +37,9 @@ void image_created_string(json_t *config, char *buf, size_t len);
 /* Config "created" in ns, 0 if absent or unparsable. */
 int64_t image_created_ns(json_t *config);
 
+/* GOARCH of this machine, the architecture of images berth makes. */
+const char *image_go_arch(void);
+
 /* Lowercase hex of a digest (after "sha256:"). */
 static inline const char *digest_hex(const char *d)
 {

@@ -473,33 +473,20 @@ out:
 	return r;
 }
 
+struct save_args {
+	struct berth_ctx *ctx;
+	const char *const *names;
+	size_t n;
+};
+
+static int save_fill(int fd, void *arg, berr_t *err)
+{
+	struct save_args *a = arg;
+	return image_save(a->ctx, a->names, a->n, fd, err);
+}
+
 int image_save_file(struct berth_ctx *ctx, const char *const *names, size_t n, const char *path, berr_t *err)
 {
-	_cleanup_free_ char *tmp = NULL, *dir = xstrdup(path);
-	char id[65];
-	char *slash;
-	int fd, r;
-
-	random_hex_id(id);
-	tmp = xasprintf("%s.tmp-%.12s", path, id);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return berr_sys(err, errno, "create %s", tmp);
-	r = image_save(ctx, names, n, fd, err);
-	if (r == 0 && fsync(fd) < 0)
-		r = berr_sys(err, errno, "write %s", path);
-	if (close(fd) < 0 && r == 0)
-		r = berr_sys(err, errno, "write %s", path);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = berr_sys(err, errno, "rename to %s", path);
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = 0;
-		fsync_dir(*dir ? dir : "/");
-	}
-	return 0;
+	struct save_args a = { ctx, names, n };
+	return write_file_atomic_with(path, 0644, save_fill, &a, err);
 }

@@ -222,6 +222,19 @@ static int exec_text(struct image_env *env, const char *sql, const char *a, cons
 
 /* ---- add, tag, resolve ------------------------------------------------------------------------ */
 
+int image_set_parent(struct berth_ctx *ctx, const char *id, const char *parent, berr_t *err)
+{
+	struct image_env env;
+	int r;
+
+	if (!strcmp(id, parent))
+		return 0;
+	if ((r = image_env_open(ctx, &env, err)) < 0)
+		return r;
+	r = exec_text(&env, "UPDATE images SET parent=?3 WHERE driver=?1 AND id=?2", id, parent, err);
+	return r < 0 ? r : 0;
+}
+
 int image_add_config(struct berth_ctx *ctx, const char *config, size_t len,
 		     char id[DIGEST_LEN + 1], berr_t *err)
 {
@@ -827,7 +840,12 @@ int image_inspect(struct berth_ctx *ctx, const char *name, json_t **out, berr_t 
 	json_object_set_new(o, "RepoTags", familiar_array(image_refs(&env, "tags", id)));
 	json_object_set_new(o, "RepoDigests", familiar_array(image_refs(&env, "repo_digests", id)));
 	json_object_set_new(o, "Parent", json_string(row.parent));
-	json_object_set_new(o, "Comment", str_or_empty(config, "comment"));
+	/* daemon/images/image_inspect: the last history entry's comment when the config has none */
+	if (json_string_length(json_object_get(config, "comment")) || !json_array_size(json_object_get(config, "history")))
+		json_object_set_new(o, "Comment", str_or_empty(config, "comment"));
+	else
+		json_object_set_new(o, "Comment", str_or_empty(json_array_get(json_object_get(config, "history"),
+						json_array_size(json_object_get(config, "history")) - 1), "comment"));
 	image_created_string(config, created, sizeof(created));
 	json_object_set_new(o, "Created", json_string(created));
 	json_object_set_new(o, "Container", str_or_empty(config, "container"));

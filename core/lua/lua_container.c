@@ -6,6 +6,7 @@
 #include "container/container.h"
 #include "container/attach.h"
 #include "container/spawn.h"
+#include "container/changes.h"
 #include "runtime/runtime.h"
 #include "image/image.h"
 #include "common/util.h"
@@ -1001,6 +1002,83 @@ static int l_cgroup_file(lua_State *L)
 	return 1;
 }
 
+/* changes(ref) -> array of {Kind = 0|1|2 (modified, added, deleted), Path = "/..."}, the Engine
+ * API's GET /containers/{id}/changes, without the runtime's mount points (see changes.h) */
+static int l_changes(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container *c = boxed_keep(L, 1);
+	struct fs_change *v;
+	size_t n;
+	berr_t err = { 0 };
+
+	if (container_changes(ctx, c, &v, &n, &err) < 0)
+		return bind_raise(L, &err);
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, v[i].kind == 'C' ? 0 : v[i].kind == 'A' ? 1 : 2);
+		lua_setfield(L, -2, "Kind");
+		lua_pushstring(L, v[i].path);
+		lua_setfield(L, -2, "Path");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	fs_changes_free(v, n);
+	return 1;
+}
+
+/* commit(ref, {author=, message=, changes = {"ENV A=1", ...}, pause = true, ref = "repo:tag"})
+ * -> "sha256:..." (see image_commit) */
+static int l_commit(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct image_commit_opts o = {
+		.author = bind_opt_string(L, 2, "author", NULL),
+		.message = bind_opt_string(L, 2, "message", NULL),
+		.ref = bind_opt_string(L, 2, "ref", NULL),
+		.pause = bind_opt_bool(L, 2, "pause", 1),
+	};
+	char id[DIGEST_LEN + 1];
+	berr_t err = { 0 };
+	struct container *c;
+	int r;
+
+	c = boxed_keep(L, 1);   /* first: it may raise, and nothing is allocated yet */
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "changes");
+		if (!lua_isnil(L, -1)) {
+			luaL_checktype(L, -1, LUA_TTABLE);
+			o.changes = bind_to_json(L, -1);
+			if (!json_is_array(o.changes)) {   /* an empty table encodes as an object */
+				json_decref(o.changes);
+				o.changes = json_array();
+			}
+		}
+		lua_pop(L, 1);
+	}
+	r = image_commit(ctx, c, &o, id, &err);
+	json_decref(o.changes);
+	if (r < 0)
+		return bind_raise(L, &err);
+	lua_pushstring(L, id);
+	return 1;
+}
+
+/* export(ref [, path]): the container's file system as a tar into path (atomically), else stdout */
+static int l_export(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	const char *path = luaL_optstring(L, 2, NULL);
+	struct container *c = boxed_keep(L, 1);
+	berr_t err = { 0 };
+	int r;
+
+	r = path ? container_export_file(ctx, c, path, &err) : container_export(ctx, c, STDOUT_FILENO, &err);
+	if (r < 0)
+		return bind_raise(L, &err);
+	return 0;
+}
+
 static const luaL_Reg FUNCS[] = {
 	{ "create", l_create },
 	{ "create_files", l_create_files },
@@ -1018,6 +1096,9 @@ static const luaL_Reg FUNCS[] = {
 	{ "logs", l_logs },
 	{ "cgroup_file", l_cgroup_file },
 	{ "update", l_update },
+	{ "changes", l_changes },
+	{ "commit", l_commit },
+	{ "export", l_export },
 	{ "signal", l_signal },
 	{ "check_log_config", l_check_log_config },
 	{ NULL, NULL },
