@@ -180,7 +180,7 @@ void container_collect_orphans(struct berth_ctx *ctx)
 		return;
 	}
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		ids = realloc(ids, (n + 1) * sizeof(*ids));
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
 		ids[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
 	}
 	sqlite3_finalize(s);
@@ -560,7 +560,7 @@ int container_list(struct berth_ctx *ctx, struct container ***out, size_t *n, be
 	if ((r = store_prepare(st, &s, "SELECT " COLS " FROM containers ORDER BY created DESC", err)) < 0)
 		return r;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		*out = realloc(*out, (*n + 1) * sizeof(**out));
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
 		(*out)[(*n)++] = from_row(s);
 	}
 	sqlite3_finalize(s);

@@ -21,10 +21,8 @@ static void add_device(struct rt_devices *d, const char *path, const struct stat
 	struct rt_device *dev;
 	struct rt_dev_rule *rule;
 
-	d->devices = realloc(d->devices, (d->ndevices + 1) * sizeof(*d->devices));
-	d->rules = realloc(d->rules, (d->nrules + 1) * sizeof(*d->rules));
-	if (!d->devices || !d->rules)
-		abort();
+	d->devices = xreallocarray(d->devices, d->ndevices + 1, sizeof(*d->devices));
+	d->rules = xreallocarray(d->rules, d->nrules + 1, sizeof(*d->rules));
 	dev = &d->devices[d->ndevices++];
 	dev->path = xstrdup(path);
 	dev->mode = st->st_mode & (S_IFMT | 07777);
@@ -156,9 +154,7 @@ static int gather_blkio(struct rt_devices *d, json_t *hc, berr_t *err)
 			struct stat st;
 			if (!path || stat(path, &st) < 0)
 				return berr_set(err, errno, "stat %s: %s", path ? path : "", go_errno(path ? errno : EINVAL, buf));
-			d->blkio = realloc(d->blkio, (d->nblkio + 1) * sizeof(*d->blkio));
-			if (!d->blkio)
-				abort();
+			d->blkio = xreallocarray(d->blkio, d->nblkio + 1, sizeof(*d->blkio));
 			b = &d->blkio[d->nblkio++];
 			b->kind = LISTS[l].kind;
 			b->major = major(st.st_rdev);
@@ -181,9 +177,7 @@ int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 			return r;
 	json_array_foreach(json_object_get(hc, "DeviceCgroupRules"), i, e) {
 		const char *text = json_string_value(e);
-		d->rules = realloc(d->rules, (d->nrules + 1) * sizeof(*d->rules));
-		if (!d->rules)
-			abort();
+		d->rules = xreallocarray(d->rules, d->nrules + 1, sizeof(*d->rules));
 		if (!text || rt_dev_rule_parse(text, &d->rules[d->nrules]) < 0)
 			return berr_set(err, EINVAL, "invalid device cgroup format '%s'", text ? text : "");
 		d->nrules++;
