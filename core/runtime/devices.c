@@ -111,24 +111,48 @@ static int gather_one(struct rt_devices *d, json_t *m, berr_t *err)
 			host, why);
 }
 
-/* "c 1:3 mr": Docker's format (its CLI checked it), ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$ */
-int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r)
+/* A major or minor of a rule at *p: "*" (-1) or digits, which the kernel takes as 32 bits (v1's
+ * devices.allow refuses more, v2's program compares 32-bit numbers). 0, -EINVAL (no number), or
+ * -ERANGE; *p moves past it. */
+static int rule_number(const char **p, int64_t *out)
 {
-	char maj[16], min[16], acc[4];
-	char *end;
-	int n = 0;
+	uint64_t v = 0;
+
+	if (**p == '*') {
+		(*p)++;
+		*out = -1;
+		return 0;
+	}
+	if (!isdigit((unsigned char)**p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)**p); (*p)++)
+		if (v <= UINT32_MAX)   /* past it the value is refused anyway: no overflow to care about */
+			v = v * 10 + (uint64_t)(**p - '0');
+	*out = (int64_t)v;
+	return v > UINT32_MAX ? -ERANGE : 0;
+}
+
+/* "c 1:3 mr": the grammar of Docker's daemon, ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$,
+ * single spaces and nothing after; its messages (a number it cannot parse is "invalid major
+ * value", and so is one beyond the kernel's 32 bits, which its runc leaves to the kernel). */
+int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r, berr_t *err)
+{
+	const char *p = text;
+	size_t acc;
+	int rm = 0, rn = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (sscanf(text, "%c %15[0-9*]:%15[0-9*] %3[rwm]%n", &r->type, maj, min, acc, &n) != 4 ||
-	    text[n] || !strchr("acb", r->type))
-		return -EINVAL;
-	r->major = strcmp(maj, "*") ? strtoll(maj, &end, 10) : -1;
-	if (r->major >= 0 && *end)
-		return -EINVAL;
-	r->minor = strcmp(min, "*") ? strtoll(min, &end, 10) : -1;
-	if (r->minor >= 0 && *end)
-		return -EINVAL;
-	snprintf(r->access, sizeof(r->access), "%s", acc);
+	r->type = *p;
+	if (!*p || !strchr("acb", *p++) || *p++ != ' ' || (rm = rule_number(&p, &r->major)) == -EINVAL ||
+	    *p++ != ':' || (rn = rule_number(&p, &r->minor)) == -EINVAL || *p++ != ' ')
+		return berr_set(err, EINVAL, "invalid device cgroup rule format: '%s'", text);
+	acc = strspn(p, "rwm");
+	if (acc < 1 || acc > 3 || p[acc])
+		return berr_set(err, EINVAL, "invalid device cgroup rule format: '%s'", text);
+	if (rm < 0 || rn < 0)
+		return berr_set(err, ERANGE, "invalid %s value in device cgroup rule format: '%s'",
+				rm < 0 ? "major" : "minor", text);
+	memcpy(r->access, p, acc);
 	return 0;
 }
 
@@ -178,8 +202,8 @@ int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 	json_array_foreach(json_object_get(hc, "DeviceCgroupRules"), i, e) {
 		const char *text = json_string_value(e);
 		d->rules = xreallocarray(d->rules, d->nrules + 1, sizeof(*d->rules));
-		if (!text || rt_dev_rule_parse(text, &d->rules[d->nrules]) < 0)
-			return berr_set(err, EINVAL, "invalid device cgroup format '%s'", text ? text : "");
+		if ((r = rt_dev_rule_parse(text ? text : "", &d->rules[d->nrules], err)) < 0)
+			return r;
 		d->nrules++;
 	}
 	return gather_blkio(d, hc, err);

@@ -99,6 +99,38 @@ else
 	skip "devices.list" "cgroup v2: a BPF program, checked by the open tests above"
 fi
 $B rm -f $id >/dev/null
+# numbers beyond the kernel's 32 bits: refused, not truncated (cgroup v2) or left to the kernel (v1)
+for rule in 'c 4294967297:3 rwm' 'c 1:99999999999999999999 rwm'; do
+	what=major; [ "${rule#c 1:}" != "$rule" ] && what=minor
+	out=$($B run --rm --device-cgroup-rule "$rule" bb:dev true 2>&1); rc=$?
+	expect_eq "--device-cgroup-rule '$rule': Docker's message, exit 125" \
+		"125 berth: Error response from daemon: invalid $what value in device cgroup rule format: '$rule'" "$rc $out"
+done
+# what the CLI does not check (the Lua API, the Engine API) meets the daemon's grammar: one space
+# each, nothing after the access
+cat >"$E2E_TMP/rule.lua" <<'L'
+local berth = require "berth"
+local ref, rule = ...
+local doc = berth.container.inspect(ref)
+doc.Id, doc.Name, doc.State = nil, nil, nil
+doc.HostConfig.DeviceCgroupRules = { rule }
+local ok, err = pcall(function()
+  local id = berth.container.create(doc)
+  local started, serr = pcall(berth.container.start, id, { attach = false })
+  berth.container.remove(id, { force = true })
+  if not started then error(serr, 0) end
+end)
+print(ok and "accepted" or (type(err) == "table" and err.message or tostring(err)))
+L
+tmpl=$($B create bb:dev true)
+at_exit "$B rm -f $tmpl"
+for rule in 'c1:3 rwm' 'c 1:3rwm' 'c 1:3 rwm x' 'c  1:3 rwm'; do
+	expect_eq "a device cgroup rule '$rule' through the Lua API: the daemon's message" \
+		"invalid device cgroup rule format: '$rule'" "$($B script "$E2E_TMP/rule.lua" $tmpl "$rule" 2>&1)"
+done
+expect_eq "a device cgroup rule in the daemon's grammar through the Lua API runs" accepted \
+	"$($B script "$E2E_TMP/rule.lua" $tmpl 'c 1:3 rrr' 2>&1)"
+$B rm -f $tmpl >/dev/null
 
 # ---- --cgroup-parent ----
 # cgroup_dirs ID PARENT: the container's dirs below PARENT, in every hierarchy (v1) or the one (v2)
