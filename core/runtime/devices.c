@@ -24,7 +24,7 @@ static void add_device(struct rt_devices *d, const char *path, const struct stat
 	d->devices = xreallocarray(d->devices, d->ndevices + 1, sizeof(*d->devices));
 	d->rules = xreallocarray(d->rules, d->nrules + 1, sizeof(*d->rules));
 	dev = &d->devices[d->ndevices++];
-	dev->path = xstrdup(path);
+	dev->path = path_clean(path);   /* as runc joins it to the rootfs: "/dev/x/" is /dev/x */
 	dev->mode = st->st_mode & (S_IFMT | 07777);
 	dev->rdev = st->st_rdev;
 	dev->uid = st->st_uid;

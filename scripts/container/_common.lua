@@ -296,8 +296,19 @@ local function valid_device_mode(m)
   return true
 end
 
+-- Go's path.Clean of an absolute path: no "//", "." or trailing "/", ".." against its parent.
+local function clean_path(p)
+  local out = {}
+  for seg in p:gmatch("[^/]+") do
+    if seg == ".." then out[#out] = nil elseif seg ~= "." then out[#out + 1] = seg end
+  end
+  return "/" .. table.concat(out, "/")
+end
+
 -- --device HOST[:CONTAINER][:PERMS] as Docker's CLI checks (validateLinuxPath) and splits it
--- (parseLinuxDevice); the daemon finds the node when the container is made.
+-- (parseLinuxDevice); the daemon finds the node when the container is made. The path the CLI
+-- reads last (the container's, else the host's) is cleaned as Docker's CLI does, except in the
+-- three-part form; the runtime cleans what it makes.
 function M.parse_device(v)
   local _, colons = v:gsub(":", "")
   local f = split_n(v, ":", 3)
@@ -309,13 +320,16 @@ function M.parse_device(v)
     if not valid_device_mode(f[3]) then M.fail(125, "bad mode specified: " .. f[3]) end
   end
   if ctr:sub(1, 1) ~= "/" then M.fail(125, ctr .. " is not an absolute path") end
-  local dst, perms = "", "rwm"
+  local src, dst, perms = f[1], "", "rwm"
   if #f == 3 then perms = f[3] end
   if #f >= 2 then
     if valid_device_mode(f[2]) then perms = f[2] else dst = f[2] end
   end
-  if dst == "" then dst = f[1] end
-  return { PathOnHost = f[1], PathInContainer = dst, CgroupPermissions = perms }
+  if #f < 3 then
+    if dst ~= "" then dst = clean_path(dst) else src = clean_path(src) end
+  end
+  if dst == "" then dst = src end
+  return { PathOnHost = src, PathInContainer = dst, CgroupPermissions = perms }
 end
 
 -- What this host's cgroups can do with blkio settings (Docker's sysinfo): v2 with the io

@@ -42,6 +42,18 @@ touch "$E2E_TMP/devdir/plain"
 expect_eq "--device DIR: the nodes below it, nothing else" "/dev/d/null1 1:3
 /dev/d/sub/zero1 1:5" \
 	"$($B run --rm --device "$E2E_TMP/devdir:/dev/d" bb:dev sh -c 'for f in $(find /dev/d ! -type d | sort); do echo "$f $(stat -c %t:%T $f)"; done' 2>&1)"
+# paths cleaned as Docker's CLI cleans them (not in the three-part form) and runc makes them
+expect_eq "--device HOST:CTR: CTR cleaned, as Docker's CLI" \
+	'[{"PathOnHost":"/dev/null","PathInContainer":"/dev/x","CgroupPermissions":"rwm"}] crw-rw-rw- 1:3' \
+	"$($B create --device /dev/null:/dev//./y/../x/ bb:dev stat -c '%A %t:%T' /dev/x | xargs -I{} sh -c "$B inspect -f '{{json .HostConfig.Devices}}' {}; $B start -a {}; $B rm {} >/dev/null" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "--device HOST and HOST:MODE: HOST cleaned, as Docker's CLI" \
+	'[{"PathOnHost":"/dev/null","PathInContainer":"/dev/null","CgroupPermissions":"rwm"},{"PathOnHost":"/dev/zero","PathInContainer":"/dev/zero","CgroupPermissions":"r"}]' \
+	"$($B create --device /dev//null --device /dev/./zero/:r bb:dev true | xargs -I{} sh -c "$B inspect -f '{{json .HostConfig.Devices}}' {}; $B rm {} >/dev/null")"
+expect_eq "--device HOST:CTR:MODE: kept as given, the node made at the clean path" \
+	'[{"PathOnHost":"/dev/null","PathInContainer":"/dev//./y/../x/","CgroupPermissions":"rw"}] 1:3' \
+	"$($B create --device /dev/null:/dev//./y/../x/:rw bb:dev stat -c %t:%T /dev/x | xargs -I{} sh -c "$B inspect -f '{{json .HostConfig.Devices}}' {}; $B start -a {}; $B rm {} >/dev/null" | tr '\n' ' ' | sed 's/ $//')"
+out=$($B run --rm --device /dev/null:/dev/ bb:dev stat -c '%F' /dev 2>&1); rc=$?
+expect_eq "--device /dev/null:/dev/: the container path is /dev, left as it is (Docker runs it)" "0 directory" "$rc $out"
 
 # inspect: Docker's shapes
 id=$($B create --device /dev/zero:/dev/myzero:r --device /dev/null --device-cgroup-rule 'c 1:3 mr' \
