@@ -227,12 +227,12 @@ void container_collect_orphans(struct berth_ctx *ctx)
 	free(ids);
 }
 
-/* --device nodes must exist when the container is made (Docker finds out only at start, and
- * leaves a container that cannot start): nothing is made for a mapping that fails. */
-static int check_devices(json_t *doc, berr_t *err)
+/* The devices that blkio settings name must exist when the container is made, as Docker's
+ * daemon checks them then (--device nodes and rules only at start, as its). */
+static int check_blkio_devices(json_t *doc, berr_t *err)
 {
-	struct rt_devices devs;
-	int r = rt_devices_gather(json_object_get(doc, "HostConfig"), &devs, err);
+	struct rt_devices devs = { 0 };
+	int r = rt_blkio_gather(json_object_get(doc, "HostConfig"), &devs, err);
 
 	rt_devices_free(&devs);
 	return r;
@@ -253,7 +253,7 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 
 	if ((r = ctx_store(ctx, &st, err)) < 0)
 		return r;
-	if ((r = check_devices(doc, err)) < 0)
+	if ((r = check_blkio_devices(doc, err)) < 0)
 		return r;
 	if (req && *req == '/')
 		req++;

@@ -1,9 +1,9 @@
 /* Devices a container is given beyond Docker's standard set: --device (a host node, or every
  * node below a host directory, made in the container with the host's numbers, mode and owner,
  * and allowed in its device cgroup) and --device-cgroup-rule (an allow rule alone). Gathered
- * from the host as Docker's daemon does (getDevicesFromPath) when the container is created and
- * again when it starts: a node may have come or gone in between. The block devices that blkio
- * weights and throttles name are found here too. */
+ * from the host as Docker's daemon does (getDevicesFromPath) when the container starts, so a
+ * missing node fails the start, not the create, as Docker's. The block devices that blkio
+ * weights and throttles name are found here too (and checked at create, as Docker does). */
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -158,7 +158,7 @@ int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r, berr_t *err)
 
 /* The Blkio lists of HostConfig: [{Path, Weight}] or [{Path, Rate}], a device's numbers from a
  * stat of Path (as Docker's daemon finds them). */
-static int gather_blkio(struct rt_devices *d, json_t *hc, berr_t *err)
+int rt_blkio_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 {
 	static const struct { const char *key, *value; enum rt_blkio_kind kind; } LISTS[] = {
 		{ "BlkioWeightDevice", "Weight", RT_BLKIO_WEIGHT },
@@ -206,7 +206,7 @@ int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 			return r;
 		d->nrules++;
 	}
-	return gather_blkio(d, hc, err);
+	return rt_blkio_gather(hc, d, err);
 }
 
 void rt_devices_free(struct rt_devices *d)

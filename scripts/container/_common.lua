@@ -21,6 +21,19 @@ function M.is_daemon_error(err)
   return type(err) == "table" and type(err.message) == "string" and err.message:sub(1, #DAEMON) == DAEMON
 end
 
+-- Docker's CLI on a create or start the daemon refused in run (runStartContainerErr): exit 127
+-- when the message says a file is missing, 126 when it cannot be opened or run, else 125.
+-- Raises err again, with that code.
+function M.run_refused(err)
+  if type(err) == "table" and err.code == 125 and type(err.message) == "string" then
+    local m = err.message
+    local function has(s) return m:find(s, 1, true) ~= nil end
+    if has("executable file not found") or has("no such file or directory") then err.code = 127
+    elseif has("permission denied") or has("is a directory") then err.code = 126 end
+  end
+  error(err, 0)
+end
+
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
 -- Go's %q for the strings flags take.
@@ -306,7 +319,7 @@ local function clean_path(p)
 end
 
 -- --device HOST[:CONTAINER][:PERMS] as Docker's CLI checks (validateLinuxPath) and splits it
--- (parseLinuxDevice); the daemon finds the node when the container is made. The path the CLI
+-- (parseLinuxDevice); the daemon finds the node when the container starts. The path the CLI
 -- reads last (the container's, else the host's) is cleaned as Docker's CLI does, except in the
 -- three-part form; the runtime cleans what it makes.
 function M.parse_device(v)
