@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define COLS "id, name, image_id, created, doc, state, pid, pid_start, monitor_pid, monitor_start, " \
-	     "exit_code, oom, error, started_at, finished_at, restart_count, driver, rw_layer, rootfs"
+	     "exit_code, oom, error, started_at, finished_at, restart_count, driver, rw_layer, rootfs, cgroup"
 
 static char *col_str(sqlite3_stmt *s, int i)
 {
@@ -52,6 +52,7 @@ static struct container *from_row(sqlite3_stmt *s)
 	c->driver = col_str(s, 16);
 	c->rw_layer = col_str(s, 17);
 	c->rootfs = col_str(s, 18);
+	c->cgroup = col_str(s, 19);
 	return c;
 }
 
@@ -365,7 +366,7 @@ fail_dir:
 static const struct { const char *col; int text; } LIVE_COLS[] = {
 	{ "state", 1 }, { "pid", 0 }, { "pid_start", 0 }, { "monitor_pid", 0 }, { "monitor_start", 0 },
 	{ "exit_code", 0 }, { "oom", 0 }, { "error", 1 }, { "started_at", 0 }, { "finished_at", 0 },
-	{ "restart_count", 0 },
+	{ "restart_count", 0 }, { "cgroup", 1 },
 };
 
 static void live_apply_to(struct container *c, const char *col, json_t *v)
@@ -383,6 +384,7 @@ static void live_apply_to(struct container *c, const char *col, json_t *v)
 	else if (!strcmp(col, "started_at")) c->started_at = n;
 	else if (!strcmp(col, "finished_at")) c->finished_at = n;
 	else if (!strcmp(col, "restart_count")) c->restart_count = (int)n;
+	else if (!strcmp(col, "cgroup")) { free(c->cgroup); c->cgroup = xstrdup(json_string_value(v) ?: ""); }
 }
 
 int container_fold_live(struct berth_ctx *ctx, struct container *c)
@@ -541,7 +543,7 @@ int container_reload(struct berth_ctx *ctx, struct container *c, berr_t *err)
 	if ((r = container_get(ctx, id, &n, err)) < 0)
 		return r;
 	free(c->name); free(c->image_id); json_decref(c->doc); free(c->error);
-	free(c->driver); free(c->rw_layer); free(c->rootfs);
+	free(c->driver); free(c->rw_layer); free(c->rootfs); free(c->cgroup);
 	*c = *n;
 	free(n);
 	return 0;

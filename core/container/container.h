@@ -28,6 +28,7 @@ struct container {
 	int64_t started_at, finished_at;
 	int restart_count;
 	char *driver, *rw_layer, *rootfs;
+	char *cgroup;                /* the cgroup reference of its (last) run, or NULL/"" (container_cgroup) */
 };
 
 void container_free(struct container *c);
@@ -82,11 +83,14 @@ json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c);
 int container_write_monitor_config(struct berth_ctx *ctx, const struct container *c, const char *join_id,
 				   berr_t *err);
 int container_read_monitor_config(struct berth_ctx *ctx, const char *id, struct container **out, berr_t *err);
-/* The reference of c's cgroup for the cgroup_* functions (its --cgroup-parent, else daemon.json's
- * cgroup-parent; see cgroup_ref), malloc'd. */
+/* The reference of c's cgroup for the cgroup_* functions, malloc'd: the one its run was placed
+ * with (recorded at start: daemon.json's cgroup-parent may have changed since), else the one
+ * a run would get now (its --cgroup-parent, else daemon.json's cgroup-parent; see cgroup_ref). */
 char *container_cgroup(struct berth_ctx *ctx, const struct container *c);
+/* Resolve c's cgroup reference from today's settings and record it in c (berth's start). */
+void container_cgroup_resolve(struct berth_ctx *ctx, struct container *c);
 /* The monitor's live state: a JSON object whose keys are store columns (state, pid, pid_start,
- * monitor_pid, monitor_start, exit_code, oom, error, started_at, finished_at, restart_count)
+ * monitor_pid, monitor_start, exit_code, oom, error, started_at, finished_at, restart_count, cgroup)
  * plus "remove" (true: --rm, remove the container). The monitor writes the whole record each
  * time (live.json, atomically); every berth reading containers folds it into the store. */
 int container_live_write(struct berth_ctx *ctx, const char *id, json_t *rec, berr_t *err);

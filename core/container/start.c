@@ -177,6 +177,8 @@ int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, i
 	*code = 0;
 	if (mode && !strncmp(mode, "container:", 10) && (r = container_get(ctx, mode + 10, &other, err)) < 0)
 		return r;
+	/* placed by today's settings; the run keeps that cgroup, the monitor records it */
+	container_cgroup_resolve(ctx, c);
 	r = container_write_monitor_config(ctx, c, other ? other->id : NULL, err);
 	if (other)   /* the setup child takes c as monitor.json has it */
 		json_object_set_new(c->doc, "NetworkContainerId", json_string(other->id));

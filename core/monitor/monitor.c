@@ -94,6 +94,7 @@ static void live_running(struct monitor *m, int restart_count)
 	live_set(m, "oom", json_integer(0));
 	live_set(m, "error", json_string(""));
 	live_set(m, "restart_count", json_integer(restart_count));
+	live_set(m, "cgroup", json_string(m->cgroup));
 	live_flush(m);
 }
 
