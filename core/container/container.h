@@ -127,5 +127,19 @@ int container_check_alive(struct berth_ctx *ctx, struct container *c);
  * Returns the init's pid; <0 with err when the start failed, *code being Docker's exit code
  * when the monitor reported the failure (it recorded it; a --rm container is gone), else 0. */
 int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, int *code, berr_t *err);
+/* The outputs a start must have before the init runs its command (container/outputs.c). Open c's
+ * logging driver as HostConfig.LogConfig (else daemon.json's log-driver and log-opts) names it:
+ * *lg stays NULL for "none"; <0 with Docker's "failed to initialize logging driver: ..." */
+struct berth_logging_ops;
+struct berth_logger;
+int container_logger_open(struct berth_ctx *ctx, const struct container *c, const struct berth_logging_ops **ops,
+			  struct berth_logger **lg, berr_t *err);
+/* Whether c's command may start before the monitor has opened its log: 1 for "none" and for a
+ * driver that only opens files (BERTH_LOG_CAP_LOCAL), opened and closed again here to see that
+ * it can; 0 for any other (the monitor opens it before the command starts); <0 when it cannot
+ * be loaded or opened, with Docker's message. */
+int container_logger_early(struct berth_ctx *ctx, const struct container *c, berr_t *err);
+/* Bind and listen on exec-root/containers/<id>/attach.sock (replacing a stale one): the fd. */
+int container_attach_listen(struct berth_ctx *ctx, const char *id, berr_t *err);
 
 #endif

@@ -143,6 +143,20 @@ $B create -it --name at8 bb:at sh -c 'sleep 1; echo hi; exit 4' >/dev/null
 out=$($T $B start -ai at8 </dev/null 2>&1); rc=$?
 expect_eq "start -ai of a tty container from /dev/null: no output after the EOF, its exit code" "|4" "$out|$rc"
 
+# the attach socket is bound before the command may run: a start that cannot bind it runs nothing
+mkdir -p "$E2E_TMP/mark"
+id=$($B create -v "$E2E_TMP/mark:/m" bb:at touch /m/ran)
+at_exit "$B rm -f $id"
+touch "$INSTANCE_DIR/exec/containers/$id"   # where its run directory goes
+out=$($B start $id 2>&1); rc=$?
+expect_match "no attach socket: the start fails, exit 1" "^1 Error response from daemon: .*$id: Not a directory" "$rc $out"
+expect_eq "no attach socket: nothing of the command ran; created, the error recorded" "|created 128" \
+	"$(ls "$E2E_TMP/mark")|$($B inspect -f '{{.State.Status}} {{.State.ExitCode}}' $id 2>&1)"
+rm "$INSTANCE_DIR/exec/containers/$id"
+check "with its run directory back, it starts" $B start -a $id
+expect_eq "and the command ran" ran "$(ls "$E2E_TMP/mark")"
+$B rm -f $id >/dev/null
+
 # Docker's CLI refuses to attach where nothing runs: exit 1, its texts without "berth: "
 $B create --name at9 bb:at true >/dev/null
 STOPPED="You cannot attach to a stopped container, start it first"
