@@ -247,6 +247,7 @@ static int sl_validate(const char *options_json, struct berth_error *err)
 					    "syslog-tls-key", "syslog-tls-skip-verify", "tag", "syslog-format", NULL };
 	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
 	const char *bad, *addr, *fac, *fmt;
+	char buf[128];
 	int r = 0;
 
 	if (!json_is_object(o)) {
@@ -266,7 +267,7 @@ static int sl_validate(const char *options_json, struct berth_error *err)
 			      (n == 3 && (!strncmp(addr, "udp", 3) || !strncmp(addr, "tcp", 3)))))
 			r = host->error(err, EINVAL, "syslog-address should be in form proto://address, got %s", addr);
 		else if (addr[0] == 'u' && addr[1] == 'n' && stat(sep + 3, &st) < 0)
-			r = host->error(err, errno, "stat %s: %s", sep + 3, strerror(errno));
+			r = host->error(err, errno, "stat %s: %s", sep + 3, go_errno(errno, buf));
 		else if (addr[0] != 'u' || addr[1] != 'n') {
 			/* berth sends logs to this host only (see connect_inet) */
 			const char *h = sep + 3, *colon = strrchr(h, ':');

@@ -29,13 +29,13 @@ end
 local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 125, message = kerr }, 0) end
 local id = common.with_cidfile(opts.cidfile, function()
-  local doc, rootfs = common.build(opts, changed, positional)
-  local ok, id = pcall(common.create, doc, rootfs)
-  if not ok then
-    if common.is_daemon_error(id) then common.run_refused(id) end
-    error(id, 0)
-  end
-  return id
+  local ok, id = pcall(function()
+    local doc, rootfs = common.build(opts, changed, positional)
+    return common.create(doc, rootfs)
+  end)
+  if ok then return id end
+  if common.is_daemon_error(id) then common.run_refused(id) end
+  error(id, 0)
 end)
 -- what the daemon refused at start (a --device node gone, a logging driver that cannot open)
 local function start(o)

@@ -74,6 +74,9 @@ python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind("'"$E2E_TMP
 out=$($B run --rm --log-driver syslog --log-opt syslog-address=unix://$E2E_TMP/dead.sock bb:log true 2>&1); rc=$?
 expect_eq "syslog socket nobody listens on: Docker's message, exit 125" \
 	"125 berth: failed to initialize logging driver: dial unix $E2E_TMP/dead.sock: connect: connection refused" "$rc $out"
+out=$($B run --rm --log-driver syslog --log-opt syslog-address=unix:///nonexistent bb:log true 2>&1); rc=$?
+expect_eq "syslog socket missing: Docker's message at create, exit 127 (its CLI's for 'no such file')" \
+	"127 berth: Error response from daemon: stat /nonexistent: no such file or directory" "$rc $out"
 out=$($B run --rm --log-driver syslog --log-opt syslog-format=bogus bb:log true 2>&1)
 expect_match "bad syslog-format: Docker's message" "Error response from daemon: Invalid syslog format" "$out"
 
