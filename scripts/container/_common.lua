@@ -8,6 +8,7 @@
 local berth = require "berth"
 local units = require "berth.units"
 local container_json = require "berth.container_json"
+local host = require "berth.host"
 
 local M = {}
 
@@ -348,8 +349,8 @@ end
 -- What this host's cgroups can do with blkio settings (Docker's sysinfo): v2 with the io
 -- controller does all; v1 has a file for each (weights: CFQ's or BFQ's).
 function M.blkio_support()
-  local function exists(p) local f = io.open(p, "r"); if f then f:close() end return f ~= nil end
-  local f = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
+  local exists = host.exists
+  local f = host.cgroup_v2() and io.open("/sys/fs/cgroup/cgroup.controllers", "r")
   if f then
     local io_ctrl = (" " .. (f:read("a") or "") .. " "):find("%sio%s") ~= nil
     f:close()
@@ -411,13 +412,6 @@ function M.blkio_settings(opts, warnings)
   }
 end
 
--- cgroup v2 (one unified hierarchy): Docker's sysinfo has no swappiness or OOM killer switch there.
-function M.cgroup_v2()
-  local f = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
-  if f then f:close() end
-  return f ~= nil
-end
-
 -- Docker's daemon checks of resources (verifyPlatformContainerResources, and runc's cpu-shares
 -- bounds); nil or the message. update passes only what changes, with update = true. What this
 -- host cannot do is dropped from r, with Docker's warning added to warnings.
@@ -431,7 +425,8 @@ function M.check_resources(r, update, warnings)
   if mem > 0 and swap > 0 and swap < mem then
     return "Minimum memoryswap limit should be larger than memory limit, see usage"
   end
-  local v2 = (r.MemorySwappiness ~= nil or r.OomKillDisable ~= nil) and M.cgroup_v2()
+  -- cgroup v2: Docker's sysinfo has no swappiness or OOM killer switch there
+  local v2 = (r.MemorySwappiness ~= nil or r.OomKillDisable ~= nil) and host.cgroup_v2()
   if r.MemorySwappiness ~= nil and v2 then
     warn("Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.")
     r.MemorySwappiness = nil
@@ -1097,11 +1092,7 @@ function M.build(opts, changed, positional)
     if cgroupns ~= "" and cgroupns ~= "host" and cgroupns ~= "private" then
       daemon("Default cgroup namespace mode (" .. cgroupns .. ") is invalid. Use \"host\" or \"private\".")
     end
-    if cgroupns == "" then
-      local v2 = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
-      if v2 then v2:close() end
-      cgroupns = v2 and "private" or "host"
-    end
+    if cgroupns == "" then cgroupns = host.cgroup_v2() and "private" or "host" end
   end
   local ns = M.namespace_modes(opts)
   local blkio = M.blkio_settings(opts, warnings)
@@ -1173,9 +1164,7 @@ function M.build(opts, changed, positional)
     if m.Type == "bind" then
       if (m.Source or "") == "" then bad("field Source must not be empty") end
       m.Source = abspath(m.Source)
-      local f = io.open(m.Source, "r")  -- opens directories too
-      if not f then bad("bind source path does not exist: " .. m.Source) end
-      f:close()
+      if not host.exists(m.Source) then bad("bind source path does not exist: " .. m.Source) end
       local prop = m.BindOptions and m.BindOptions.Propagation
       if prop and not ({ private = 1, rprivate = 1, shared = 1, rshared = 1, slave = 1, rslave = 1 })[prop] then
         bad("invalid propagation mode: " .. prop)
@@ -1463,13 +1452,10 @@ function M.with_cidfile(path, fn)
   local function refuse(msg)
     error({ code = msg:find("no such file or directory", 1, true) and 127 or 125, message = msg, cidfile = true }, 0)
   end
-  local f = io.open(path, "r")
-  if f then
-    f:close()
+  if host.exists(path) then
     refuse("container ID file found, make sure the other container isn't running or delete " .. path)
   end
-  local oerr
-  f, oerr = io.open(path, "w")
+  local f, oerr = io.open(path, "w")
   if not f then refuse("failed to create the container ID file: open " .. path .. ": " .. go_errtext(oerr)) end
   local ok, id = pcall(fn)
   if ok and f:write(id) then
