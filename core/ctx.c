@@ -73,9 +73,7 @@ int ctx_init(struct berth_ctx *ctx, const char *config_file, const char *data_ro
 
 void ctx_child(struct berth_ctx *ctx, pid_t pid)
 {
-	ctx->children = realloc(ctx->children, (ctx->nchildren + 1) * sizeof(pid_t));
-	if (!ctx->children)
-		abort();
+	ctx->children = xreallocarray(ctx->children, ctx->nchildren + 1, sizeof(pid_t));
 	ctx->children[ctx->nchildren++] = pid;
 }
 

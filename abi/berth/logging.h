@@ -9,6 +9,12 @@
 #define BERTH_LOGGING_MINOR 1
 
 #define BERTH_LOG_CAP_READ 1u        /* read() is implemented */
+#define BERTH_LOG_CAP_LOCAL 2u       /* open() only opens files below dir: no daemon or network to
+                                        reach, so an open that worked once works a moment later.
+                                        The core then tries open() before a container's command
+                                        may run and lets the command start while the monitor opens
+                                        the log for good; without it the command waits for that
+                                        open (any other driver: a failure must stop the start) */
 
 struct berth_log_message {
 	int64_t time_ns;             /* unix time in nanoseconds */

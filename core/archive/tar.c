@@ -75,9 +75,7 @@ static void xattr_push(struct tar_xattr **xs, size_t *n, const char *name, const
 			(*xs)[i].len = len;
 			return;
 		}
-	*xs = realloc(*xs, (*n + 1) * sizeof(**xs));
-	if (!*xs)
-		abort();
+	*xs = xreallocarray(*xs, *n + 1, sizeof(**xs));
 	x = &(*xs)[(*n)++];
 	x->name = xstrdup(name);
 	x->value = xmalloc(len + 1);

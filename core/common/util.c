@@ -31,6 +31,14 @@ void *xcalloc(size_t n, size_t m)
 	return p;
 }
 
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	p = reallocarray(p, n ? n : 1, size ? size : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s ? s : "");

@@ -34,6 +34,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xstrdup(const char *s);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
+/* realloc of p to n elements of size bytes (an array grown in place), aborting on OOM or on an
+ * n * size that overflows, as xmalloc does. */
+void *xreallocarray(void *p, size_t n, size_t size);
 /* 64 random hex characters (a Docker-style id). */
 void random_hex_id(char out[65]);
 /* Start time of a process in clock ticks since boot (field 22 of /proc/pid/stat), 0 if it is

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define COLS "id, name, image_id, created, doc, state, pid, pid_start, monitor_pid, monitor_start, " \
-	     "exit_code, oom, error, started_at, finished_at, restart_count, driver, rw_layer, rootfs"
+	     "exit_code, oom, error, started_at, finished_at, restart_count, driver, rw_layer, rootfs, cgroup"
 
 static char *col_str(sqlite3_stmt *s, int i)
 {
@@ -52,6 +52,7 @@ static struct container *from_row(sqlite3_stmt *s)
 	c->driver = col_str(s, 16);
 	c->rw_layer = col_str(s, 17);
 	c->rootfs = col_str(s, 18);
+	c->cgroup = col_str(s, 19);
 	return c;
 }
 
@@ -194,7 +195,7 @@ void container_collect_orphans(struct berth_ctx *ctx)
 		return;
 	}
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		ids = realloc(ids, (n + 1) * sizeof(*ids));
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
 		ids[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
 	}
 	sqlite3_finalize(s);
@@ -248,12 +249,12 @@ void container_collect_orphans(struct berth_ctx *ctx)
 	free(ids);
 }
 
-/* --device nodes must exist when the container is made (Docker finds out only at start, and
- * leaves a container that cannot start): nothing is made for a mapping that fails. */
-static int check_devices(json_t *doc, berr_t *err)
+/* The devices that blkio settings name must exist when the container is made, as Docker's
+ * daemon checks them then (--device nodes and rules only at start, as its). */
+static int check_blkio_devices(json_t *doc, berr_t *err)
 {
-	struct rt_devices devs;
-	int r = rt_devices_gather(json_object_get(doc, "HostConfig"), &devs, err);
+	struct rt_devices devs = { 0 };
+	int r = rt_blkio_gather(json_object_get(doc, "HostConfig"), &devs, err);
 
 	rt_devices_free(&devs);
 	return r;
@@ -274,7 +275,7 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 
 	if ((r = ctx_store(ctx, &st, err)) < 0)
 		return r;
-	if ((r = check_devices(doc, err)) < 0)
+	if ((r = check_blkio_devices(doc, err)) < 0)
 		return r;
 	if (req && *req == '/')
 		req++;
@@ -386,7 +387,7 @@ fail_dir:
 static const struct { const char *col; int text; } LIVE_COLS[] = {
 	{ "state", 1 }, { "pid", 0 }, { "pid_start", 0 }, { "monitor_pid", 0 }, { "monitor_start", 0 },
 	{ "exit_code", 0 }, { "oom", 0 }, { "error", 1 }, { "started_at", 0 }, { "finished_at", 0 },
-	{ "restart_count", 0 },
+	{ "restart_count", 0 }, { "cgroup", 1 },
 };
 
 static void live_apply_to(struct container *c, const char *col, json_t *v)
@@ -404,6 +405,7 @@ static void live_apply_to(struct container *c, const char *col, json_t *v)
 	else if (!strcmp(col, "started_at")) c->started_at = n;
 	else if (!strcmp(col, "finished_at")) c->finished_at = n;
 	else if (!strcmp(col, "restart_count")) c->restart_count = (int)n;
+	else if (!strcmp(col, "cgroup")) { free(c->cgroup); c->cgroup = xstrdup(json_string_value(v) ?: ""); }
 }
 
 int container_fold_live(struct berth_ctx *ctx, struct container *c)
@@ -562,7 +564,7 @@ int container_reload(struct berth_ctx *ctx, struct container *c, berr_t *err)
 	if ((r = container_get(ctx, id, &n, err)) < 0)
 		return r;
 	free(c->name); free(c->image_id); json_decref(c->doc); free(c->error);
-	free(c->driver); free(c->rw_layer); free(c->rootfs);
+	free(c->driver); free(c->rw_layer); free(c->rootfs); free(c->cgroup);
 	*c = *n;
 	free(n);
 	return 0;
@@ -581,7 +583,7 @@ int container_list(struct berth_ctx *ctx, struct container ***out, size_t *n, be
 	if ((r = store_prepare(st, &s, "SELECT " COLS " FROM containers ORDER BY created DESC", err)) < 0)
 		return r;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		*out = realloc(*out, (*n + 1) * sizeof(**out));
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
 		(*out)[(*n)++] = from_row(s);
 	}
 	sqlite3_finalize(s);

@@ -28,6 +28,7 @@ struct container {
 	int64_t started_at, finished_at;
 	int restart_count;
 	char *driver, *rw_layer, *rootfs;
+	char *cgroup;                /* the cgroup reference of its (last) run, or NULL/"" (container_cgroup) */
 };
 
 void container_free(struct container *c);
@@ -86,11 +87,14 @@ json_t *container_inspect_json(struct berth_ctx *ctx, struct container *c);
 int container_write_monitor_config(struct berth_ctx *ctx, const struct container *c, const char *join_id,
 				   berr_t *err);
 int container_read_monitor_config(struct berth_ctx *ctx, const char *id, struct container **out, berr_t *err);
-/* The reference of c's cgroup for the cgroup_* functions (its --cgroup-parent, else daemon.json's
- * cgroup-parent; see cgroup_ref), malloc'd. */
+/* The reference of c's cgroup for the cgroup_* functions, malloc'd: the one its run was placed
+ * with (recorded at start: daemon.json's cgroup-parent may have changed since), else the one
+ * a run would get now (its --cgroup-parent, else daemon.json's cgroup-parent; see cgroup_ref). */
 char *container_cgroup(struct berth_ctx *ctx, const struct container *c);
+/* Resolve c's cgroup reference from today's settings and record it in c (berth's start). */
+void container_cgroup_resolve(struct berth_ctx *ctx, struct container *c);
 /* The monitor's live state: a JSON object whose keys are store columns (state, pid, pid_start,
- * monitor_pid, monitor_start, exit_code, oom, error, started_at, finished_at, restart_count)
+ * monitor_pid, monitor_start, exit_code, oom, error, started_at, finished_at, restart_count, cgroup)
  * plus "remove" (true: --rm, remove the container). The monitor writes the whole record each
  * time (live.json, atomically); every berth reading containers folds it into the store. */
 int container_live_write(struct berth_ctx *ctx, const char *id, json_t *rec, berr_t *err);
@@ -127,5 +131,19 @@ int container_check_alive(struct berth_ctx *ctx, struct container *c);
  * Returns the init's pid; <0 with err when the start failed, *code being Docker's exit code
  * when the monitor reported the failure (it recorded it; a --rm container is gone), else 0. */
 int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, int *code, berr_t *err);
+/* The outputs a start must have before the init runs its command (container/outputs.c). Open c's
+ * logging driver as HostConfig.LogConfig (else daemon.json's log-driver and log-opts) names it:
+ * *lg stays NULL for "none"; <0 with Docker's "failed to initialize logging driver: ..." */
+struct berth_logging_ops;
+struct berth_logger;
+int container_logger_open(struct berth_ctx *ctx, const struct container *c, const struct berth_logging_ops **ops,
+			  struct berth_logger **lg, berr_t *err);
+/* Whether c's command may start before the monitor has opened its log: 1 for "none" and for a
+ * driver that only opens files (BERTH_LOG_CAP_LOCAL), opened and closed again here to see that
+ * it can; 0 for any other (the monitor opens it before the command starts); <0 when it cannot
+ * be loaded or opened, with Docker's message. */
+int container_logger_early(struct berth_ctx *ctx, const struct container *c, berr_t *err);
+/* Bind and listen on exec-root/containers/<id>/attach.sock (replacing a stale one): the fd. */
+int container_attach_listen(struct berth_ctx *ctx, const char *id, berr_t *err);
 
 #endif

@@ -27,6 +27,7 @@ void container_free(struct container *c)
 	free(c->driver);
 	free(c->rw_layer);
 	free(c->rootfs);
+	free(c->cgroup);
 	free(c);
 }
 
@@ -132,6 +133,7 @@ int container_write_monitor_config(struct berth_ctx *ctx, const struct container
 	json_object_set_new(j, "Driver", c->driver ? json_string(c->driver) : json_null());
 	json_object_set_new(j, "RwLayer", c->rw_layer ? json_string(c->rw_layer) : json_null());
 	json_object_set_new(j, "Rootfs", c->rootfs ? json_string(c->rootfs) : json_null());
+	json_object_set_new(j, "Cgroup", c->cgroup ? json_string(c->cgroup) : json_null());
 	json_object_set_new(j, "RestartCount", json_integer(c->restart_count));
 	json_object_set_new(j, "StartedAt", json_integer(c->started_at));
 	if (join_id) {
@@ -170,6 +172,7 @@ int container_read_monitor_config(struct berth_ctx *ctx, const char *id, struct 
 	c->driver = opt_str(j, "Driver");
 	c->rw_layer = opt_str(j, "RwLayer");
 	c->rootfs = opt_str(j, "Rootfs");
+	c->cgroup = opt_str(j, "Cgroup");
 	c->restart_count = (int)json_integer_value(json_object_get(j, "RestartCount"));
 	c->started_at = json_integer_value(json_object_get(j, "StartedAt"));
 	c->doc = json_incref(json_object_get(j, "Doc"));
@@ -298,6 +301,15 @@ void container_monitor_sigmask(sigset_t *mask)
 
 char *container_cgroup(struct berth_ctx *ctx, const struct container *c)
 {
+	if (c->cgroup && *c->cgroup)
+		return xstrdup(c->cgroup);
 	return cgroup_ref(json_object_get(c->doc, "HostConfig"), c->id,
 			  json_string_value(json_object_get(ctx->cfg.root, "cgroup-parent")));
+}
+
+void container_cgroup_resolve(struct berth_ctx *ctx, struct container *c)
+{
+	free(c->cgroup);
+	c->cgroup = NULL;
+	c->cgroup = container_cgroup(ctx, c);
 }

@@ -43,18 +43,44 @@ static int read_line(int fd, char *buf, size_t cap, int timeout_ms)
 	return n ? (int)n : -1;
 }
 
+/* The outputs the monitor needs, tried before the init may run its command (container/outputs.c):
+ * the attach socket bound (the monitor's from then on); the logging driver tried where that
+ * is enough (*early: the init may be let go before the monitor opens the log), else left to the
+ * monitor, which lets the init go itself once the log is open. A failure becomes prep's, which
+ * the setup fork hands over as any failed setup (the monitor records it), and nothing is cloned.
+ * Returns the socket, or -1. */
+static int open_outputs(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int *early)
+{
+	berr_t err = { 0 };
+	int fd;
+
+	*early = 0;
+	if (prep->code)
+		return -1;
+	if ((fd = container_attach_listen(ctx, c->id, &err)) >= 0 && (*early = container_logger_early(ctx, c, &err)) >= 0)
+		return fd;
+	*early = 0;
+	if (fd >= 0)
+		close(fd);
+	container_spawn_unprepare(ctx, c, prep);
+	prep->code = 125;
+	snprintf(prep->msg, sizeof(prep->msg), "%s", err.msg);
+	return -1;
+}
+
 /* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
  * <message>"). A fork of this berth sets the run up: with c, the driver, the config and prep (the
  * rootfs we mounted, the spec) in memory it clones the init as its own child and places it, hands
- * the run to itself over a socket (container/spawn.h), lets the init exec its command, then execs
- * berth-monitor, which finds the run waiting there. One fork of this big process, not two (a fork to exec the monitor beside a
+ * the run to itself over a socket (container/spawn.h), lets the init exec its command (with
+ * early; else the monitor does, once its log is open), then execs berth-monitor, which finds
+ * the run waiting there. One fork of this big process, not two (a fork to exec the monitor beside a
  * fork for the setup): the monitor's start then overlaps the init's own mounts instead of the
  * setup's. The monitor is our child (in a session of its own) until we exit; a second fork to make
  * it init's at once would copy this big process once more on the way to every start, so we reap
  * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
- * connection made before anything runs. */
+ * connection made before anything runs; listen_fd the attach socket (open_outputs), or -1. */
 static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int client_fd,
-			 berr_t *err)
+			 int listen_fd, int early, berr_t *err)
 {
 	const char *id = c->id;
 	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
@@ -77,7 +103,7 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 		return berr_sys(err, e, "fork");
 	}
 	if (pid == 0) {
-		char fdbuf[3][16];
+		char fdbuf[4][16];
 		const char *argv[20];
 		int n = 0, nul, hs[2], sync_fd;
 		struct spawn_run run;
@@ -117,9 +143,11 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 		/* the init is let go by us, not by the monitor we become: its command's exec then
 		 * overlaps the monitor's (~4 ms here), and what it writes waits in its pipes or its
 		 * pty; its exit waits, blocked, for the monitor's signalfd, and the monitor still
-		 * reads its exec result. So the run goes over without the sync fd. */
-		sync_fd = run.sync_fd;
-		run.sync_fd = -1;
+		 * reads its exec result. So the run goes over without the sync fd. Not where the
+		 * monitor's open of the log may fail (a syslog to reach): it lets the init go then */
+		sync_fd = early ? run.sync_fd : -1;
+		if (early)
+			run.sync_fd = -1;
 		/* queued on the socket (the fds in flight with it) for the monitor we become */
 		if (spawn_send(hs[1], &run) < 0) {
 			/* as the monitor does with a run it cannot supervise: nothing may stay */
@@ -139,7 +167,7 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 			 * exec pipe, is what the monitor reads */
 			runtime_let_go(sync_fd, &e);
 		}
-		/* nothing of ours but the three fds below reaches the monitor */
+		/* nothing of ours but the fds below reaches the monitor */
 		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 		fcntl(p[1], F_SETFD, 0);
 		fcntl(hs[0], F_SETFD, 0);
@@ -157,6 +185,11 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 			snprintf(fdbuf[2], sizeof(fdbuf[2]), "%d", client_fd);
 			argv[n++] = "--client-fd"; argv[n++] = fdbuf[2];
 		}
+		if (listen_fd >= 0) {
+			fcntl(listen_fd, F_SETFD, 0);
+			snprintf(fdbuf[3], sizeof(fdbuf[3]), "%d", listen_fd);
+			argv[n++] = "--listen-fd"; argv[n++] = fdbuf[3];
+		}
 		argv[n] = NULL;
 		execv(bin, (char *const *)argv);
 		_exit(127);
@@ -172,11 +205,13 @@ int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, i
 	struct container *other = NULL;
 	struct spawn_prep prep;
 	char line[2048];
-	int r, sfd;
+	int r, sfd, listen_fd, early;
 
 	*code = 0;
 	if (mode && !strncmp(mode, "container:", 10) && (r = container_get(ctx, mode + 10, &other, err)) < 0)
 		return r;
+	/* placed by today's settings; the run keeps that cgroup, the monitor records it */
+	container_cgroup_resolve(ctx, c);
 	r = container_write_monitor_config(ctx, c, other ? other->id : NULL, err);
 	if (other)   /* the setup child takes c as monitor.json has it */
 		json_object_set_new(c->doc, "NetworkContainerId", json_string(other->id));
@@ -185,7 +220,11 @@ int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, i
 		return r;
 	/* a failure here is handed over by the setup fork as any other (the monitor records it) */
 	container_spawn_prepare(ctx, c, &prep);
-	if ((sfd = spawn_monitor(ctx, c, &prep, client_fd, err)) < 0) {
+	listen_fd = open_outputs(ctx, c, &prep, &early);
+	sfd = spawn_monitor(ctx, c, &prep, client_fd, listen_fd, early, err);
+	if (listen_fd >= 0)
+		close(listen_fd);   /* the monitor's now */
+	if (sfd < 0) {
 		container_spawn_unprepare(ctx, c, &prep);
 		return sfd;
 	}

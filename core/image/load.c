@@ -440,7 +440,7 @@ static int oci_add(int root_fd, json_t *desc, const char *name, struct load_item
 		json_decref(doc);
 		return berr_set(err, EINVAL, "invalid archive: manifest %s is malformed", digest);
 	}
-	*items = realloc(*items, (*n + 1) * sizeof(**items));
+	*items = xreallocarray(*items, *n + 1, sizeof(**items));
 	memset(&(*items)[*n], 0, sizeof(**items));
 	{
 		struct load_item *it = &(*items)[*n];

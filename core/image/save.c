@@ -184,7 +184,7 @@ static struct save_image *save_add(struct save_set *set, const char *id)
 	for (size_t i = 0; i < set->n; i++)
 		if (!strcmp(set->v[i].id, id))
 			return &set->v[i];
-	set->v = realloc(set->v, (set->n + 1) * sizeof(*set->v));
+	set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
 	memset(&set->v[set->n], 0, sizeof(*set->v));
 	snprintf(set->v[set->n].id, sizeof(set->v[0].id), "%s", id);
 	set->v[set->n].tags = json_array();
@@ -294,7 +294,7 @@ static void blob_add(struct blob_list *b, const char *digest, char *data, size_t
 			free(data);
 			return;
 		}
-	b->v = realloc(b->v, (b->n + 1) * sizeof(*b->v));
+	b->v = xreallocarray(b->v, b->n + 1, sizeof(*b->v));
 	memset(&b->v[b->n], 0, sizeof(*b->v));
 	snprintf(b->v[b->n].digest, sizeof(b->v[0].digest), "%s", digest);
 	b->v[b->n].data = data;

@@ -329,7 +329,8 @@ static int forward_stdin(int sock, struct detach_keys *dk, const char *buf, size
 }
 
 /* Pump stdin -> socket and socket -> stdout/stderr until the exit frame; returns the code, or
- * PUMP_DETACHED when the user typed the detach keys. */
+ * PUMP_DETACHED when the user typed the detach keys. The caller has sent ATTACH_STDIN_OPEN
+ * with use_stdin. */
 static int pump(int sock, int use_stdin, int tty, const char *keys, size_t keys_len)
 {
 	static char buf[ATTACH_MAX_FRAME + 1];
@@ -344,8 +345,6 @@ static int pump(int sock, int use_stdin, int tty, const char *keys, size_t keys_
 	}
 	if (tty)
 		send_winsize(sock);
-	if (use_stdin)
-		attach_send(sock, ATTACH_STDIN_OPEN, NULL, 0);
 	for (;;) {
 		struct pollfd pf[2] = { { .fd = sock, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
 		if (poll(pf, stdin_open ? 2 : 1, -1) < 0) {
@@ -455,6 +454,10 @@ static int l_start(lua_State *L)
 			return raise_msg(L, "attach socket: %s", strerror(errno));
 		}
 		sock = sv[0];
+		/* queued before the monitor exists: a client killed during the start still ends
+		 * a StdinOnce container's stdin (its going away is the end of the stdin it took) */
+		if (use_stdin)
+			attach_send(sock, ATTACH_STDIN_OPEN, NULL, 0);
 		pid = container_start(ctx, c, sv[1], &code, &err);
 		close(sv[1]);
 	} else {
@@ -504,6 +507,8 @@ static int l_attach(lua_State *L)
 		return raise_msg(L, "You cannot attach to a stopped container, start it first");
 	if ((sock = connect_attach(ctx, c->id, &err)) < 0)
 		return bind_raise(L, &err);
+	if (bind_opt_bool(L, 2, "stdin", 0))
+		attach_send(sock, ATTACH_STDIN_OPEN, NULL, 0);
 	code = pump_proxied(sock, bind_opt_bool(L, 2, "stdin", 0), tty, keys, keys_len,
 			    bind_opt_bool(L, 2, "sig_proxy", 1) ? c->pid : 0);
 	close(sock);

@@ -11,10 +11,12 @@
  * in live.json beside it, which the next berth reading the container folds into the store.
  *
  *   berth-monitor [--config-file F] --data-root D --exec-root E --id ID --status-fd N
- *                 --handoff-fd N [--client-fd N]
+ *                 --handoff-fd N [--listen-fd N] [--client-fd N]
  *
- * --handoff-fd: where the first run is (or will be) queued; --client-fd: an attach client already
- * connected (berth run/start -a), served before the init may print anything. On the status fd
+ * --handoff-fd: where the first run is (or will be) queued; --listen-fd: the attach socket, bound
+ * by berth before the init could run (container/outputs.c), absent when the setup failed;
+ * --client-fd: an attach client already connected (berth run/start -a), served before the init
+ * may print anything. On the status fd
  * it writes "ok <pid>\n" once the command runs and the attach socket listens, or
  * "err <exit code> <message>\n", then closes it. */
 #include "ctx.h"
@@ -94,6 +96,7 @@ static void live_running(struct monitor *m, int restart_count)
 	live_set(m, "oom", json_integer(0));
 	live_set(m, "error", json_string(""));
 	live_set(m, "restart_count", json_integer(restart_count));
+	live_set(m, "cgroup", json_string(m->cgroup));
 	live_flush(m);
 }
 
@@ -188,33 +191,6 @@ static void log_flush(struct monitor *m)
 		}
 }
 
-static int open_logger(struct monitor *m, struct container *c, berr_t *err)
-{
-	json_t *lc = json_object_get(json_object_get(c->doc, "HostConfig"), "LogConfig");
-	const char *type = json_string_value(json_object_get(lc, "Type"));
-	const char *dflt = m->ctx.cfg.log_driver && *m->ctx.cfg.log_driver ? m->ctx.cfg.log_driver : "json-file";
-	_cleanup_free_ char *opts = NULL, *dir = container_dir(&m->ctx, c->id);
-	json_t *o = json_object_get(lc, "Config");
-	struct plugin *p;
-	int r;
-
-	if (!type || !*type)
-		type = dflt;
-	if (!strcmp(type, "none"))
-		return 0;
-	if ((r = plugin_load(&m->ctx, BERTH_PLUGIN_LOGGING, type, &p, err)) < 0)
-		return r;
-	m->log_ops = p->desc->vtable;
-	/* Docker: the daemon's log-opts apply to containers of the daemon's log-driver that set none */
-	if (json_object_size(o) == 0 && !strcmp(type, dflt))
-		o = json_object_get(m->ctx.cfg.root, "log-opts");
-	opts = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	m->logger = m->log_ops->open(dir, c->id, opts ? opts : "{}", err);
-	if (!m->logger)
-		return berr_wrap(err, "logging driver %s", type);
-	return 0;
-}
-
 /* ---- clients ---- */
 
 static void stdin_ended(struct monitor *m, int i);
@@ -300,31 +276,6 @@ static void client_input(struct monitor *m, int i)
 	}
 }
 
-static int open_listener(struct monitor *m, berr_t *err)
-{
-	_cleanup_free_ char *dir = container_run_dir(&m->ctx, m->id);
-	_cleanup_free_ char *path = xasprintf("%s/attach.sock", dir);
-	struct sockaddr_un sa;
-	int r, dfd;
-
-	if ((r = mkdir_p(dir, 0700, err)) < 0)
-		return r;
-	unlink(path);
-	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return berr_sys(err, errno, "open %s", dir);
-	attach_sockaddr(&sa, dfd);
-	m->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (m->listen_fd < 0 || bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(m->listen_fd, 8) < 0) {
-		r = berr_sys(err, errno, "attach socket %s", path);
-		close(dfd);
-		return r;
-	}
-	close(dfd);
-	return 0;
-}
-
 /* ---- berth-runtime: the setup of a restart ---- */
 
 /* Run berth-runtime ACTION for this container with fd passed as --fd; returns its pid. */
@@ -366,6 +317,17 @@ static void reap(pid_t pid)
 {
 	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+}
+
+static int teardown(struct monitor *m);
+
+/* A run handed over that we cannot supervise: its init killed, the setup undone. */
+static void abandon_run(struct monitor *m, struct spawn_run *run)
+{
+	kill(run->pid, SIGKILL);
+	spawn_run_close(run);
+	reap(run->pid);
+	teardown(m);
 }
 
 /* berth-runtime setup: a new init for a restart, handed over like the first. */
@@ -448,7 +410,8 @@ static int start_run(struct monitor *m, struct spawn_run *run, int *code, berr_t
 		/* the init may have failed already (it finishes its setup before this): its own
 		 * report is the cause then, not the closed pipe */
 		berr_t go = { 0 };
-		/* a first start arrives let go already (container/start.c), a restart does not */
+		/* a first start arrives let go already unless its log had to be opened first
+		 * (container/start.c); a restart does not */
 		int lr = run->sync_fd >= 0 ? runtime_let_go(run->sync_fd, &go) : 0;
 		run->sync_fd = -1;
 		r = runtime_exec_result(run->exec_fd, code, err);
@@ -593,6 +556,7 @@ static int parse_args(int argc, char **argv, const char **cfg, const char **dr, 
 		else if (!strcmp(a, "--status-fd")) m->status_fd = atoi(v);
 		else if (!strcmp(a, "--handoff-fd")) *handoff_fd = atoi(v);
 		else if (!strcmp(a, "--client-fd")) *client_fd = atoi(v);
+		else if (!strcmp(a, "--listen-fd")) m->listen_fd = atoi(v);
 		else return -1;
 		i++;
 	}
@@ -626,6 +590,8 @@ int main(int argc, char **argv)
 	fcntl(handoff_fd, F_SETFD, FD_CLOEXEC);
 	if (m->status_fd >= 0)
 		fcntl(m->status_fd, F_SETFD, FD_CLOEXEC);
+	if (m->listen_fd >= 0)
+		fcntl(m->listen_fd, F_SETFD, FD_CLOEXEC);
 	if (client_fd >= 0) {
 		fcntl(client_fd, F_SETFD, FD_CLOEXEC);
 		add_client(m, client_fd);
@@ -639,15 +605,10 @@ int main(int argc, char **argv)
 
 	m->live = json_object();
 	if (ctx_init(&m->ctx, cfg, dr, er, &err) < 0 ||
-	    container_read_monitor_config(&m->ctx, m->id, &c, &err) < 0 ||
-	    open_listener(m, &err) < 0 || open_logger(m, c, &err) < 0) {
+	    container_read_monitor_config(&m->ctx, m->id, &c, &err) < 0) {
 		/* the run handed over holds an init that must not run unsupervised: take it and kill it */
-		if (spawn_recv(handoff_fd, &run) == 0 && !run.code) {
-			kill(run.pid, SIGKILL);
-			spawn_run_close(&run);
-			reap(run.pid);
-			teardown(m);
-		}
+		if (spawn_recv(handoff_fd, &run) == 0 && !run.code)
+			abandon_run(m, &run);
 		status(m, "err 125 %s\n", err.msg);
 		return 125;
 	}
@@ -666,6 +627,13 @@ int main(int argc, char **argv)
 		snprintf(run.msg, sizeof(run.msg), "the container's setup died (see monitor.log)");
 	}
 	close(handoff_fd);
+	/* before the init may run (berth let it go only where it tried the log itself first,
+	 * container/outputs.c): a failure fails the start, the init killed */
+	if (!run.code && container_logger_open(&m->ctx, c, &m->log_ops, &m->logger, &err) < 0) {
+		abandon_run(m, &run);
+		spawn_run_init(&run);
+		snprintf(run.msg, sizeof(run.msg), "%s", err.msg);
+	}
 	for (;;) {
 		int wstatus, oom, stopped;
 		int64_t started = now_ns();

@@ -624,7 +624,7 @@ int cgroup_pids(const char *id, pid_t **pids, size_t *n, berr_t *err)
 	if (!f)
 		return berr_sys(err, errno, "open %s", p);
 	while (fscanf(f, "%d", &v) == 1) {
-		*pids = realloc(*pids, (*n + 1) * sizeof(pid_t));
+		*pids = xreallocarray(*pids, *n + 1, sizeof(pid_t));
 		(*pids)[(*n)++] = v;
 	}
 	return 0;

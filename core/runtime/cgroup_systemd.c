@@ -242,7 +242,7 @@ int cgroup_cpu_list_mask(const char *list, uint8_t **mask, size_t *len)
 		if (b >= 8192)
 			goto bad;
 		if (b / 8 + 1 > n) {
-			m = realloc(m, b / 8 + 1);
+			m = xreallocarray(m, b / 8 + 1, 1);
 			memset(m + n, 0, b / 8 + 1 - n);
 			n = b / 8 + 1;
 		}

@@ -1,9 +1,9 @@
 /* Devices a container is given beyond Docker's standard set: --device (a host node, or every
  * node below a host directory, made in the container with the host's numbers, mode and owner,
  * and allowed in its device cgroup) and --device-cgroup-rule (an allow rule alone). Gathered
- * from the host as Docker's daemon does (getDevicesFromPath) when the container is created and
- * again when it starts: a node may have come or gone in between. The block devices that blkio
- * weights and throttles name are found here too. */
+ * from the host as Docker's daemon does (getDevicesFromPath) when the container starts, so a
+ * missing node fails the start, not the create, as Docker's. The block devices that blkio
+ * weights and throttles name are found here too (and checked at create, as Docker does). */
 #include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -21,12 +21,10 @@ static void add_device(struct rt_devices *d, const char *path, const struct stat
 	struct rt_device *dev;
 	struct rt_dev_rule *rule;
 
-	d->devices = realloc(d->devices, (d->ndevices + 1) * sizeof(*d->devices));
-	d->rules = realloc(d->rules, (d->nrules + 1) * sizeof(*d->rules));
-	if (!d->devices || !d->rules)
-		abort();
+	d->devices = xreallocarray(d->devices, d->ndevices + 1, sizeof(*d->devices));
+	d->rules = xreallocarray(d->rules, d->nrules + 1, sizeof(*d->rules));
 	dev = &d->devices[d->ndevices++];
-	dev->path = xstrdup(path);
+	dev->path = path_clean(path);   /* as runc joins it to the rootfs: "/dev/x/" is /dev/x */
 	dev->mode = st->st_mode & (S_IFMT | 07777);
 	dev->rdev = st->st_rdev;
 	dev->uid = st->st_uid;
@@ -113,30 +111,54 @@ static int gather_one(struct rt_devices *d, json_t *m, berr_t *err)
 			host, why);
 }
 
-/* "c 1:3 mr": Docker's format (its CLI checked it), ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$ */
-int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r)
+/* A major or minor of a rule at *p: "*" (-1) or digits, which the kernel takes as 32 bits (v1's
+ * devices.allow refuses more, v2's program compares 32-bit numbers). 0, -EINVAL (no number), or
+ * -ERANGE; *p moves past it. */
+static int rule_number(const char **p, int64_t *out)
 {
-	char maj[16], min[16], acc[4];
-	char *end;
-	int n = 0;
+	uint64_t v = 0;
+
+	if (**p == '*') {
+		(*p)++;
+		*out = -1;
+		return 0;
+	}
+	if (!isdigit((unsigned char)**p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)**p); (*p)++)
+		if (v <= UINT32_MAX)   /* past it the value is refused anyway: no overflow to care about */
+			v = v * 10 + (uint64_t)(**p - '0');
+	*out = (int64_t)v;
+	return v > UINT32_MAX ? -ERANGE : 0;
+}
+
+/* "c 1:3 mr": the grammar of Docker's daemon, ^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$,
+ * single spaces and nothing after; its messages (a number it cannot parse is "invalid major
+ * value", and so is one beyond the kernel's 32 bits, which its runc leaves to the kernel). */
+int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r, berr_t *err)
+{
+	const char *p = text;
+	size_t acc;
+	int rm = 0, rn = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (sscanf(text, "%c %15[0-9*]:%15[0-9*] %3[rwm]%n", &r->type, maj, min, acc, &n) != 4 ||
-	    text[n] || !strchr("acb", r->type))
-		return -EINVAL;
-	r->major = strcmp(maj, "*") ? strtoll(maj, &end, 10) : -1;
-	if (r->major >= 0 && *end)
-		return -EINVAL;
-	r->minor = strcmp(min, "*") ? strtoll(min, &end, 10) : -1;
-	if (r->minor >= 0 && *end)
-		return -EINVAL;
-	snprintf(r->access, sizeof(r->access), "%s", acc);
+	r->type = *p;
+	if (!*p || !strchr("acb", *p++) || *p++ != ' ' || (rm = rule_number(&p, &r->major)) == -EINVAL ||
+	    *p++ != ':' || (rn = rule_number(&p, &r->minor)) == -EINVAL || *p++ != ' ')
+		return berr_set(err, EINVAL, "invalid device cgroup rule format: '%s'", text);
+	acc = strspn(p, "rwm");
+	if (acc < 1 || acc > 3 || p[acc])
+		return berr_set(err, EINVAL, "invalid device cgroup rule format: '%s'", text);
+	if (rm < 0 || rn < 0)
+		return berr_set(err, ERANGE, "invalid %s value in device cgroup rule format: '%s'",
+				rm < 0 ? "major" : "minor", text);
+	memcpy(r->access, p, acc);
 	return 0;
 }
 
 /* The Blkio lists of HostConfig: [{Path, Weight}] or [{Path, Rate}], a device's numbers from a
  * stat of Path (as Docker's daemon finds them). */
-static int gather_blkio(struct rt_devices *d, json_t *hc, berr_t *err)
+int rt_blkio_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 {
 	static const struct { const char *key, *value; enum rt_blkio_kind kind; } LISTS[] = {
 		{ "BlkioWeightDevice", "Weight", RT_BLKIO_WEIGHT },
@@ -156,9 +178,7 @@ static int gather_blkio(struct rt_devices *d, json_t *hc, berr_t *err)
 			struct stat st;
 			if (!path || stat(path, &st) < 0)
 				return berr_set(err, errno, "stat %s: %s", path ? path : "", go_errno(path ? errno : EINVAL, buf));
-			d->blkio = realloc(d->blkio, (d->nblkio + 1) * sizeof(*d->blkio));
-			if (!d->blkio)
-				abort();
+			d->blkio = xreallocarray(d->blkio, d->nblkio + 1, sizeof(*d->blkio));
 			b = &d->blkio[d->nblkio++];
 			b->kind = LISTS[l].kind;
 			b->major = major(st.st_rdev);
@@ -181,14 +201,12 @@ int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err)
 			return r;
 	json_array_foreach(json_object_get(hc, "DeviceCgroupRules"), i, e) {
 		const char *text = json_string_value(e);
-		d->rules = realloc(d->rules, (d->nrules + 1) * sizeof(*d->rules));
-		if (!d->rules)
-			abort();
-		if (!text || rt_dev_rule_parse(text, &d->rules[d->nrules]) < 0)
-			return berr_set(err, EINVAL, "invalid device cgroup format '%s'", text ? text : "");
+		d->rules = xreallocarray(d->rules, d->nrules + 1, sizeof(*d->rules));
+		if ((r = rt_dev_rule_parse(text ? text : "", &d->rules[d->nrules], err)) < 0)
+			return r;
 		d->nrules++;
 	}
-	return gather_blkio(d, hc, err);
+	return rt_blkio_gather(hc, d, err);
 }
 
 void rt_devices_free(struct rt_devices *d)

@@ -252,6 +252,8 @@ static int user_devices(const struct rt_spec *s, int rootfd, berr_t *err)
 
 		if (dir < 0)
 			return dir;
+		if (!*name)
+			continue;   /* "/": there already, as a node at /dev is (runc's mknod finds EEXIST) */
 		mode_t old = umask(0);   /* the mode as given, with no chmod after: the node may sit in a
 					   * shared volume, and a name swapped for a symlink would be followed */
 		int r = mknodat(dir, name, d->mode, d->rdev);

@@ -66,8 +66,12 @@ struct rt_devices {
  * failure. Free with rt_devices_free, also after a failure. */
 int rt_devices_gather(json_t *hc, struct rt_devices *d, berr_t *err);
 void rt_devices_free(struct rt_devices *d);
-/* Parse "c 1:3 mr" (Docker's --device-cgroup-rule format); -EINVAL if it is not one. */
-int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r);
+/* The Blkio part of rt_devices_gather alone (into d, zeroed first by the caller), which Docker's
+ * daemon checks when the container is made; --device nodes and rules it checks at start. */
+int rt_blkio_gather(json_t *hc, struct rt_devices *d, berr_t *err);
+/* Parse "c 1:3 mr" (Docker's --device-cgroup-rule format, numbers of 32 bits); <0 with Docker's
+ * message if it is not one. */
+int rt_dev_rule_parse(const char *text, struct rt_dev_rule *r, berr_t *err);
 
 enum rt_net_mode { RT_NET_NEW, RT_NET_HOST, RT_NET_JOIN };
 /* Docker's IpcMode: private and shareable have a namespace of their own (a shareable one's

@@ -62,11 +62,8 @@ static int find_entry(const char *file, const char *key, char **fields, int nfie
 
 static void add_group(gid_t **groups, size_t *n, gid_t g)
 {
-	gid_t *v = realloc(*groups, (*n + 1) * sizeof(gid_t));
-	if (!v)
-		abort();
-	v[(*n)++] = g;
-	*groups = v;
+	*groups = xreallocarray(*groups, *n + 1, sizeof(gid_t));
+	(*groups)[(*n)++] = g;
 }
 
 int rt_resolve_user_files(const char *passwd, const char *group_file, const char *spec, uid_t *uid,

@@ -105,9 +105,7 @@ static void add_mount(struct rt_spec *s, const char *src, const char *dst, const
 {
 	struct rt_mount *m;
 
-	s->mounts = realloc(s->mounts, (s->nmounts + 1) * sizeof(*s->mounts));
-	if (!s->mounts)
-		abort();
+	s->mounts = xreallocarray(s->mounts, s->nmounts + 1, sizeof(*s->mounts));
 	m = &s->mounts[s->nmounts++];
 	m->source = xstrdup(src);
 	m->dest = path_clean(dst);
@@ -444,7 +442,7 @@ int rt_spec_from_json(struct rt_spec *s, json_t *doc, const char *rootfs, const 
 		for (size_t j = 0; nm && j < sizeof(RLIMITS) / sizeof(RLIMITS[0]); j++) {
 			if (strcmp(nm, RLIMITS[j].name))
 				continue;
-			s->rlimits = realloc(s->rlimits, (s->nrlimits + 1) * sizeof(*s->rlimits));
+			s->rlimits = xreallocarray(s->rlimits, s->nrlimits + 1, sizeof(*s->rlimits));
 			s->rlimits[s->nrlimits].resource = RLIMITS[j].res;
 			s->rlimits[s->nrlimits].soft = jint(e, "Soft");
 			s->rlimits[s->nrlimits].hard = jint(e, "Hard");

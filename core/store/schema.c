@@ -88,5 +88,8 @@ const char *const STORE_MIGRATIONS[] = {
 	"  labels TEXT NOT NULL DEFAULT '{}',"   /* JSON object */
 	"  options TEXT NOT NULL DEFAULT '{}',"  /* JSON object (driver opts) */
 	"  anonymous INTEGER NOT NULL DEFAULT 0);",
+	/* the cgroup reference a container's run was placed with (cgroup_ref, from daemon.json's
+	 * cgroup-parent as it was then): commands on a running container use it, not today's */
+	"ALTER TABLE containers ADD COLUMN cgroup TEXT NOT NULL DEFAULT '';",
 	NULL,
 };

@@ -6,6 +6,7 @@ local args = {}
 for i = 1, argv.n do args[i] = argv[i] end
 
 local berth = require "berth"
+local exists = require("berth.host").exists
 
 -- Docker's short forms and old names -> script paths.
 local ALIASES = {
@@ -23,12 +24,6 @@ local ALIASES = {
 }
 -- Subcommand synonyms inside groups, as Docker has them.
 local SYNONYMS = { list = "ls", remove = "rm" }
-
-local function exists(path)
-  local f = io.open(path, "r")
-  if f then f:close() return true end
-  return false
-end
 
 local function script_path(rel) return root .. "/scripts/" .. rel .. ".lua" end
 

@@ -634,7 +634,7 @@ static int jf_read(const char *dir, const char *id, const char *options_json,
 
 static uint32_t jf_capabilities(void)
 {
-	return BERTH_LOG_CAP_READ;
+	return BERTH_LOG_CAP_READ | BERTH_LOG_CAP_LOCAL;
 }
 
 static int jf_validate(const char *options_json, struct berth_error *err);

@@ -566,7 +566,7 @@ static int local_read(const char *dir, const char *id, const char *options_json,
 
 static uint32_t local_capabilities(void)
 {
-	return BERTH_LOG_CAP_READ;
+	return BERTH_LOG_CAP_READ | BERTH_LOG_CAP_LOCAL;
 }
 
 static int local_validate(const char *options_json, struct berth_error *err);

@@ -9,7 +9,7 @@ struct berth_logger {
 
 static uint32_t none_capabilities(void)
 {
-	return 0;
+	return BERTH_LOG_CAP_LOCAL;   /* it opens nothing at all */
 }
 
 static struct berth_logger *none_open(const char *dir, const char *id, const char *options_json,

@@ -6,6 +6,7 @@
 #include <berth/logging.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -39,6 +40,14 @@ static const struct { const char *name; int code; } FACILITIES[] = {
 static uint32_t sl_capabilities(void)
 {
 	return 0;
+}
+
+/* Go's wording of an errno (strerror's, lower-cased), for Docker's "dial tcp ...: connect: ..." */
+static const char *go_errno(int e, char buf[128])
+{
+	snprintf(buf, 128, "%s", strerror(e));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
 }
 
 static int connect_unix(const char *path, int type)
@@ -76,9 +85,11 @@ static int connect_inet(const char *hostport, int type, struct berth_error *err)
 	if ((fd = socket(AF_INET, type | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
+		char buf[128];
 		if (fd >= 0)
 			close(fd);
-		return host->error(err, e, "syslog-address %s: %s", hostport, strerror(e));
+		return host->error(err, e, "dial %s 127.0.0.1:%u: connect: %s", type == SOCK_STREAM ? "tcp" : "udp",
+				   ntohs(sa.sin_port), go_errno(e, buf));
 	}
 	return fd;
 }
@@ -92,6 +103,7 @@ static struct berth_logger *sl_open(const char *dir, const char *id, const char 
 	const char *fmt = json_string_value(json_object_get(o, "syslog-format"));
 	const char *tag = json_string_value(json_object_get(o, "tag"));
 	struct berth_logger *lg = calloc(1, sizeof(*lg));
+	const char *net = NULL;
 	int fd;
 
 	(void)dir;
@@ -126,8 +138,10 @@ static struct berth_logger *sl_open(const char *dir, const char *id, const char 
 		fd = connect_unix(addr + 7, SOCK_DGRAM);
 		if (fd < 0 && (fd = connect_unix(addr + 7, SOCK_STREAM)) >= 0)
 			lg->stream = 1;
+		net = "unix";
 	} else if (!strncmp(addr, "unixgram://", 11)) {
 		fd = connect_unix(addr + 11, SOCK_DGRAM);
+		net = "unixgram";
 	} else if (!strncmp(addr, "udp://", 6)) {
 		fd = connect_inet(addr + 6, SOCK_DGRAM, err);
 		if (fd < 0)
@@ -142,7 +156,8 @@ static struct berth_logger *sl_open(const char *dir, const char *id, const char 
 		goto fail;
 	}
 	if (fd < 0) {
-		host->error(err, -fd, "syslog-address %s: %s", addr, strerror(-fd));
+		char buf[128];
+		host->error(err, -fd, "dial %s %s: connect: %s", net, strchr(addr, ':') + 3, go_errno(-fd, buf));
 		goto fail;
 	}
 	lg->fd = fd;
@@ -232,6 +247,7 @@ static int sl_validate(const char *options_json, struct berth_error *err)
 					    "syslog-tls-key", "syslog-tls-skip-verify", "tag", "syslog-format", NULL };
 	json_t *o = json_loads(options_json ? options_json : "{}", 0, NULL);
 	const char *bad, *addr, *fac, *fmt;
+	char buf[128];
 	int r = 0;
 
 	if (!json_is_object(o)) {
@@ -251,7 +267,7 @@ static int sl_validate(const char *options_json, struct berth_error *err)
 			      (n == 3 && (!strncmp(addr, "udp", 3) || !strncmp(addr, "tcp", 3)))))
 			r = host->error(err, EINVAL, "syslog-address should be in form proto://address, got %s", addr);
 		else if (addr[0] == 'u' && addr[1] == 'n' && stat(sep + 3, &st) < 0)
-			r = host->error(err, errno, "stat %s: %s", sep + 3, strerror(errno));
+			r = host->error(err, errno, "stat %s: %s", sep + 3, go_errno(errno, buf));
 		else if (addr[0] != 'u' || addr[1] != 'n') {
 			/* berth sends logs to this host only (see connect_inet) */
 			const char *h = sep + 3, *colon = strrchr(h, ':');

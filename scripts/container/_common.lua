@@ -8,6 +8,7 @@
 local berth = require "berth"
 local units = require "berth.units"
 local container_json = require "berth.container_json"
+local host = require "berth.host"
 
 local M = {}
 
@@ -19,6 +20,19 @@ local function daemon(msg) M.fail(125, DAEMON .. msg) end
 M.daemon_fail = daemon
 function M.is_daemon_error(err)
   return type(err) == "table" and type(err.message) == "string" and err.message:sub(1, #DAEMON) == DAEMON
+end
+
+-- Docker's CLI on a create or start the daemon refused in run (runStartContainerErr): exit 127
+-- when the message says a file is missing, 126 when it cannot be opened or run, else 125.
+-- Raises err again, with that code.
+function M.run_refused(err)
+  if type(err) == "table" and err.code == 125 and type(err.message) == "string" then
+    local m = err.message
+    local function has(s) return m:find(s, 1, true) ~= nil end
+    if has("executable file not found") or has("no such file or directory") then err.code = 127
+    elseif has("permission denied") or has("is a directory") then err.code = 126 end
+  end
+  error(err, 0)
 end
 
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
@@ -296,8 +310,19 @@ local function valid_device_mode(m)
   return true
 end
 
+-- Go's path.Clean of an absolute path: no "//", "." or trailing "/", ".." against its parent.
+local function clean_path(p)
+  local out = {}
+  for seg in p:gmatch("[^/]+") do
+    if seg == ".." then out[#out] = nil elseif seg ~= "." then out[#out + 1] = seg end
+  end
+  return "/" .. table.concat(out, "/")
+end
+
 -- --device HOST[:CONTAINER][:PERMS] as Docker's CLI checks (validateLinuxPath) and splits it
--- (parseLinuxDevice); the daemon finds the node when the container is made.
+-- (parseLinuxDevice); the daemon finds the node when the container starts. The path the CLI
+-- reads last (the container's, else the host's) is cleaned as Docker's CLI does, except in the
+-- three-part form; the runtime cleans what it makes.
 function M.parse_device(v)
   local _, colons = v:gsub(":", "")
   local f = split_n(v, ":", 3)
@@ -309,20 +334,23 @@ function M.parse_device(v)
     if not valid_device_mode(f[3]) then M.fail(125, "bad mode specified: " .. f[3]) end
   end
   if ctr:sub(1, 1) ~= "/" then M.fail(125, ctr .. " is not an absolute path") end
-  local dst, perms = "", "rwm"
+  local src, dst, perms = f[1], "", "rwm"
   if #f == 3 then perms = f[3] end
   if #f >= 2 then
     if valid_device_mode(f[2]) then perms = f[2] else dst = f[2] end
   end
-  if dst == "" then dst = f[1] end
-  return { PathOnHost = f[1], PathInContainer = dst, CgroupPermissions = perms }
+  if #f < 3 then
+    if dst ~= "" then dst = clean_path(dst) else src = clean_path(src) end
+  end
+  if dst == "" then dst = src end
+  return { PathOnHost = src, PathInContainer = dst, CgroupPermissions = perms }
 end
 
 -- What this host's cgroups can do with blkio settings (Docker's sysinfo): v2 with the io
 -- controller does all; v1 has a file for each (weights: CFQ's or BFQ's).
 function M.blkio_support()
-  local function exists(p) local f = io.open(p, "r"); if f then f:close() end return f ~= nil end
-  local f = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
+  local exists = host.exists
+  local f = host.cgroup_v2() and io.open("/sys/fs/cgroup/cgroup.controllers", "r")
   if f then
     local io_ctrl = (" " .. (f:read("a") or "") .. " "):find("%sio%s") ~= nil
     f:close()
@@ -384,13 +412,6 @@ function M.blkio_settings(opts, warnings)
   }
 end
 
--- cgroup v2 (one unified hierarchy): Docker's sysinfo has no swappiness or OOM killer switch there.
-function M.cgroup_v2()
-  local f = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
-  if f then f:close() end
-  return f ~= nil
-end
-
 -- Docker's daemon checks of resources (verifyPlatformContainerResources, and runc's cpu-shares
 -- bounds); nil or the message. update passes only what changes, with update = true. What this
 -- host cannot do is dropped from r, with Docker's warning added to warnings.
@@ -404,7 +425,8 @@ function M.check_resources(r, update, warnings)
   if mem > 0 and swap > 0 and swap < mem then
     return "Minimum memoryswap limit should be larger than memory limit, see usage"
   end
-  local v2 = (r.MemorySwappiness ~= nil or r.OomKillDisable ~= nil) and M.cgroup_v2()
+  -- cgroup v2: Docker's sysinfo has no swappiness or OOM killer switch there
+  local v2 = (r.MemorySwappiness ~= nil or r.OomKillDisable ~= nil) and host.cgroup_v2()
   if r.MemorySwappiness ~= nil and v2 then
     warn("Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.")
     r.MemorySwappiness = nil
@@ -1070,11 +1092,7 @@ function M.build(opts, changed, positional)
     if cgroupns ~= "" and cgroupns ~= "host" and cgroupns ~= "private" then
       daemon("Default cgroup namespace mode (" .. cgroupns .. ") is invalid. Use \"host\" or \"private\".")
     end
-    if cgroupns == "" then
-      local v2 = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
-      if v2 then v2:close() end
-      cgroupns = v2 and "private" or "host"
-    end
+    if cgroupns == "" then cgroupns = host.cgroup_v2() and "private" or "host" end
   end
   local ns = M.namespace_modes(opts)
   local blkio = M.blkio_settings(opts, warnings)
@@ -1146,9 +1164,7 @@ function M.build(opts, changed, positional)
     if m.Type == "bind" then
       if (m.Source or "") == "" then bad("field Source must not be empty") end
       m.Source = abspath(m.Source)
-      local f = io.open(m.Source, "r")  -- opens directories too
-      if not f then bad("bind source path does not exist: " .. m.Source) end
-      f:close()
+      if not host.exists(m.Source) then bad("bind source path does not exist: " .. m.Source) end
       local prop = m.BindOptions and m.BindOptions.Propagation
       if prop and not ({ private = 1, rprivate = 1, shared = 1, rshared = 1, slave = 1, rslave = 1 })[prop] then
         bad("invalid propagation mode: " .. prop)
@@ -1436,13 +1452,10 @@ function M.with_cidfile(path, fn)
   local function refuse(msg)
     error({ code = msg:find("no such file or directory", 1, true) and 127 or 125, message = msg, cidfile = true }, 0)
   end
-  local f = io.open(path, "r")
-  if f then
-    f:close()
+  if host.exists(path) then
     refuse("container ID file found, make sure the other container isn't running or delete " .. path)
   end
-  local oerr
-  f, oerr = io.open(path, "w")
+  local f, oerr = io.open(path, "w")
   if not f then refuse("failed to create the container ID file: open " .. path .. ": " .. go_errtext(oerr)) end
   local ok, id = pcall(fn)
   if ok and f:write(id) then

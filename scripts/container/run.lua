@@ -29,15 +29,26 @@ end
 local keys, kerr = cli.detach_keys(opts["detach-keys"], "detach", berth.config.user("detachKeys"))
 if not keys then error({ code = 125, message = kerr }, 0) end
 local id = common.with_cidfile(opts.cidfile, function()
-  local doc, rootfs = common.build(opts, changed, positional)
-  return common.create(doc, rootfs)
+  local ok, id = pcall(function()
+    local doc, rootfs = common.build(opts, changed, positional)
+    return common.create(doc, rootfs)
+  end)
+  if ok then return id end
+  if common.is_daemon_error(id) then common.run_refused(id) end
+  error(id, 0)
 end)
+-- what the daemon refused at start (a --device node gone, a logging driver that cannot open)
+local function start(o)
+  local ok, code, detached = pcall(berth.container.start, id, o)
+  if not ok then common.run_refused(code) end
+  return code, detached
+end
 if opts.detach then
-  berth.container.start(id, { attach = false })
+  start({ attach = false })
   io.stdout:write(id, "\n")
   return 0
 end
-local code, detached = berth.container.start(id, { attach = true, stdin = opts.interactive, detach_keys = keys,
+local code, detached = start({ attach = true, stdin = opts.interactive, detach_keys = keys,
   sig_proxy = opts["sig-proxy"] })
 if detached then return 0 end
 -- --rm: reading the container folds the monitor's exit record, which removes it (Docker's

@@ -7,6 +7,7 @@ local berth = require "berth"
 local cli = require "berth.cli"
 local tables = require "berth.tables"
 local units = require "berth.units"
+local host = require "berth.host"
 
 local spec = { name = BERTH_COMMAND or "berth stats", usage = "[OPTIONS] [CONTAINER...]",
   short = "Display a live stream of container(s) resource usage statistics", flags = {
@@ -18,8 +19,7 @@ local spec = { name = BERTH_COMMAND or "berth stats", usage = "[OPTIONS] [CONTAI
 local opts, args = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 
-local V2 = io.open("/sys/fs/cgroup/cgroup.controllers", "r")
-if V2 then V2:close() end
+local V2 = host.cgroup_v2()
 local HOST_MEM = berth.system.memtotal()
 local NCPU = berth.system.ncpu()
 

@@ -3,6 +3,7 @@ local berth = require "berth"
 local cli = require "berth.cli"
 local units = require "berth.units"
 local template = require "berth.template"
+local host = require "berth.host"
 
 local spec = {
   name = BERTH_COMMAND or "berth info", usage = "[OPTIONS]", short = "Display system-wide information",
@@ -36,12 +37,6 @@ local function os_release()
     f:close()
   end
   return name, version
-end
-
-local function exists(path)
-  local f = io.open(path, "r")
-  if f then f:close() return true end
-  return false
 end
 
 -- What the configured storage driver says (loading it: a refused plugin fails here, as it should).
@@ -107,7 +102,7 @@ local info = json.object({
   LoggingDriver = eff.log_driver or "json-file",
   NetworkDriver = eff.network_driver,
   CgroupDriver = eff.cgroup_driver,
-  CgroupVersion = exists("/sys/fs/cgroup/cgroup.controllers") and "2" or "1",
+  CgroupVersion = host.cgroup_v2() and "2" or "1",
   KernelVersion = version.KernelVersion,
   OperatingSystem = osname, OSVersion = osversion, OSType = "linux",
   Architecture = first_line("uname -m"),

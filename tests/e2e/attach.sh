@@ -107,6 +107,28 @@ kill -9 $client; wait $client 2>/dev/null
 out=$($T $B wait at15 2>&1)
 expect_eq "run -i, client killed: the StdinOnce container's stdin ends (cat exits)" 5 "$out"
 expect_match "run -i, client killed: the container ran on to its end" "cat ended" "$($B logs at15 2>&1)"
+# ... also when it is killed during the start, before it pumps anything: stopped as soon as the
+# monitor is forked (its log made), killed once the container runs
+cat >"$E2E_TMP/stop_in_start.py" <<'PY'
+import os, signal, subprocess, sys, time
+cdir, stdin, cmd = sys.argv[1] + "/containers", sys.argv[2], sys.argv[3:]
+ls = lambda: os.listdir(cdir) if os.path.isdir(cdir) else []
+before = set(ls())
+p = subprocess.Popen(cmd, stdin=open(stdin), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+end = time.time() + 20
+while time.time() < end and not any(d not in before and os.path.exists(cdir + "/" + d + "/monitor.log")
+                                    for d in ls()):
+    pass
+p.send_signal(signal.SIGSTOP)
+print(p.pid)
+PY
+client=$(python3 "$E2E_TMP/stop_in_start.py" "$INSTANCE_DIR/root" "$fifo" \
+	$B run -i --name at17 bb:at sh -c 'cat; echo "cat ended"; exit 7')
+at_exit "$B rm -f at17"
+for _ in $(seq 50); do [ "$(running at17)" = true ] && break; sleep 0.1; done
+kill -9 $client
+out=$($T $B wait at17 2>&1)
+expect_eq "run -i, client killed during the start: the StdinOnce container's stdin ends" 7 "$out"
 $B run -d -i --name at16 bb:at sh -c 'cat; exit 6' >/dev/null
 $B attach at16 <"$fifo" >/dev/null 2>&1 &
 client=$!
@@ -120,6 +142,20 @@ kill $holder 2>/dev/null
 $B create -it --name at8 bb:at sh -c 'sleep 1; echo hi; exit 4' >/dev/null
 out=$($T $B start -ai at8 </dev/null 2>&1); rc=$?
 expect_eq "start -ai of a tty container from /dev/null: no output after the EOF, its exit code" "|4" "$out|$rc"
+
+# the attach socket is bound before the command may run: a start that cannot bind it runs nothing
+mkdir -p "$E2E_TMP/mark"
+id=$($B create -v "$E2E_TMP/mark:/m" bb:at touch /m/ran)
+at_exit "$B rm -f $id"
+touch "$INSTANCE_DIR/exec/containers/$id"   # where its run directory goes
+out=$($B start $id 2>&1); rc=$?
+expect_match "no attach socket: the start fails, exit 1" "^1 Error response from daemon: .*$id: Not a directory" "$rc $out"
+expect_eq "no attach socket: nothing of the command ran; created, the error recorded" "|created 128" \
+	"$(ls "$E2E_TMP/mark")|$($B inspect -f '{{.State.Status}} {{.State.ExitCode}}' $id 2>&1)"
+rm "$INSTANCE_DIR/exec/containers/$id"
+check "with its run directory back, it starts" $B start -a $id
+expect_eq "and the command ran" ran "$(ls "$E2E_TMP/mark")"
+$B rm -f $id >/dev/null
 
 # Docker's CLI refuses to attach where nothing runs: exit 1, its texts without "berth: "
 $B create --name at9 bb:at true >/dev/null

@@ -36,6 +36,30 @@ expect_eq "devices: mknod of any node, but no opening one off Docker's list (/de
 expect_eq "devices: --privileged has no device rules" "made opened" \
 	"$($B run --rm --privileged bb:dev sh -c "$devtest" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 
+# daemon.json's cgroup-parent changed while a container runs: the container stays where its start
+# put it, and every command finds it there (the reference recorded at start, not today's)
+new_instance cgp '"network-driver": "none", "cgroup-parent": "berth-e2e-chg1"'
+import_busybox bb:cgp >/dev/null
+at_exit "rmdir /sys/fs/cgroup/*/berth-e2e-chg1 /sys/fs/cgroup/*/berth-e2e-chg2 /sys/fs/cgroup/berth-e2e-chg1 /sys/fs/cgroup/berth-e2e-chg2"
+id=$($B run -d -m 64m bb:cgp sleep 300 2>&1)
+at_exit "$B rm -f $id"
+sed -i 's/berth-e2e-chg1/berth-e2e-chg2/' "$INSTANCE_DIR/daemon.json"
+check "cgroup-parent changed: pause" $B pause $id
+expect_eq "cgroup-parent changed: paused" paused "$($B inspect -f '{{.State.Status}}' $id 2>&1)"
+check "cgroup-parent changed: unpause" $B unpause $id
+expect_match "cgroup-parent changed: top finds the processes" "sleep 300" "$($B top $id 2>&1)"
+expect_match "cgroup-parent changed: stats reads the cgroup" "64MiB" "$($B stats --no-stream --format '{{.MemUsage}}' $id 2>&1)"
+check "cgroup-parent changed: update" $B update -m 128m $id
+expect_match "cgroup-parent changed: update writes the container's cgroup" "128MiB" \
+	"$($B stats --no-stream --format '{{.MemUsage}}' $id 2>&1)"
+expect_eq "cgroup-parent changed: exec joins the container's cgroup" "/berth-e2e-chg1/$id" \
+	"$($B exec $id sh -c "grep -E '^[0-9]+:(pids)?:' /proc/self/cgroup | head -1 | cut -d: -f3" 2>&1)"
+check "cgroup-parent changed: restart" $B restart -t 1 $id
+expect_eq "cgroup-parent changed: after the restart, the new parent and nothing left below the old" \
+	"/berth-e2e-chg2/$id " \
+	"$($B exec $id sh -c "grep -E '^[0-9]+:(pids)?:' /proc/self/cgroup | head -1 | cut -d: -f3" 2>&1) $(ls -d /sys/fs/cgroup/*/berth-e2e-chg1/$id /sys/fs/cgroup/berth-e2e-chg1/$id 2>/dev/null)"
+$B rm -f $id >/dev/null
+
 if [ $sd = 0 ]; then
 	new_instance sd '"network-driver": "none", "exec-opts": ["native.cgroupdriver=systemd"]'
 	import_busybox bb:cg >/dev/null || { not_ok "import busybox"; finish; }

@@ -42,6 +42,18 @@ touch "$E2E_TMP/devdir/plain"
 expect_eq "--device DIR: the nodes below it, nothing else" "/dev/d/null1 1:3
 /dev/d/sub/zero1 1:5" \
 	"$($B run --rm --device "$E2E_TMP/devdir:/dev/d" bb:dev sh -c 'for f in $(find /dev/d ! -type d | sort); do echo "$f $(stat -c %t:%T $f)"; done' 2>&1)"
+# paths cleaned as Docker's CLI cleans them (not in the three-part form) and runc makes them
+expect_eq "--device HOST:CTR: CTR cleaned, as Docker's CLI" \
+	'[{"PathOnHost":"/dev/null","PathInContainer":"/dev/x","CgroupPermissions":"rwm"}] crw-rw-rw- 1:3' \
+	"$($B create --device /dev/null:/dev//./y/../x/ bb:dev stat -c '%A %t:%T' /dev/x | xargs -I{} sh -c "$B inspect -f '{{json .HostConfig.Devices}}' {}; $B start -a {}; $B rm {} >/dev/null" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "--device HOST and HOST:MODE: HOST cleaned, as Docker's CLI" \
+	'[{"PathOnHost":"/dev/null","PathInContainer":"/dev/null","CgroupPermissions":"rwm"},{"PathOnHost":"/dev/zero","PathInContainer":"/dev/zero","CgroupPermissions":"r"}]' \
+	"$($B create --device /dev//null --device /dev/./zero/:r bb:dev true | xargs -I{} sh -c "$B inspect -f '{{json .HostConfig.Devices}}' {}; $B rm {} >/dev/null")"
+expect_eq "--device HOST:CTR:MODE: kept as given, the node made at the clean path" \
+	'[{"PathOnHost":"/dev/null","PathInContainer":"/dev//./y/../x/","CgroupPermissions":"rw"}] 1:3' \
+	"$($B create --device /dev/null:/dev//./y/../x/:rw bb:dev stat -c %t:%T /dev/x | xargs -I{} sh -c "$B inspect -f '{{json .HostConfig.Devices}}' {}; $B start -a {}; $B rm {} >/dev/null" | tr '\n' ' ' | sed 's/ $//')"
+out=$($B run --rm --device /dev/null:/dev/ bb:dev stat -c '%F' /dev 2>&1); rc=$?
+expect_eq "--device /dev/null:/dev/: the container path is /dev, left as it is (Docker runs it)" "0 directory" "$rc $out"
 
 # inspect: Docker's shapes
 id=$($B create --device /dev/zero:/dev/myzero:r --device /dev/null --device-cgroup-rule 'c 1:3 mr' \
@@ -54,14 +66,14 @@ $B rm -f $id >/dev/null
 expect_eq "inspect without devices: Devices [] and DeviceCgroupRules null, as Docker's" '[] null' \
 	"$($B create bb:dev true | xargs -I{} sh -c "$B inspect -f '{{json .HostConfig.Devices}} {{json .HostConfig.DeviceCgroupRules}}' {}; $B rm {} >/dev/null")"
 
-# errors: Docker's text, exit 125, nothing made
+# errors: Docker's text and exit codes; the node is looked for at start, as Docker's daemon does
 before=$(ncontainers)
 out=$($B run --rm --device /dev/nonexistent bb:dev true 2>&1); rc=$?
-expect_eq "--device of a missing node: Docker's message, exit 125" \
-	'125 berth: Error response from daemon: error gathering device information while adding custom device "/dev/nonexistent": no such file or directory' "$rc $out"
-out=$($B run --device /etc/hostname bb:dev true 2>&1); rc=$?
+expect_eq "--device of a missing node: Docker's message, exit 127 (its CLI's code for 'no such file')" \
+	'127 berth: error gathering device information while adding custom device "/dev/nonexistent": no such file or directory' "$rc $out"
+out=$($B run --rm --device /etc/hostname bb:dev true 2>&1); rc=$?
 expect_eq "--device of a file that is no node: Docker's message, exit 125" \
-	'125 berth: Error response from daemon: error gathering device information while adding custom device "/etc/hostname": not a device node' "$rc $out"
+	'125 berth: error gathering device information while adding custom device "/etc/hostname": not a device node' "$rc $out"
 out=$($B run --device /dev/zero:/dev/z:rwx bb:dev true 2>&1); rc=$?
 expect_eq "--device with a bad mode: Docker's message, exit 125" "125 berth: bad mode specified: rwx" "$rc $out"
 out=$($B run --device /dev/zero:z bb:dev true 2>&1); rc=$?
@@ -71,6 +83,20 @@ expect_eq "--device-cgroup-rule in a bad format: Docker's message, exit 125" \
 	"125 berth: invalid argument \"x 1:3 mr\" for \"--device-cgroup-rule\" flag: invalid device cgroup format 'x 1:3 mr'" \
 	"$rc $(head -1 <<<"$out")"
 expect_eq "no container is left by any of them" "$before" "$(ncontainers)"
+# without --rm Docker keeps the container that could not start, its error recorded
+out=$($B run --name nodev --device /dev/nonexistent bb:dev true 2>&1); rc=$?
+expect_eq "run --device of a missing node: the container stays, created, Docker's State" \
+	'127 created 128 error gathering device information while adding custom device "/dev/nonexistent": no such file or directory' \
+	"$rc $($B inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' nodev 2>&1)"
+$B rm nodev >/dev/null
+id=$($B create --device /dev/nonexistent bb:dev true 2>&1); rc=$?
+at_exit "$B rm -f $id"
+expect_match "create --device of a missing node succeeds, as Docker's" "^0 [0-9a-f]{64}$" "$rc $id"
+out=$($B start $id 2>&1); rc=$?
+expect_eq "start of it: Docker's message, exit 1" \
+	"1 Error response from daemon: error gathering device information while adding custom device \"/dev/nonexistent\": no such file or directory
+berth: Error: failed to start containers: $id" "$rc $out"
+$B rm -f $id >/dev/null
 mknod "$E2E_TMP/gone" c 1 3
 id=$($B create --device "$E2E_TMP/gone:/dev/gone" bb:dev true 2>&1)
 at_exit "$B rm -f $id"
@@ -99,6 +125,39 @@ else
 	skip "devices.list" "cgroup v2: a BPF program, checked by the open tests above"
 fi
 $B rm -f $id >/dev/null
+# numbers beyond the kernel's 32 bits: refused at start, as Docker's daemon refuses what it cannot
+# parse, not truncated (cgroup v2) or left to the kernel (v1)
+for rule in 'c 4294967297:3 rwm' 'c 1:99999999999999999999 rwm'; do
+	what=major; [ "${rule#c 1:}" != "$rule" ] && what=minor
+	out=$($B run --rm --device-cgroup-rule "$rule" bb:dev true 2>&1); rc=$?
+	expect_eq "--device-cgroup-rule '$rule': Docker's message, exit 125" \
+		"125 berth: invalid $what value in device cgroup rule format: '$rule'" "$rc $out"
+done
+# what the CLI does not check (the Lua API, the Engine API) meets the daemon's grammar: one space
+# each, nothing after the access
+cat >"$E2E_TMP/rule.lua" <<'L'
+local berth = require "berth"
+local ref, rule = ...
+local doc = berth.container.inspect(ref)
+doc.Id, doc.Name, doc.State = nil, nil, nil
+doc.HostConfig.DeviceCgroupRules = { rule }
+local ok, err = pcall(function()
+  local id = berth.container.create(doc)
+  local started, serr = pcall(berth.container.start, id, { attach = false })
+  berth.container.remove(id, { force = true })
+  if not started then error(serr, 0) end
+end)
+print(ok and "accepted" or (type(err) == "table" and err.message or tostring(err)))
+L
+tmpl=$($B create bb:dev true)
+at_exit "$B rm -f $tmpl"
+for rule in 'c1:3 rwm' 'c 1:3rwm' 'c 1:3 rwm x' 'c  1:3 rwm'; do
+	expect_eq "a device cgroup rule '$rule' through the Lua API: the daemon's message" \
+		"invalid device cgroup rule format: '$rule'" "$($B script "$E2E_TMP/rule.lua" $tmpl "$rule" 2>&1)"
+done
+expect_eq "a device cgroup rule in the daemon's grammar through the Lua API runs" accepted \
+	"$($B script "$E2E_TMP/rule.lua" $tmpl 'c 1:3 rrr' 2>&1)"
+$B rm -f $tmpl >/dev/null
 
 # ---- --cgroup-parent ----
 # cgroup_dirs ID PARENT: the container's dirs below PARENT, in every hierarchy (v1) or the one (v2)
@@ -280,8 +339,8 @@ expect_eq "--blkio-weight not a uint16: pflag's message, exit 125" \
 	'125 berth: invalid argument "x" for "--blkio-weight" flag: strconv.ParseUint: parsing "x": invalid syntax' "$rc $(head -1 <<<"$out")"
 before=$(ncontainers)
 out=$($B run --rm --device-read-bps /dev/nonexistent:1mb bb:dev true 2>&1); rc=$?
-expect_eq "a throttle on a missing device: Docker's message, exit 125" \
-	"125 berth: Error response from daemon: stat /dev/nonexistent: no such file or directory" "$rc $out"
+expect_eq "a throttle on a missing device: Docker's message at create, exit 127 as its CLI's" \
+	"127 berth: Error response from daemon: stat /dev/nonexistent: no such file or directory" "$rc $out"
 out=$($B run --rm --device-read-bps vda:1mb bb:dev true 2>&1); rc=$?
 expect_eq "a throttle on a path outside /dev: Docker's message" \
 	'125 berth: invalid argument "vda:1mb" for "--device-read-bps" flag: bad format for device path: vda:1mb' "$rc $(head -1 <<<"$out")"

@@ -52,8 +52,42 @@ expect_match "syslog tcp rfc5424micro: octet-counted, local3.info, tag" \
 out=$($B run --rm --log-driver syslog --log-opt syslog-address=udp://10.1.2.3:514 bb:log true 2>&1); rc=$?
 expect_eq "syslog to another host is refused" 125 "$rc"
 expect_match "syslog refusal says why" "only 127.0.0.1" "$out"
+# a syslog that cannot be reached fails the start before the command runs, as Docker's
+mkdir -p "$E2E_TMP/mark"
+out=$($B run --name nolog -v "$E2E_TMP/mark:/m" --log-driver syslog --log-opt syslog-address=tcp://127.0.0.1:1 \
+	bb:log touch /m/ran 2>&1); rc=$?
+at_exit "$B rm -f nolog"
+expect_eq "syslog unreachable: Docker's message, exit 125" \
+	"125 berth: failed to initialize logging driver: dial tcp 127.0.0.1:1: connect: connection refused" "$rc $out"
+expect_eq "syslog unreachable: nothing of the command ran" "" "$(ls "$E2E_TMP/mark")"
+expect_eq "syslog unreachable: Docker's State (created, 128, the error)" \
+	"created 128 failed to initialize logging driver: dial tcp 127.0.0.1:1: connect: connection refused" \
+	"$($B inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' nolog 2>&1)"
+out=$($B start nolog 2>&1); rc=$?
+expect_eq "syslog unreachable: start fails as Docker's, exit 1" \
+	"1 Error response from daemon: failed to initialize logging driver: dial tcp 127.0.0.1:1: connect: connection refused
+berth: Error: failed to start containers: nolog" "$rc $out"
+expect_eq "syslog unreachable: still nothing ran, no attach socket left" "|" \
+	"$(ls "$E2E_TMP/mark")|$(ls "$INSTANCE_DIR"/exec/containers/*/attach.sock 2>/dev/null)"
+$B rm nolog >/dev/null
+python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind("'"$E2E_TMP/dead.sock"'")'
+out=$($B run --rm --log-driver syslog --log-opt syslog-address=unix://$E2E_TMP/dead.sock bb:log true 2>&1); rc=$?
+expect_eq "syslog socket nobody listens on: Docker's message, exit 125" \
+	"125 berth: failed to initialize logging driver: dial unix $E2E_TMP/dead.sock: connect: connection refused" "$rc $out"
+out=$($B run --rm --log-driver syslog --log-opt syslog-address=unix:///nonexistent bb:log true 2>&1); rc=$?
+expect_eq "syslog socket missing: Docker's message at create, exit 127 (its CLI's for 'no such file')" \
+	"127 berth: Error response from daemon: stat /nonexistent: no such file or directory" "$rc $out"
 out=$($B run --rm --log-driver syslog --log-opt syslog-format=bogus bb:log true 2>&1)
 expect_match "bad syslog-format: Docker's message" "Error response from daemon: Invalid syslog format" "$out"
+
+# a json-file log that cannot be opened (daemon.json's log-opts, read at start): nothing runs either
+new_instance logbadopts '"log-opts": {"compress": "bogus"}'
+import_busybox bb:log >/dev/null
+rm -f "$E2E_TMP/mark"/*
+out=$($B run --rm -v "$E2E_TMP/mark:/m" bb:log touch /m/ran 2>&1); rc=$?
+expect_eq "json-file that cannot open: Docker's wording, exit 125, nothing ran" \
+	"125 berth: failed to initialize logging driver: strconv.ParseBool: parsing \"bogus\": invalid syntax|" \
+	"$rc $out|$(ls "$E2E_TMP/mark")"
 
 # the daemon.json default
 new_instance logdefault "\"log-driver\": \"syslog\", \"log-opts\": {\"syslog-address\": \"udp://127.0.0.1:$U\", \"tag\": \"dflt\"}"

@@ -417,18 +417,33 @@ static void device_rules_and_devices(void **state)
 	json_t *d;
 
 	(void)state;
-	assert_int_equal(rt_dev_rule_parse("c 1:3 mr", &r), 0);
+	assert_int_equal(rt_dev_rule_parse("c 1:3 mr", &r, &err), 0);
 	assert_int_equal(r.type, 'c');
 	assert_int_equal(r.major, 1);
 	assert_int_equal(r.minor, 3);
 	assert_string_equal(r.access, "mr");
-	assert_int_equal(rt_dev_rule_parse("a *:* rwm", &r), 0);
+	assert_int_equal(rt_dev_rule_parse("a *:* rwm", &r, &err), 0);
 	assert_int_equal(r.major, -1);
 	assert_int_equal(r.minor, -1);
-	assert_int_equal(rt_dev_rule_parse("x 1:3 r", &r), -EINVAL);
-	assert_int_equal(rt_dev_rule_parse("c 1:3 rwmx", &r), -EINVAL);
-	assert_int_equal(rt_dev_rule_parse("c 1:3", &r), -EINVAL);
-	assert_int_equal(rt_dev_rule_parse("c 1x:3 r", &r), -EINVAL);
+	assert_int_equal(rt_dev_rule_parse("b 4294967295:0 rrr", &r, &err), 0);
+	assert_int_equal(r.major, 4294967295LL);
+	/* what Docker's daemon refuses: its regex, single spaces, nothing after */
+	static const char *const BAD[] = { "x 1:3 r", "c 1:3 rwmx", "c 1:3", "c 1x:3 r", "c1:3 rwm",
+		"c 1:3rwm", "c  1:3 rwm", "c\t1:3 rwm", "c 1:3 rwm x", "c 1:3 rwm ", " c 1:3 rwm", "c 1:3 rwmr",
+		"c +1:3 r", "c 1: r", "c *5:3 r", "", "c" };
+	for (size_t i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
+		berr_clear(&err);
+		assert_int_equal(rt_dev_rule_parse(BAD[i], &r, &err), -EINVAL);
+		assert_true(strstr(err.msg, "invalid device cgroup rule format: '") == err.msg);
+	}
+	/* numbers beyond the kernel's 32 bits, which v2 would truncate */
+	berr_clear(&err);
+	assert_int_equal(rt_dev_rule_parse("c 4294967296:3 rwm", &r, &err), -ERANGE);
+	assert_string_equal(err.msg, "invalid major value in device cgroup rule format: 'c 4294967296:3 rwm'");
+	berr_clear(&err);
+	assert_int_equal(rt_dev_rule_parse("c 1:99999999999999999999 rwm", &r, &err), -ERANGE);
+	assert_string_equal(err.msg, "invalid minor value in device cgroup rule format: 'c 1:99999999999999999999 rwm'");
+	berr_clear(&err);
 
 	d = doc_of("{\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/n\","
 		   "\"CgroupPermissions\":\"r\"}],\"DeviceCgroupRules\":[\"b 7:* rw\"]}");
