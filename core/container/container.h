@@ -28,6 +28,7 @@ struct container {
 	int64_t started_at, finished_at;
 	int restart_count;
 	char *driver, *rw_layer, *rootfs;
+	char *rw_parent;             /* the layer under rw_layer (its image's init layer); NULL: the image's top */
 };
 
 void container_free(struct container *c);

@@ -27,6 +27,7 @@ void container_free(struct container *c)
 	free(c->driver);
 	free(c->rw_layer);
 	free(c->rootfs);
+	free(c->rw_parent);
 	free(c);
 }
 

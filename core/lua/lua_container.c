@@ -178,13 +178,15 @@ static void push_container(lua_State *L, struct berth_ctx *ctx, struct container
 static void add_sizes(struct berth_ctx *ctx, struct container *c, json_t *j)
 {
 	const struct berth_storage_ops *ops;
-	char parent[65] = "";
+	char parent[IMAGE_INIT_ID_LEN] = "";
 	int64_t rw = 0, img = 0;
 	berr_t e = { 0 };
 
 	if (c->rw_layer && ctx_storage(ctx, &ops, NULL, &e) == 0) {
-		if (c->image_id)
-			image_top_layer(ctx, c->image_id, parent, &e);
+		if (c->rw_parent)
+			snprintf(parent, sizeof(parent), "%s", c->rw_parent);
+		else if (c->image_id)
+			image_top_layer(ctx, c->image_id, parent, NULL, &e);
 		rw = ops->diff_size(c->rw_layer, parent[0] ? parent : NULL, &e);
 		if (rw < 0)
 			rw = 0;

@@ -450,6 +450,34 @@ static int write_sysctls(const struct rt_spec *s, int rootfd, berr_t *err)
 	return 0;
 }
 
+int mnt_make_init_layer(const char *root, berr_t *err)
+{
+	/* the mount points of mnt_setup_rootfs and mnt_finish_rootfs that every container has */
+	static const struct { const char *path; int is_dir; } POINTS[] = {
+		{ "/proc", 1 }, { "/dev", 1 }, { "/sys", 1 },
+		{ "/etc/resolv.conf", 0 }, { "/etc/hostname", 0 }, { "/etc/hosts", 0 },
+	};
+	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), etc = -1;
+	mode_t old = umask(022);   /* shared by every container of the image: not the first one's umask */
+	int r = 0;
+
+	if (rootfd < 0)
+		r = berr_sys(err, errno, "open %s", root);
+	for (size_t i = 0; r == 0 && i < sizeof(POINTS) / sizeof(POINTS[0]); i++) {
+		int fd = mnt_ensure(rootfd, POINTS[i].path, POINTS[i].is_dir, err);
+		if (fd < 0)
+			r = fd;
+		else
+			close(fd);
+	}
+	/* Docker's /etc/mtab, where the image has none */
+	if (r == 0 && ((etc = openat2_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		       (symlinkat("/proc/mounts", etc, "mtab") < 0 && errno != EEXIST)))
+		r = berr_sys(err, errno, "symlink /etc/mtab");
+	umask(old);
+	return r;
+}
+
 int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)
 {
 	const unsigned long ro = s->privileged ? 0 : MS_RDONLY;

@@ -88,5 +88,10 @@ const char *const STORE_MIGRATIONS[] = {
 	"  labels TEXT NOT NULL DEFAULT '{}',"   /* JSON object */
 	"  options TEXT NOT NULL DEFAULT '{}',"  /* JSON object (driver opts) */
 	"  anonymous INTEGER NOT NULL DEFAULT 0);",
+	/* init layers (core/container/initlayer.c): the mount points every container needs, made
+	 * once per image top layer in a layer of their own between it and the containers' rw
+	 * layers (Docker's <id>-init), and which layer a container's rw layer was made on */
+	"ALTER TABLE layers ADD COLUMN init_layer TEXT;"   /* driver id of its init layer, once complete */
+	"ALTER TABLE containers ADD COLUMN rw_parent TEXT;", /* driver id under rw_layer; NULL: the image's top */
 	NULL,
 };
