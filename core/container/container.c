@@ -122,9 +122,11 @@ static int valid_name(const char *n)
 
 /* A create killed half-way (its berth SIGKILLed) must not leave a directory and an rw layer that
  * no row names. The directory is made under a staging name carrying the creator's pid and start
- * time, with a claim file (the same two numbers) inside, then renamed into place; the claim goes
- * when the row is in. container_collect_orphans removes what a dead creator left. */
-#define CLAIM ".creating"
+ * time, with the claim (the same two numbers) in its lock file, then renamed into place; the
+ * claim is cut from the lock file when the row is in (the lock file is there anyway: one inode
+ * fewer than a claim file of its own). container_collect_orphans removes what a dead creator
+ * left. */
+#define CLAIM ".lock"
 #define STAGING ".new-"
 
 static int make_dir_claimed(struct berth_ctx *ctx, const char *id, const char *dir, berr_t *err)
@@ -364,7 +366,8 @@ insert:
 	}
 	{
 		_cleanup_free_ char *claim = xasprintf("%s/" CLAIM, dir);
-		unlink(claim);
+		if (truncate(claim, 0) < 0)
+			unlink(claim);   /* no claim either way; lock_container makes it again */
 	}
 	return 0;
 fail_rw:

@@ -594,9 +594,9 @@ static int l_kill(lua_State *L)
 
 /* Wait until the row no longer says running/paused/restarting (the monitor recorded the exit);
  * 1 once it does (or the container is gone: --rm), 0 after timeout_ms (-1: no limit). The
- * monitor records by renaming live.json into the container's directory: inotify wakes us the
- * moment it does, instead of a poll interval's delay; the periodic look catches the rest (a
- * monitor that died without a record). */
+ * monitor records by writing live.json in the container's directory (made in place, or renamed
+ * over the one not folded yet): inotify wakes us the moment it does, instead of a poll
+ * interval's delay; the periodic look catches the rest (a monitor that died without a record). */
 static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_ms)
 {
 	_cleanup_free_ char *dir = container_dir(ctx, c->id);
@@ -604,7 +604,7 @@ static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_
 	int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
 	berr_t err = { 0 };
 
-	if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_DELETE_SELF) < 0) {
+	if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF) < 0) {
 		close(in);
 		in = -1;
 	}
