@@ -1,7 +1,7 @@
 /* One run of a container, set up and torn down outside the long-lived berth-monitor so that it
  * stays small (it links neither the runtime nor seccomp, libcap or the storage and network
  * drivers). The setup (rootfs mount, spec, seccomp, the init cloned, cgroups, network) is done,
- * for a start, by berth and then a fork of it that becomes the monitor by exec (the init is its
+ * for a start, by berth and then a child of it (vfork) that becomes the monitor by exec (the init is its
  * own child, cloned before the exec); for a restart, by berth-runtime, a child of the monitor,
  * which clones the init with CLONE_PARENT so it is the monitor's child. Either hands the monitor
  * the init and its stdio over a socket (spawn_send/spawn_recv); the monitor lets the init exec

@@ -2,7 +2,7 @@
  * as the container. It is the parent of the container's init: it owns the init's stdio (pipes or
  * a pty), feeds the logging driver, serves attach on exec-root/containers/<id>/attach.sock,
  * records the exit and applies the restart policy. To be small it does none of the setup
- * (container/spawn.h): at a start, the fork of berth that execs this program sets the run up and
+ * (container/spawn.h): at a start, the child of berth (a vfork) that execs this program sets the run up and
  * queues it on the handoff socket first; at a restart, a child of it, berth-runtime setup, hands
  * it the init. After each exit the monitor undoes the setup itself (the cgroup files and the storage
  * and network drivers, loaded only then). It links libc and jansson and dlopens the logging
