@@ -26,49 +26,44 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
-/* Open (creating when missing) `path` inside the root as a dir or an empty file; O_PATH fd. */
+/* Open (creating when missing) `path` inside the root as a dir or an empty file; O_PATH fd.
+ * Most mount points exist (the image's init layer has them): one openat2 of the whole path; a
+ * missing one is made in its parent, opened (or made) the same way. */
 int mnt_ensure(int rootfd, const char *path, int is_dir, berr_t *err)
 {
 	_cleanup_free_ char *p = xstrdup(path);
-	char *s = p, *name;
-	int dirfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3), fd;
+	char *slash, *name;
+	int fd, dirfd;
 
-	while (*s == '/')
-		s++;
-	while (*s) {
-		char *slash = strchr(s, '/');
-		int last;
-		if (slash)
-			*slash = 0;
-		name = s;
-		last = !slash || !slash[1];
-		if (strcmp(name, "") && strcmp(name, ".")) {
-			_cleanup_free_ char *prefix = strndup(p, (size_t)(name - p) + strlen(name));
-			fd = openat2_in_root(rootfd, prefix, O_PATH | O_CLOEXEC);
-			if (fd < 0 && errno == ENOENT) {
-				if (!last || is_dir) {
-					if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-						goto fail;
-				} else {
-					int f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-					if (f < 0 && errno != EEXIST)
-						goto fail;
-					if (f >= 0)
-						close(f);
-				}
-				fd = openat2_in_root(rootfd, prefix, O_PATH | O_CLOEXEC);
-			}
-			if (fd < 0)
-				goto fail;
-			close(dirfd);
-			dirfd = fd;
-		}
-		if (!slash)
-			break;
-		*slash = '/';
-		s = slash + 1;
+	for (size_t n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = 0;
+	fd = openat2_in_root(rootfd, p, O_PATH | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : berr_sys(err, errno, "create mount point %s", path);
+	slash = strrchr(p, '/');
+	name = slash ? slash + 1 : p;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return berr_sys(err, ENOENT, "create mount point %s", path);
+	if (slash)
+		*slash = 0;
+	if ((dirfd = mnt_ensure(rootfd, slash && slash != p ? p : "/", 1, err)) < 0)
+		return dirfd;
+	if (is_dir) {
+		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+			goto fail;
+	} else {
+		int f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f < 0 && errno != EEXIST)
+			goto fail;
+		if (f >= 0)
+			close(f);
 	}
-	return dirfd;
+	close(dirfd);
+	if (slash)
+		*slash = '/';
+	if ((fd = openat2_in_root(rootfd, p, O_PATH | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "create mount point %s", path);
+	return fd;
 fail:
 	{
 		int e = errno;
@@ -271,17 +266,26 @@ static int user_devices(const struct rt_spec *s, int rootfd, berr_t *err)
  * /proc/self/cgroup is among them), or the unified one (opts NULL); malloc'd, NULL if none. */
 static char *own_cgroup(const char *opts)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	/* read once: the init was placed before it mounts, and stays where it is (a v1 host asks
+	 * for every hierarchy) */
+	static char *text;
+	_cleanup_free_ char *copy = NULL;
+	char *line, *next;
 
-	while (f && getline(&line, &cap, f) > 0) {
-		char *ctrls = strchr(line, ':'), *path = ctrls ? strchr(ctrls + 1, ':') : NULL, *tok, *save = NULL;
+	if (!text && read_file("/proc/self/cgroup", &text, NULL, NULL) < 0)
+		text = NULL;
+	if (!text)
+		return NULL;
+	copy = xstrdup(text);
+	for (line = copy; line && *line; line = next) {
+		char *ctrls = strchr(line, ':'), *path, *tok, *save = NULL;
 		int all = 1;
+		if ((next = strchr(line, '\n')))
+			*next++ = 0;
+		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
 		if (!path)
 			continue;
 		*path++ = 0;
-		path[strcspn(path, "\n")] = 0;
 		ctrls++;
 		if (!opts) {
 			if (!*ctrls)
