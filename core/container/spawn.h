@@ -73,5 +73,7 @@ char *container_shm_path(struct berth_ctx *ctx, const char *id);
 /* Undo a run after its init exited: network leave and netns bind, cgroup, rootfs mount; *oom
  * says whether the memory cgroup recorded an OOM kill. Best effort: each step is tried. */
 int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *err);
+/* The same for c as read from monitor.json (the monitor has it). */
+int container_teardown_of(struct berth_ctx *ctx, struct container *c, int *oom, berr_t *err);
 
 #endif

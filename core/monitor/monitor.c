@@ -406,14 +406,15 @@ static void finish(struct monitor *m, const char *exit_payload)
 	close_clients(m);
 }
 
-/* Undo the run (network, netns bind, cgroup, rootfs mount); returns whether the memory cgroup
- * recorded an OOM kill. The drivers it needs are loaded now, after the container ran. */
-static int teardown(struct monitor *m)
+/* Undo the run (network, netns bind, cgroup, rootfs mount) of c (NULL: read it again from
+ * monitor.json); returns whether the memory cgroup recorded an OOM kill. The drivers it needs are
+ * loaded now, after the container ran. */
+static int teardown(struct monitor *m, struct container *c)
 {
 	berr_t e = { 0 };
 	int oom = 0;
 
-	if (container_teardown(&m->ctx, m->id, &oom, &e) < 0)
+	if ((c ? container_teardown_of(&m->ctx, c, &oom, &e) : container_teardown(&m->ctx, m->id, &oom, &e)) < 0)
 		fprintf(stderr, "berth-monitor: teardown: %s\n", e.msg);
 	return oom;
 }
@@ -646,7 +647,7 @@ int main(int argc, char **argv)
 			kill(run.pid, SIGKILL);
 			spawn_run_close(&run);
 			reap(run.pid);
-			teardown(m);
+			teardown(m, NULL);
 		}
 		status(m, "err 125 %s\n", err.msg);
 		return 125;
@@ -685,7 +686,7 @@ int main(int argc, char **argv)
 			if (m->pid > 0) {
 				reap(m->pid);
 				m->pid = 0;
-				teardown(m);   /* a setup that failed undid itself; an init that failed did not */
+				teardown(m, c);   /* a setup that failed undid itself; an init that failed did not */
 			}
 			if (restarts == c->restart_count)
 				live_start_failed(m, c, code, err.msg);
@@ -709,14 +710,15 @@ int main(int argc, char **argv)
 		if (m->oom_fd >= 0)
 			close(m->oom_fd);
 		m->oom_fd = -1;
-		oom = teardown(m) || m->oom;
+		oom = teardown(m, c) || m->oom;
 		{
 			char cs[16];
 			struct container *n;
 			berr_t e = { 0 };
 			int again;
-			/* berth update may have changed the restart policy while the container ran */
-			if (container_read_monitor_config(&m->ctx, m->id, &n, &e) == 0) {
+			/* berth update may have changed the restart policy while the container ran
+			 * (not of a --rm one: update refuses, as Docker's) */
+			if (!m->remove && container_read_monitor_config(&m->ctx, m->id, &n, &e) == 0) {
 				n->restart_count = c->restart_count;
 				container_free(c);
 				c = n;
