@@ -433,7 +433,6 @@ static int set_limits(const struct cgroup_driver *d, const char *id, const struc
 static int join(const struct cgroup_driver *d, const char *id, pid_t pid, berr_t *err)
 {
 	char buf[32];
-	int r;
 
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	if (cgroup_is_v2()) {
@@ -442,8 +441,14 @@ static int join(const struct cgroup_driver *d, const char *id, pid_t pid, berr_t
 	}
 	for (size_t i = 0; i < cgroup_v1_nctrls; i++) {
 		_cleanup_free_ char *dir = cgroup_dir_of(d, id, cgroup_v1_ctrls[i]);
-		if (access(dir, F_OK) == 0 && (r = cgroup_write(dir, "cgroup.procs", buf, err)) < 0)
-			return r;
+		_cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
+		_cleanup_close_ int fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;   /* a hierarchy the host does not have (or not this cgroup in it) */
+		if (fd < 0)
+			return berr_sys(err, errno, "open %s", procs);
+		if (write(fd, buf, strlen(buf)) < 0)
+			return berr_sys(err, errno, "write %s to %s", buf, procs);
 	}
 	return 0;
 }
