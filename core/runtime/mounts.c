@@ -336,6 +336,10 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *e
 
 	if (!f)
 		return berr_sys(err, errno, "open /proc/self/mountinfo");
+	/* the tmpfs just mounted there: its mount points are made in it directly (mnt_at then finds
+	 * each with one lookup) */
+	if ((dirfd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "open /sys/fs/cgroup in the container");
 	while (getline(&line, &cap, f) > 0) {
 		char mp[4096], fstype[32], src[256], sopts[1024], data[1024] = "";
 		char *sep = strstr(line, " - "), *tok, *save = NULL;
@@ -350,6 +354,8 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *e
 				strcat(data, ",");
 			strncat(data, tok, sizeof(data) - strlen(data) - 2);
 		}
+		if (mkdirat(dirfd, mp + 15, 0755) < 0 && errno != EEXIST)
+			return berr_sys(err, errno, "create mount point %s", mp);
 		if (host_ns)
 			r = bind_own_cgroup(rootfd, mp, data, fl, err);
 		else
@@ -357,8 +363,6 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *e
 		if (r < 0)
 			return r;
 	}
-	if ((dirfd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return berr_sys(err, errno, "open /sys/fs/cgroup in the container");
 	if ((d = opendir("/sys/fs/cgroup")))
 		while ((e = readdir(d))) {
 			char target[256];
