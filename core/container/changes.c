@@ -133,7 +133,7 @@ int container_changes(struct berth_ctx *ctx, const struct container *c, struct f
 		      size_t *n, berr_t *err)
 {
 	const struct berth_storage_ops *ops;
-	char parent[65] = "";
+	char parent[IMAGE_INIT_ID_LEN];
 	_cleanup_close_ int fd = -1;
 	FILE *f;
 	int r;
@@ -144,7 +144,7 @@ int container_changes(struct berth_ctx *ctx, const struct container *c, struct f
 		return berr_set(err, EINVAL, "container %s has no layer of its own (--rootfs)", c->id);
 	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0)
 		return r;
-	if (c->image_id && *c->image_id && (r = image_top_layer(ctx, c->image_id, parent, err)) < 0)
+	if ((r = container_rw_parent(ctx, c, parent, err)) < 0)
 		return r;
 	if ((fd = memfd_create("berth-changes", MFD_CLOEXEC)) < 0)
 		return berr_sys(err, errno, "memfd_create");

@@ -3,6 +3,7 @@
 #include "runtime/runtime.h"
 #include "image/image.h"
 #include "container/volume.h"
+#include "runtime/mounts.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
@@ -17,7 +18,8 @@
 #include <unistd.h>
 
 #define COLS "id, name, image_id, created, doc, state, pid, pid_start, monitor_pid, monitor_start, " \
-	     "exit_code, oom, error, started_at, finished_at, restart_count, driver, rw_layer, rootfs, cgroup"
+	     "exit_code, oom, error, started_at, finished_at, restart_count, driver, rw_layer, rootfs, cgroup, " \
+	     "rw_parent"
 
 static char *col_str(sqlite3_stmt *s, int i)
 {
@@ -53,6 +55,7 @@ static struct container *from_row(sqlite3_stmt *s)
 	c->rw_layer = col_str(s, 17);
 	c->rootfs = col_str(s, 18);
 	c->cgroup = col_str(s, 19);
+	c->rw_parent = col_str(s, 20);
 	return c;
 }
 
@@ -121,9 +124,11 @@ static int valid_name(const char *n)
 
 /* A create killed half-way (its berth SIGKILLed) must not leave a directory and an rw layer that
  * no row names. The directory is made under a staging name carrying the creator's pid and start
- * time, with a claim file (the same two numbers) inside, then renamed into place; the claim goes
- * when the row is in. container_collect_orphans removes what a dead creator left. */
-#define CLAIM ".creating"
+ * time, with the claim (the same two numbers) in its lock file, then renamed into place; the
+ * claim is cut from the lock file when the row is in (the lock file is there anyway: one inode
+ * fewer than a claim file of its own). container_collect_orphans removes what a dead creator
+ * left. */
+#define CLAIM ".lock"
 #define STAGING ".new-"
 
 static int make_dir_claimed(struct berth_ctx *ctx, const char *id, const char *dir, berr_t *err)
@@ -260,6 +265,17 @@ static int check_blkio_devices(json_t *doc, berr_t *err)
 	return r;
 }
 
+/* The image's init layer (see image_init_layer), made now if it has none. Its containers work
+ * without one (their mount points are made in their own layer at start): a failure leaves
+ * init empty. */
+static void make_init_layer(struct berth_ctx *ctx, const char *top, char init[IMAGE_INIT_ID_LEN])
+{
+	berr_t e = { 0 };
+
+	if (image_init_layer(ctx, top, mnt_make_init_layer, init, &e) < 0 && ctx->cfg.debug)
+		fprintf(stderr, "berth: debug: no init layer on %s: %s\n", top, e.msg);
+}
+
 int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, char id[65], berr_t *err)
 {
 	struct store *st;
@@ -268,7 +284,8 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 	const char *image_id = json_string_value(json_object_get(doc, "Image"));
 	const char *req = json_string_value(json_object_get(doc, "Name"));
 	_cleanup_free_ char *dir = NULL, *rundir = NULL, *text = NULL;
-	char name[256], created[64], parent[65] = "";
+	char name[256], created[64], parent[65] = "", init[IMAGE_INIT_ID_LEN] = "";
+	const char *below = NULL;
 	sqlite3_stmt *s;
 	int64_t now = now_ns();
 	int r, rw_made = 0, name_tries = 0, generated = 0;
@@ -307,11 +324,14 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 	if (!rootfs) {
 		if (!image_id)
 			return berr_set(err, EINVAL, "no image and no rootfs given");
-		if ((r = image_top_layer(ctx, image_id, parent, err)) < 0)
+		if ((r = image_top_layer(ctx, image_id, parent, init, err)) < 0)
 			goto fail_dir;
 		if ((r = ctx_storage(ctx, &ops, &drv, err)) < 0)
 			goto fail_dir;
-		if ((r = ops->create_rw(id, parent[0] ? parent : NULL, err)) < 0) {
+		if (parent[0] && !init[0])
+			make_init_layer(ctx, parent, init);
+		below = init[0] ? init : parent[0] ? parent : NULL;
+		if ((r = ops->create_rw(id, below, err)) < 0) {
 			berr_wrap(err, "create the container's rw layer");
 			goto fail_dir;
 		}
@@ -321,8 +341,8 @@ int container_create(struct berth_ctx *ctx, json_t *doc, const char *rootfs, cha
 insert:
 	free(text);
 	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if ((r = store_prepare(st, &s, "INSERT INTO containers (id, name, image_id, created, doc, driver, rw_layer, rootfs) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err)) < 0)
+	if ((r = store_prepare(st, &s, "INSERT INTO containers (id, name, image_id, created, doc, driver, rw_layer, rootfs, "
+			       "rw_parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err)) < 0)
 		goto fail_rw;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
@@ -336,6 +356,8 @@ insert:
 		sqlite3_bind_text(s, 7, id, -1, SQLITE_TRANSIENT);
 	if (rootfs)
 		sqlite3_bind_text(s, 8, rootfs, -1, SQLITE_TRANSIENT);
+	if (below)
+		sqlite3_bind_text(s, 9, below, -1, SQLITE_TRANSIENT);
 	r = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (r == SQLITE_CONSTRAINT && generated && ++name_tries < 10) {
@@ -367,7 +389,8 @@ insert:
 	}
 	{
 		_cleanup_free_ char *claim = xasprintf("%s/" CLAIM, dir);
-		unlink(claim);
+		if (truncate(claim, 0) < 0)
+			unlink(claim);   /* no claim either way; lock_container makes it again */
 	}
 	return 0;
 fail_rw:
@@ -554,6 +577,16 @@ int container_get(struct berth_ctx *ctx, const char *ref, struct container **out
 	return 0;
 }
 
+int container_rw_parent(struct berth_ctx *ctx, const struct container *c, char out[IMAGE_INIT_ID_LEN], berr_t *err)
+{
+	out[0] = 0;
+	if (c->rw_parent && *c->rw_parent) {
+		snprintf(out, IMAGE_INIT_ID_LEN, "%s", c->rw_parent);
+		return 0;
+	}
+	return c->image_id && *c->image_id ? image_top_layer(ctx, c->image_id, out, NULL, err) : 0;
+}
+
 int container_reload(struct berth_ctx *ctx, struct container *c, berr_t *err)
 {
 	struct container *n;
@@ -564,7 +597,7 @@ int container_reload(struct berth_ctx *ctx, struct container *c, berr_t *err)
 	if ((r = container_get(ctx, id, &n, err)) < 0)
 		return r;
 	free(c->name); free(c->image_id); json_decref(c->doc); free(c->error);
-	free(c->driver); free(c->rw_layer); free(c->rootfs); free(c->cgroup);
+	free(c->driver); free(c->rw_layer); free(c->rootfs); free(c->cgroup); free(c->rw_parent);
 	*c = *n;
 	free(n);
 	return 0;

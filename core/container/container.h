@@ -29,6 +29,7 @@ struct container {
 	int restart_count;
 	char *driver, *rw_layer, *rootfs;
 	char *cgroup;                /* the cgroup reference of its (last) run, or NULL/"" (container_cgroup) */
+	char *rw_parent;             /* the layer under rw_layer (its image's init layer); NULL: the image's top */
 };
 
 void container_free(struct container *c);
@@ -91,6 +92,9 @@ int container_read_monitor_config(struct berth_ctx *ctx, const char *id, struct 
  * with (recorded at start: daemon.json's cgroup-parent may have changed since), else the one
  * a run would get now (its --cgroup-parent, else daemon.json's cgroup-parent; see cgroup_ref). */
 char *container_cgroup(struct berth_ctx *ctx, const struct container *c);
+/* The driver id of the layer under c's rw layer (what its changes are against): its image's init
+ * layer, or the image's top layer for a container made before init layers; "" if none. */
+int container_rw_parent(struct berth_ctx *ctx, const struct container *c, char out[64 + 6], berr_t *err);
 /* Resolve c's cgroup reference from today's settings and record it in c (berth's start). */
 void container_cgroup_resolve(struct berth_ctx *ctx, struct container *c);
 /* The monitor's live state: a JSON object whose keys are store columns (state, pid, pid_start,

@@ -1,7 +1,7 @@
 /* One run of a container, set up and torn down outside the long-lived berth-monitor so that it
  * stays small (it links neither the runtime nor seccomp, libcap or the storage and network
  * drivers). The setup (rootfs mount, spec, seccomp, the init cloned, cgroups, network) is done,
- * for a start, by berth and then a fork of it that becomes the monitor by exec (the init is its
+ * for a start, by berth and then a child of it (vfork) that becomes the monitor by exec (the init is its
  * own child, cloned before the exec); for a restart, by berth-runtime, a child of the monitor,
  * which clones the init with CLONE_PARENT so it is the monitor's child. Either hands the monitor
  * the init and its stdio over a socket (spawn_send/spawn_recv); the monitor lets the init exec
@@ -73,5 +73,7 @@ char *container_shm_path(struct berth_ctx *ctx, const char *id);
 /* Undo a run after its init exited: network leave and netns bind, cgroup, rootfs mount; *oom
  * says whether the memory cgroup recorded an OOM kill. Best effort: each step is tried. */
 int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *err);
+/* The same for c as read from monitor.json (the monitor has it). */
+int container_teardown_of(struct berth_ctx *ctx, struct container *c, int *oom, berr_t *err);
 
 #endif

@@ -68,23 +68,136 @@ static int open_outputs(struct berth_ctx *ctx, struct container *c, struct spawn
 	return -1;
 }
 
+/* What the setup child needs (spawn_monitor's), in the parent's memory. */
+struct setup_args {
+	struct berth_ctx *ctx;
+	struct container *c;
+	struct spawn_prep *prep;
+	const char *bin;
+	int status_w, client_fd, listen_fd, early;
+};
+
+/* The setup child: clones and places the init, hands the run to the monitor it becomes, lets the
+ * init go, execs berth-monitor. It runs in berth's memory while berth waits (vfork): what it
+ * changes there is berth's too (the spec freed, a plugin loaded: as if berth had done it), so it
+ * leaves the store to berth and never returns; it ends in an exec or _exit. */
+static void __attribute__((noreturn, noinline)) setup_child(const struct setup_args *a)
+{
+	struct berth_ctx *ctx = a->ctx;
+	const char *id = a->c->id;
+	char fdbuf[4][16];
+	const char *argv[20];
+	int n = 0, nul, hs[2], sync_fd;
+	struct spawn_run run;
+	sigset_t mask;
+
+	setsid();
+	nul = open("/dev/null", O_RDWR);
+	dup2(nul, 0); dup2(nul, 1);
+	if (nul > 2) close(nul);
+	{
+		/* the monitor outlives us: it must not hold our stderr open; its own
+		 * diagnostics (and the setup's) go to a file beside the container's */
+		char lp[4096];
+		int lf;
+		snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
+		lf = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (lf >= 0) {
+			dup2(lf, 2);
+			close(lf);
+		}
+	}
+	/* blocked from here on, so that an early exit of the init waits for the monitor's
+	 * signalfd (blocked and pending signals survive the exec) */
+	container_monitor_sigmask(&mask);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	/* an init that died in its setup has closed its end of the sync pipe: the let-go's
+	 * write then fails with EPIPE, and its own report is what the monitor reads (our signal
+	 * handlers are our own: vfork shares the memory, not them) */
+	signal(SIGPIPE, SIG_IGN);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
+		container_spawn_unprepare(ctx, a->c, a->prep);
+		_exit(125);
+	}
+	container_spawn(ctx, a->c, a->prep, 0, &run);
+	/* the init is let go by us, not by the monitor we become: its command's exec then
+	 * overlaps the monitor's (~4 ms here), and what it writes waits in its pipes or its
+	 * pty; its exit waits, blocked, for the monitor's signalfd, and the monitor still
+	 * reads its exec result. So the run goes over without the sync fd. Not where the
+	 * monitor's open of the log may fail (a syslog to reach): it lets the init go then */
+	sync_fd = a->early ? run.sync_fd : -1;
+	if (a->early)
+		run.sync_fd = -1;
+	/* queued on the socket (the fds in flight with it) for the monitor we become */
+	if (spawn_send(hs[1], &run) < 0) {
+		/* as the monitor does with a run it cannot supervise: nothing may stay */
+		if (!run.code) {
+			berr_t e = { 0 };
+			int oom;
+			kill(run.pid, SIGKILL);
+			waitpid(run.pid, NULL, 0);
+			container_teardown(ctx, id, &oom, &e);
+		}
+		_exit(125);   /* berth reads EOF on the status pipe: the monitor failed to start */
+	}
+	close(hs[1]);
+	if (sync_fd >= 0) {
+		berr_t e = { 0 };
+		/* a failure here is the init's own (it died in its setup): its report, in the
+		 * exec pipe, is what the monitor reads */
+		runtime_let_go(sync_fd, &e);
+	}
+	/* nothing of ours but the fds below reaches the monitor */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	fcntl(a->status_w, F_SETFD, 0);
+	fcntl(hs[0], F_SETFD, 0);
+	snprintf(fdbuf[0], sizeof(fdbuf[0]), "%d", a->status_w);
+	snprintf(fdbuf[1], sizeof(fdbuf[1]), "%d", hs[0]);
+	argv[n++] = a->bin;
+	if (ctx->cfg.path) { argv[n++] = "--config-file"; argv[n++] = ctx->cfg.path; }
+	argv[n++] = "--data-root"; argv[n++] = ctx->cfg.data_root;
+	argv[n++] = "--exec-root"; argv[n++] = ctx->cfg.exec_root;
+	argv[n++] = "--id"; argv[n++] = id;
+	argv[n++] = "--status-fd"; argv[n++] = fdbuf[0];
+	argv[n++] = "--handoff-fd"; argv[n++] = fdbuf[1];
+	if (a->client_fd >= 0) {
+		fcntl(a->client_fd, F_SETFD, 0);
+		snprintf(fdbuf[2], sizeof(fdbuf[2]), "%d", a->client_fd);
+		argv[n++] = "--client-fd"; argv[n++] = fdbuf[2];
+	}
+	if (a->listen_fd >= 0) {
+		fcntl(a->listen_fd, F_SETFD, 0);
+		snprintf(fdbuf[3], sizeof(fdbuf[3]), "%d", a->listen_fd);
+		argv[n++] = "--listen-fd"; argv[n++] = fdbuf[3];
+	}
+	argv[n] = NULL;
+	execv(a->bin, (char *const *)argv);
+	_exit(127);
+}
+
 /* Start the container's monitor; returns the pipe it reports on ("ok <pid>" or "err <code>
- * <message>"). A fork of this berth sets the run up: with c, the driver, the config and prep (the
+ * <message>"). A child of this berth sets the run up: with c, the driver, the config and prep (the
  * rootfs we mounted, the spec) in memory it clones the init as its own child and places it, hands
- * the run to itself over a socket (container/spawn.h), lets the init exec its command (with
- * early; else the monitor does, once its log is open), then execs berth-monitor, which finds
- * the run waiting there. One fork of this big process, not two (a fork to exec the monitor beside a
- * fork for the setup): the monitor's start then overlaps the init's own mounts instead of the
- * setup's. The monitor is our child (in a session of its own) until we exit; a second fork to make
- * it init's at once would copy this big process once more on the way to every start, so we reap
- * it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end of an attach
- * connection made before anything runs; listen_fd the attach socket (open_outputs), or -1. */
+ * the run to itself over a socket (container/spawn.h), lets the init exec its command, then execs
+ * berth-monitor, which finds the run waiting there. One child of this big process, not two (a
+ * fork to exec the monitor beside a fork for the setup): the monitor's start then overlaps the
+ * init's own mounts instead of the setup's. And a vfork: berth has nothing to do but wait for the
+ * monitor's word, so the child borrows its memory instead of a copy (a fork's page tables and
+ * then ~90 copy-on-write faults in the child and ~80 in berth, each ~10-25 us on this VM, on the
+ * way to every start). The monitor is our child (in a session of its own) until we exit; a second
+ * fork to make it init's at once would copy this big process once more on the way to every
+ * start, so we reap it ourselves (ctx_reap_children). client_fd, if not -1, is the monitor's end
+ * of an attach connection made before anything runs; listen_fd the attach socket (open_outputs),
+ * or -1; early: the init may be let go before the monitor opens the log. */
 static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int client_fd,
 			 int listen_fd, int early, berr_t *err)
 {
-	const char *id = c->id;
 	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
-	int p[2];
+	struct store *store = ctx->store;
+	void (*store_close)(struct store *) = ctx->store_close;
+	int p[2], unavailable = ctx->store_unavailable;
+	struct setup_args args = { .ctx = ctx, .c = c, .prep = prep, .client_fd = client_fd,
+				   .listen_fd = listen_fd, .early = early };
 	pid_t pid;
 
 	ctx_reap_children(ctx);
@@ -95,104 +208,24 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berr_sys(err, errno, "pipe");
 	fflush(NULL);
-	pid = fork();
+	/* the store's connection is ours: the child must not touch it (set in our memory, which
+	 * it borrows, and put back when it has exec'd) */
+	ctx->store = NULL;
+	ctx->store_close = NULL;
+	ctx->store_unavailable = 1;
+	args.bin = bin;
+	args.status_w = p[1];
+	pid = vfork();
+	if (pid == 0)
+		setup_child(&args);
+	ctx->store = store;
+	ctx->store_close = store_close;
+	ctx->store_unavailable = unavailable;
 	if (pid < 0) {
 		int e = errno;
 		close(p[0]);
 		close(p[1]);
 		return berr_sys(err, e, "fork");
-	}
-	if (pid == 0) {
-		char fdbuf[4][16];
-		const char *argv[20];
-		int n = 0, nul, hs[2], sync_fd;
-		struct spawn_run run;
-		sigset_t mask;
-		setsid();
-		nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0); dup2(nul, 1);
-		if (nul > 2) close(nul);
-		{
-			/* the monitor outlives us: it must not hold our stderr open; its own
-			 * diagnostics (and the setup's) go to a file beside the container's */
-			char lp[4096];
-			int lf;
-			snprintf(lp, sizeof(lp), "%s/containers/%s/monitor.log", ctx->cfg.data_root, id);
-			lf = open(lp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-			if (lf >= 0) {
-				dup2(lf, 2);
-				close(lf);
-			}
-		}
-		/* blocked from here on, so that an early exit of the init waits for the monitor's
-		 * signalfd (blocked and pending signals survive the exec) */
-		container_monitor_sigmask(&mask);
-		sigprocmask(SIG_SETMASK, &mask, NULL);
-		/* an init that died in its setup has closed its end of the sync pipe: the let-go's
-		 * write then fails with EPIPE, and its own report is what the monitor reads */
-		signal(SIGPIPE, SIG_IGN);
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0) {
-			container_spawn_unprepare(ctx, c, prep);
-			_exit(125);
-		}
-		/* the store's connection belongs to the berth we were forked from */
-		ctx->store = NULL;
-		ctx->store_close = NULL;
-		ctx->store_unavailable = 1;
-		container_spawn(ctx, c, prep, 0, &run);
-		/* the init is let go by us, not by the monitor we become: its command's exec then
-		 * overlaps the monitor's (~4 ms here), and what it writes waits in its pipes or its
-		 * pty; its exit waits, blocked, for the monitor's signalfd, and the monitor still
-		 * reads its exec result. So the run goes over without the sync fd. Not where the
-		 * monitor's open of the log may fail (a syslog to reach): it lets the init go then */
-		sync_fd = early ? run.sync_fd : -1;
-		if (early)
-			run.sync_fd = -1;
-		/* queued on the socket (the fds in flight with it) for the monitor we become */
-		if (spawn_send(hs[1], &run) < 0) {
-			/* as the monitor does with a run it cannot supervise: nothing may stay */
-			if (!run.code) {
-				berr_t e = { 0 };
-				int oom;
-				kill(run.pid, SIGKILL);
-				waitpid(run.pid, NULL, 0);
-				container_teardown(ctx, id, &oom, &e);
-			}
-			_exit(125);   /* berth reads EOF on the status pipe: the monitor failed to start */
-		}
-		close(hs[1]);
-		if (sync_fd >= 0) {
-			berr_t e = { 0 };
-			/* a failure here is the init's own (it died in its setup): its report, in the
-			 * exec pipe, is what the monitor reads */
-			runtime_let_go(sync_fd, &e);
-		}
-		/* nothing of ours but the fds below reaches the monitor */
-		syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-		fcntl(p[1], F_SETFD, 0);
-		fcntl(hs[0], F_SETFD, 0);
-		snprintf(fdbuf[0], sizeof(fdbuf[0]), "%d", p[1]);
-		snprintf(fdbuf[1], sizeof(fdbuf[1]), "%d", hs[0]);
-		argv[n++] = bin;
-		if (ctx->cfg.path) { argv[n++] = "--config-file"; argv[n++] = ctx->cfg.path; }
-		argv[n++] = "--data-root"; argv[n++] = ctx->cfg.data_root;
-		argv[n++] = "--exec-root"; argv[n++] = ctx->cfg.exec_root;
-		argv[n++] = "--id"; argv[n++] = id;
-		argv[n++] = "--status-fd"; argv[n++] = fdbuf[0];
-		argv[n++] = "--handoff-fd"; argv[n++] = fdbuf[1];
-		if (client_fd >= 0) {
-			fcntl(client_fd, F_SETFD, 0);
-			snprintf(fdbuf[2], sizeof(fdbuf[2]), "%d", client_fd);
-			argv[n++] = "--client-fd"; argv[n++] = fdbuf[2];
-		}
-		if (listen_fd >= 0) {
-			fcntl(listen_fd, F_SETFD, 0);
-			snprintf(fdbuf[3], sizeof(fdbuf[3]), "%d", listen_fd);
-			argv[n++] = "--listen-fd"; argv[n++] = fdbuf[3];
-		}
-		argv[n] = NULL;
-		execv(bin, (char *const *)argv);
-		_exit(127);
 	}
 	close(p[1]);
 	ctx_child(ctx, pid);
@@ -218,7 +251,7 @@ int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, i
 	container_free(other);
 	if (r < 0)
 		return r;
-	/* a failure here is handed over by the setup fork as any other (the monitor records it) */
+	/* a failure here is handed over by the setup child as any other (the monitor records it) */
 	container_spawn_prepare(ctx, c, &prep);
 	listen_fd = open_outputs(ctx, c, &prep, &early);
 	sfd = spawn_monitor(ctx, c, &prep, client_fd, listen_fd, early, err);
@@ -228,7 +261,7 @@ int container_start(struct berth_ctx *ctx, struct container *c, int client_fd, i
 		container_spawn_unprepare(ctx, c, &prep);
 		return sfd;
 	}
-	/* the setup fork owns the mount now (it hands it to the monitor, or undoes it) */
+	/* the setup child took the mount (it handed it to the monitor, or undid it) */
 	prep.mounted = 0;
 	container_spawn_unprepare(ctx, c, &prep);
 	if (read_line(sfd, line, sizeof(line), 60000) < 0)

@@ -99,19 +99,29 @@ char *container_shm_path(struct berth_ctx *ctx, const char *id)
 int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *err)
 {
 	struct container *c;
-	const struct berth_network_ops *nops;
-	const char *drv;
-	_cleanup_free_ char *netns = container_netns_path(ctx, id), *join = NULL, *cg = NULL;
-	struct berth_endpoint ep;
-	berr_t e = { 0 };
-	int r = 0;
+	int r;
 
 	if ((r = container_read_monitor_config(ctx, id, &c, err)) < 0) {
+		berr_t e = { 0 };
 		*oom = cgroup_oom_killed(id);
 		container_netns_unbind(ctx, id);
 		cgroup_remove(id, &e);
 		return r;
 	}
+	r = container_teardown_of(ctx, c, oom, err);
+	container_free(c);
+	return r;
+}
+
+int container_teardown_of(struct berth_ctx *ctx, struct container *c, int *oom, berr_t *err)
+{
+	const struct berth_network_ops *nops;
+	const char *drv, *id = c->id;
+	_cleanup_free_ char *netns = container_netns_path(ctx, id), *join = NULL, *cg = NULL;
+	struct berth_endpoint ep;
+	berr_t e = { 0 };
+	int r = 0;
+
 	cg = container_cgroup(ctx, c);   /* under its cgroup parent, if it has one */
 	/* an init that shared a pid namespace (--pid) took nothing with it: the rest of the
 	 * container is its cgroup */
@@ -137,6 +147,5 @@ int container_teardown(struct berth_ctx *ctx, const char *id, int *oom, berr_t *
 	}
 	if (container_unmount(ctx, c, &e) < 0 && !r)
 		r = berr_set(err, e.code, "%s", e.msg);
-	container_free(c);
 	return r;
 }

@@ -59,7 +59,7 @@ static int commit_layer(struct berth_ctx *ctx, struct container *c, const char *
 {
 	const struct berth_storage_ops *ops;
 	struct store *st;
-	char parent[65] = "";
+	char parent[IMAGE_INIT_ID_LEN];
 	struct keep_arg ka = { kept, nkept };
 	struct tar_filter *f;
 	struct layer_source src;
@@ -69,7 +69,7 @@ static int commit_layer(struct berth_ctx *ctx, struct container *c, const char *
 
 	if ((r = ctx_storage(ctx, &ops, NULL, err)) < 0 || (r = ctx_store(ctx, &st, err)) < 0)
 		return r;
-	if ((r = image_top_layer(ctx, c->image_id, parent, err)) < 0)
+	if ((r = container_rw_parent(ctx, c, parent, err)) < 0)
 		return r;
 	/* an unnamed file: nothing is left behind, whatever happens */
 	if ((fd = open(st->tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)

@@ -74,9 +74,16 @@ int image_add_repo_digest(struct berth_ctx *ctx, const char *id, const char *rep
 int image_resolve(struct berth_ctx *ctx, const char *name, char id[DIGEST_LEN + 1], berr_t *err);
 /* The config JSON of an image (parsed). */
 int image_config(struct berth_ctx *ctx, const char *id, json_t **out, berr_t *err);
-/* The driver's id of the image's top layer (what a container's rw layer sits on); "" for an
- * image without layers. */
-int image_top_layer(struct berth_ctx *ctx, const char *id, char cache_id[65], berr_t *err);
+/* The driver's id of the image's top layer; "" for an image without layers. init_id (may be
+ * NULL) gets the id of that layer's init layer, "" while it has none. */
+#define IMAGE_INIT_ID_LEN (64 + 6)
+int image_top_layer(struct berth_ctx *ctx, const char *id, char cache_id[65], char init_id[IMAGE_INIT_ID_LEN],
+		    berr_t *err);
+/* The init layer of the layer cache_id (what containers' rw layers sit on, as Docker's
+ * <id>-init): made on first use, on top of it, filled by populate(root) through its mounted
+ * view, and removed with it. Its id goes to init_id. */
+int image_init_layer(struct berth_ctx *ctx, const char *cache_id, int (*populate)(const char *root, berr_t *err),
+		     char init_id[IMAGE_INIT_ID_LEN], berr_t *err);
 
 /* List images as the Engine API's GET /images/json does: an array of {Containers, Created,
  * Id, Labels, ParentId, RepoDigests, RepoTags, SharedSize, Size, VirtualSize}, newest first.

@@ -545,6 +545,111 @@ int64_t image_layer_tar(struct berth_ctx *ctx, const char *chain_id, int out_fd,
 	return n;
 }
 
+/* ---- init layers ------------------------------------------------------------------------------
+ * "<cache id>-init" sits on the layer cache id and holds what every container on it needs in its
+ * root before it runs (the runtime's mount points): made once, so that containers' rw layers sit
+ * on it and start empty, as Docker's <container>-init layers make them, but per image. Its id
+ * goes into the layer's row (init_layer) once it is complete, and a marker names it while it is
+ * made, so a crash's half is the gc's (gc_markers); it goes when its layer goes. */
+
+/* 1 and the id when the row of cache_id records an init layer, 0 if not, <0 on error. */
+static int init_layer_recorded(struct image_env *env, const char *cache_id, char init_id[IMAGE_INIT_ID_LEN],
+			       berr_t *err)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = store_prepare(env->st, &s, "SELECT init_layer FROM layers WHERE driver=? AND cache_id=?", err)) < 0)
+		return r;
+	sqlite3_bind_text(s, 1, env->driver, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, cache_id, -1, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		snprintf(init_id, IMAGE_INIT_ID_LEN, "%s", (const char *)sqlite3_column_text(s, 0));
+		r = 1;
+	} else {
+		r = r == SQLITE_ROW ? 0 : berr_set(err, ENOENT, "layer %s does not exist", cache_id);
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Create, fill and record init layer id on cache_id (the caller holds the locks). */
+static int make_init_layer(struct image_env *env, const char *cache_id, const char *id,
+			   int (*populate)(const char *root, berr_t *err), berr_t *err)
+{
+	sqlite3_stmt *s;
+	char root[4096];
+	int r;
+
+	if ((r = env->ops->create(id, cache_id, err)) < 0)
+		return berr_wrap(err, "create init layer");
+	if ((r = env->ops->get(id, NULL, root, sizeof(root), err)) < 0)
+		return berr_wrap(err, "mount init layer");
+	r = populate(root, err);
+	{
+		berr_t e = { 0 };
+		int p = env->ops->put(id, &e);
+		if (r == 0 && p < 0) {
+			*err = e;
+			r = p;
+		}
+	}
+	if (r < 0)
+		return berr_wrap(err, "init layer");
+	if ((r = store_prepare(env->st, &s, "UPDATE layers SET init_layer=?3 WHERE driver=?1 AND cache_id=?2", err)) < 0)
+		return r;
+	sqlite3_bind_text(s, 1, env->driver, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, cache_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = berr_set(err, EIO, "store: %s", sqlite3_errmsg(env->st->db));
+	else if (sqlite3_changes(env->st->db) != 1)
+		r = berr_set(err, ENOENT, "layer %s does not exist", cache_id);   /* removed meanwhile */
+	sqlite3_finalize(s);
+	return r;
+}
+
+int image_init_layer(struct berth_ctx *ctx, const char *cache_id, int (*populate)(const char *root, berr_t *err),
+		     char init_id[IMAGE_INIT_ID_LEN], berr_t *err)
+{
+	struct image_env env;
+	_cleanup_close_ int hold = -1, lock = -1;
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	char id[IMAGE_INIT_ID_LEN];
+	int r;
+
+	init_id[0] = 0;
+	if ((r = image_env_open(ctx, &env, err)) < 0)
+		return r;
+	/* a layer being built: the gc waits; and one maker at a time */
+	if ((hold = layerdb_lock(ctx, 0, 1, err)) < 0)
+		return hold;
+	if (!(dir = layerdb_dir(ctx, err)))
+		return -err->code;
+	path = xasprintf("%s/init.lock", dir);
+	if ((lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return berr_sys(err, errno, "open %s", path);
+	while (flock(lock, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return berr_sys(err, errno, "lock %s", path);
+	if ((r = init_layer_recorded(&env, cache_id, init_id, err)) != 0)
+		return r < 0 ? r : 0;   /* made by another berth meanwhile */
+	snprintf(id, sizeof(id), "%s-init", cache_id);
+	if (env.ops->exists(id) && (r = env.ops->remove(id, err)) < 0)   /* a crash's, not recorded */
+		return r;
+	if ((r = marker_write(ctx, env.driver, id, err)) < 0)
+		return r;
+	if ((r = make_init_layer(&env, cache_id, id, populate, err)) < 0) {
+		env.ops->remove(id, &(berr_t){ 0 });
+		marker_remove(ctx, id);
+		return r;
+	}
+	marker_remove(ctx, id);
+	snprintf(init_id, IMAGE_INIT_ID_LEN, "%s", id);
+	return 0;
+}
+
 /* ---- removal and gc ------------------------------------------------------------------------- */
 
 /* 1 if nothing uses the layer: no image has it on top and no layer sits on it. */
@@ -569,7 +674,7 @@ static int layer_unused(struct image_env *env, const char *chain)
 static int layer_delete_one(struct berth_ctx *ctx, struct image_env *env, const char *chain,
 			    char parent[DIGEST_LEN + 1], int64_t *content, berr_t *err)
 {
-	char cache_id[65] = "";
+	char cache_id[65] = "", init[IMAGE_INIT_ID_LEN] = "";
 	sqlite3_stmt *s;
 	int r, others = 0;
 
@@ -580,7 +685,7 @@ static int layer_delete_one(struct berth_ctx *ctx, struct image_env *env, const 
 		store_rollback(env->st);
 		return 0;
 	}
-	if ((r = store_prepare(env->st, &s, "SELECT cache_id, parent, content_size FROM layers "
+	if ((r = store_prepare(env->st, &s, "SELECT cache_id, parent, content_size, init_layer FROM layers "
 			       "WHERE driver=? AND chain_id=?", err)) < 0) {
 		store_rollback(env->st);
 		return r;
@@ -592,6 +697,8 @@ static int layer_delete_one(struct berth_ctx *ctx, struct image_env *env, const 
 		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
 			snprintf(parent, DIGEST_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
 		*content = sqlite3_column_int64(s, 2);
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+			snprintf(init, sizeof(init), "%s", (const char *)sqlite3_column_text(s, 3));
 	}
 	sqlite3_finalize(s);
 	if (!cache_id[0]) {
@@ -621,7 +728,10 @@ static int layer_delete_one(struct berth_ctx *ctx, struct image_env *env, const 
 		marker_remove(ctx, cache_id);
 		return r;
 	}
-	/* the row is gone: from here on a crash leaves the marker for the gc */
+	/* the row is gone: from here on a crash leaves the marker for the gc; the init layer goes
+	 * first (nothing uses it once its layer is unused) */
+	if (init[0] && (r = env->ops->remove(init, err)) < 0)
+		return berr_wrap(err, "remove layer %s", chain);
 	if ((r = env->ops->remove(cache_id, err)) < 0)
 		return berr_wrap(err, "remove layer %s", chain);
 	if (!others) {
@@ -673,14 +783,18 @@ static void gc_markers(struct berth_ctx *ctx, struct image_env *env)
 			continue;
 		if (strcmp(drv, env->driver))
 			continue;   /* another driver's leftovers wait until that driver is in use */
-		if (store_prepare(env->st, &s, "SELECT 1 FROM layers WHERE cache_id=?", NULL) == 0) {
+		if (store_prepare(env->st, &s, "SELECT 1 FROM layers WHERE cache_id=?1 OR init_layer=?1", NULL) == 0) {
 			sqlite3_bind_text(s, 1, de->d_name, -1, SQLITE_STATIC);
 			has_row = sqlite3_step(s) == SQLITE_ROW;
 			sqlite3_finalize(s);
 		}
-		if (!has_row && env->ops->exists(de->d_name) &&
-		    env->ops->remove(de->d_name, &(berr_t){ 0 }) < 0)
-			continue;
+		if (!has_row) {
+			/* a layer's init layer goes with it (a crash between the two removals) */
+			_cleanup_free_ char *init = xasprintf("%s-init", de->d_name);
+			if ((env->ops->exists(init) && env->ops->remove(init, &(berr_t){ 0 }) < 0) ||
+			    (env->ops->exists(de->d_name) && env->ops->remove(de->d_name, &(berr_t){ 0 }) < 0))
+				continue;
+		}
 		unlink(p);
 	}
 }

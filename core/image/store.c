@@ -552,18 +552,37 @@ static int image_row(struct image_env *env, const char *id, struct image_row *ro
 	return r;
 }
 
-int image_top_layer(struct berth_ctx *ctx, const char *id, char cache_id[65], berr_t *err)
+int image_top_layer(struct berth_ctx *ctx, const char *id, char cache_id[65], char init_id[IMAGE_INIT_ID_LEN],
+		    berr_t *err)
 {
 	struct image_env env;
-	struct image_row row;
+	sqlite3_stmt *s;
 	int r;
 
-	if ((r = image_env_open(ctx, &env, err)) < 0 || (r = image_row(&env, id, &row, err)) < 0)
-		return r;
 	cache_id[0] = 0;
-	if (!row.top[0])
-		return 0;
-	return image_layer_info(ctx, row.top, cache_id, NULL, NULL, err);
+	if (init_id)
+		init_id[0] = 0;
+	if ((r = image_env_open(ctx, &env, err)) < 0)
+		return r;
+	/* one query, on the start of every container */
+	if ((r = store_prepare(env.st, &s, "SELECT i.top_layer, l.cache_id, l.init_layer FROM images i LEFT JOIN layers l "
+			       "ON l.driver = i.driver AND l.chain_id = i.top_layer WHERE i.driver=? AND i.id=?", err)) < 0)
+		return r;
+	sqlite3_bind_text(s, 1, env.driver, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		r = berr_set(err, ENOENT, "No such image: %s", id);
+	else if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+		r = 0;
+	else if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+		r = berr_set(err, ENOENT, "layer %s does not exist", (const char *)sqlite3_column_text(s, 0));
+	else {
+		snprintf(cache_id, 65, "%s", (const char *)sqlite3_column_text(s, 1));
+		if (init_id && sqlite3_column_type(s, 2) != SQLITE_NULL)
+			snprintf(init_id, IMAGE_INIT_ID_LEN, "%s", (const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	return r;
 }
 
 /* ---- list ---------------------------------------------------------------------------------------- */

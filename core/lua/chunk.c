@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 
 #define CHUNK_MAGIC "BERTHLC1"
 #define CHUNK_HEAD (8 + 8 + 8)       /* magic, source length, source hash (little endian) */
@@ -44,10 +42,13 @@ static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
 	return 0;
 }
 
-/* FNV-1a over 64-bit words (then the tail bytes): a change detector, 8x fewer steps than bytewise */
-static uint64_t source_hash(const char *s, size_t n)
+/* FNV-1a over 64-bit words (then the tail bytes): a change detector, 8x fewer steps than bytewise.
+ * Fed in pieces whose lengths are multiples of 8 but for the last one. */
+#define HASH_INIT 0xcbf29ce484222325ULL
+
+static uint64_t hash_more(uint64_t h, const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL, w;
+	uint64_t w;
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
@@ -58,6 +59,11 @@ static uint64_t source_hash(const char *s, size_t n)
 	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h;
+}
+
+static uint64_t source_hash(const char *s, size_t n)
+{
+	return hash_more(HASH_INIT, s, n);
 }
 
 static void put_u64(unsigned char *p, uint64_t v)
@@ -124,11 +130,14 @@ static int reference_header(lua_State *L, unsigned char out[LUAC_HEADER])
 }
 
 /* The pieces lua_load reads a chunk from: the dump, with its main function's source name
- * replaced, without copying it. */
+ * replaced, without copying it; then the rest of the file, read through the same buffer. */
 struct pieces {
 	struct { const void *p; size_t n; } part[5];
 	int next;
 	unsigned char varint[16];
+	int fd;                      /* the rest of the dump, -1 when none */
+	unsigned char *buf;
+	size_t cap;
 };
 
 static const char *pieces_reader(lua_State *L, void *ud, size_t *size)
@@ -139,8 +148,9 @@ static const char *pieces_reader(lua_State *L, void *ud, size_t *size)
 	while (pc->next < 5 && !pc->part[pc->next].n)
 		pc->next++;
 	if (pc->next == 5) {
-		*size = 0;
-		return NULL;
+		ssize_t n = pc->fd >= 0 ? read(pc->fd, pc->buf, pc->cap) : 0;
+		*size = n > 0 ? (size_t)n : 0;
+		return n > 0 ? (const char *)pc->buf : NULL;
 	}
 	*size = pc->part[pc->next].n;
 	return pc->part[pc->next++].p;
@@ -187,47 +197,71 @@ static int with_source_name(lua_State *L, const unsigned char *d, size_t n, cons
 	return 0;
 }
 
-/* The file mapped read-only (NULL if it cannot be, or is empty). Both files are read whole once:
- * a mapping of the page cache, populated at once, costs a few page faults where a copy into the
- * heap costs one a page. */
-static const unsigned char *map_file(const char *path, size_t *len)
+/* Fill buf from fd: short only at the end of the file; -1 on an error. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t cap)
 {
-	struct stat st;
-	void *p;
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
+/* The length and hash of the file at path, read through buf (cap: a multiple of 8); -1 if it
+ * cannot be read. */
+static int source_sum(const char *path, uint64_t *len, uint64_t *hash, unsigned char *buf, size_t cap)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
 	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-		close(fd);
-		return NULL;
+		return -1;
+	*len = 0;
+	*hash = HASH_INIT;
+	while ((n = read_full(fd, buf, cap)) > 0) {
+		*hash = hash_more(*hash, (const char *)buf, (size_t)n);
+		*len += (uint64_t)n;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
-	if (p == MAP_FAILED)
-		return NULL;
-	*len = (size_t)st.st_size;
-	return p;
+	return n < 0 ? -1 : 0;
 }
+
+/* Both files are read through one buffer on the stack, never mapped: unmapping costs a TLB flush,
+ * dear on this kind of VM (~50-250 us each, two files per module), and a heap copy a page fault a
+ * page. */
+#define CHUNK_BUF 16384
 
 int chunk_loadfile(lua_State *L, const char *path, const char *compiled)
 {
-	const unsigned char *chunk = NULL, *text = NULL;
-	size_t len = 0, clen = 0;
+	unsigned char buf[CHUNK_BUF];
+	uint64_t len, hash;
 	struct pieces pc;
-	int r = -1;
+	ssize_t n;
+	int r = -1, fd = -1;
 
-	if (compiled && (chunk = map_file(compiled, &clen)) && clen >= CHUNK_HEAD &&
-	    !memcmp(chunk, CHUNK_MAGIC, 8) && (text = map_file(path, &len)) &&
-	    get_u64(chunk + 8) == len && get_u64(chunk + 16) == source_hash((const char *)text, len) &&
-	    with_source_name(L, chunk + CHUNK_HEAD, clen - CHUNK_HEAD, path, &pc) == 0) {
+	/* the source first (the chunk is read through the same buffer), then the chunk, whose head
+	 * (our header, Lua's, the source name) is in its first CHUNK_BUF bytes */
+	if (compiled && source_sum(path, &len, &hash, buf, sizeof(buf)) == 0 &&
+	    (fd = open(compiled, O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    (n = read_full(fd, buf, sizeof(buf))) >= CHUNK_HEAD && !memcmp(buf, CHUNK_MAGIC, 8) &&
+	    get_u64(buf + 8) == len && get_u64(buf + 16) == hash &&
+	    with_source_name(L, buf + CHUNK_HEAD, (size_t)n - CHUNK_HEAD, path, &pc) == 0) {
+		pc.fd = n == (ssize_t)sizeof(buf) ? fd : -1;
+		pc.buf = buf;
+		pc.cap = sizeof(buf);
 		r = lua_load(L, pieces_reader, &pc, path, "b");
 		if (r != LUA_OK)
 			lua_pop(L, 1);
 	}
-	if (chunk)
-		munmap((void *)chunk, clen);
-	if (text)
-		munmap((void *)text, len);
+	if (fd >= 0)
+		close(fd);
 	return r == LUA_OK ? LUA_OK : luaL_loadfilex(L, path, NULL);
 }

@@ -179,13 +179,12 @@ static void push_container(lua_State *L, struct berth_ctx *ctx, struct container
 static void add_sizes(struct berth_ctx *ctx, struct container *c, json_t *j)
 {
 	const struct berth_storage_ops *ops;
-	char parent[65] = "";
+	char parent[IMAGE_INIT_ID_LEN];
 	int64_t rw = 0, img = 0;
 	berr_t e = { 0 };
 
 	if (c->rw_layer && ctx_storage(ctx, &ops, NULL, &e) == 0) {
-		if (c->image_id)
-			image_top_layer(ctx, c->image_id, parent, &e);
+		container_rw_parent(ctx, c, parent, &e);
 		rw = ops->diff_size(c->rw_layer, parent[0] ? parent : NULL, &e);
 		if (rw < 0)
 			rw = 0;
@@ -598,9 +597,9 @@ static int l_kill(lua_State *L)
 
 /* Wait until the row no longer says running/paused/restarting (the monitor recorded the exit);
  * 1 once it does (or the container is gone: --rm), 0 after timeout_ms (-1: no limit). The
- * monitor records by renaming live.json into the container's directory: inotify wakes us the
- * moment it does, instead of a poll interval's delay; the periodic look catches the rest (a
- * monitor that died without a record). */
+ * monitor records by writing live.json in the container's directory (made in place, or renamed
+ * over the one not folded yet): inotify wakes us the moment it does, instead of a poll
+ * interval's delay; the periodic look catches the rest (a monitor that died without a record). */
 static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_ms)
 {
 	_cleanup_free_ char *dir = container_dir(ctx, c->id);
@@ -608,7 +607,7 @@ static int wait_stopped(struct berth_ctx *ctx, struct container *c, int timeout_
 	int64_t deadline = now_ns() + (int64_t)timeout_ms * 1000000;
 	berr_t err = { 0 };
 
-	if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_DELETE_SELF) < 0) {
+	if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF) < 0) {
 		close(in);
 		in = -1;
 	}

@@ -2,7 +2,7 @@
  * as the container. It is the parent of the container's init: it owns the init's stdio (pipes or
  * a pty), feeds the logging driver, serves attach on exec-root/containers/<id>/attach.sock,
  * records the exit and applies the restart policy. To be small it does none of the setup
- * (container/spawn.h): at a start, the fork of berth that execs this program sets the run up and
+ * (container/spawn.h): at a start, the child of berth (a vfork) that execs this program sets the run up and
  * queues it on the handoff socket first; at a restart, a child of it, berth-runtime setup, hands
  * it the init. After each exit the monitor undoes the setup itself (the cgroup files and the storage
  * and network drivers, loaded only then). It links libc and jansson and dlopens the logging
@@ -319,15 +319,16 @@ static void reap(pid_t pid)
 		;
 }
 
-static int teardown(struct monitor *m);
+static int teardown(struct monitor *m, struct container *c);
 
-/* A run handed over that we cannot supervise: its init killed, the setup undone. */
-static void abandon_run(struct monitor *m, struct spawn_run *run)
+/* A run handed over that we cannot supervise: its init killed, the setup undone (c: as
+ * teardown's). */
+static void abandon_run(struct monitor *m, struct container *c, struct spawn_run *run)
 {
 	kill(run->pid, SIGKILL);
 	spawn_run_close(run);
 	reap(run->pid);
-	teardown(m);
+	teardown(m, c);
 }
 
 /* berth-runtime setup: a new init for a restart, handed over like the first. */
@@ -368,14 +369,15 @@ static void finish(struct monitor *m, const char *exit_payload)
 	close_clients(m);
 }
 
-/* Undo the run (network, netns bind, cgroup, rootfs mount); returns whether the memory cgroup
- * recorded an OOM kill. The drivers it needs are loaded now, after the container ran. */
-static int teardown(struct monitor *m)
+/* Undo the run (network, netns bind, cgroup, rootfs mount) of c (NULL: read it again from
+ * monitor.json); returns whether the memory cgroup recorded an OOM kill. The drivers it needs are
+ * loaded now, after the container ran. */
+static int teardown(struct monitor *m, struct container *c)
 {
 	berr_t e = { 0 };
 	int oom = 0;
 
-	if (container_teardown(&m->ctx, m->id, &oom, &e) < 0)
+	if ((c ? container_teardown_of(&m->ctx, c, &oom, &e) : container_teardown(&m->ctx, m->id, &oom, &e)) < 0)
 		fprintf(stderr, "berth-monitor: teardown: %s\n", e.msg);
 	return oom;
 }
@@ -608,7 +610,7 @@ int main(int argc, char **argv)
 	    container_read_monitor_config(&m->ctx, m->id, &c, &err) < 0) {
 		/* the run handed over holds an init that must not run unsupervised: take it and kill it */
 		if (spawn_recv(handoff_fd, &run) == 0 && !run.code)
-			abandon_run(m, &run);
+			abandon_run(m, NULL, &run);
 		status(m, "err 125 %s\n", err.msg);
 		return 125;
 	}
@@ -630,7 +632,7 @@ int main(int argc, char **argv)
 	/* before the init may run (berth let it go only where it tried the log itself first,
 	 * container/outputs.c): a failure fails the start, the init killed */
 	if (!run.code && container_logger_open(&m->ctx, c, &m->log_ops, &m->logger, &err) < 0) {
-		abandon_run(m, &run);
+		abandon_run(m, c, &run);
 		spawn_run_init(&run);
 		snprintf(run.msg, sizeof(run.msg), "%s", err.msg);
 	}
@@ -653,7 +655,7 @@ int main(int argc, char **argv)
 			if (m->pid > 0) {
 				reap(m->pid);
 				m->pid = 0;
-				teardown(m);   /* a setup that failed undid itself; an init that failed did not */
+				teardown(m, c);   /* a setup that failed undid itself; an init that failed did not */
 			}
 			if (restarts == c->restart_count)
 				live_start_failed(m, c, code, err.msg);
@@ -677,14 +679,15 @@ int main(int argc, char **argv)
 		if (m->oom_fd >= 0)
 			close(m->oom_fd);
 		m->oom_fd = -1;
-		oom = teardown(m) || m->oom;
+		oom = teardown(m, c) || m->oom;
 		{
 			char cs[16];
 			struct container *n;
 			berr_t e = { 0 };
 			int again;
-			/* berth update may have changed the restart policy while the container ran */
-			if (container_read_monitor_config(&m->ctx, m->id, &n, &e) == 0) {
+			/* berth update may have changed the restart policy while the container ran
+			 * (not of a --rm one: update refuses, as Docker's) */
+			if (!m->remove && container_read_monitor_config(&m->ctx, m->id, &n, &e) == 0) {
 				n->restart_count = c->restart_count;
 				container_free(c);
 				c = n;

@@ -96,12 +96,30 @@ static int driver_has(const struct cgroup_driver *d, const char *id)
 	return 0;
 }
 
+/* The last cgroup found or made by this process and its driver: a start or a teardown asks for
+ * it at every file it touches, and on a v1 host each probe of a driver that does not hold it is
+ * one access() per hierarchy. Forgotten when the cgroup is removed (another process may make it
+ * again, with another driver). */
+static char *known_id;
+static const struct cgroup_driver *known_driver;
+
+static void remember(const char *id, const struct cgroup_driver *d)
+{
+	free(known_id);
+	known_id = d ? xstrdup(id) : NULL;
+	known_driver = d;
+}
+
 /* The driver whose cgroup of id exists (cgroupfs when none does: its paths name the files). */
 static const struct cgroup_driver *driver_of(const char *id)
 {
+	if (known_id && !strcmp(known_id, id))
+		return known_driver;
 	for (size_t i = 0; i < NDRIVERS; i++)
-		if (driver_has(DRIVERS[i], id))
+		if (driver_has(DRIVERS[i], id)) {
+			remember(id, DRIVERS[i]);
 			return DRIVERS[i];
+		}
 	return &cgroup_cgroupfs;
 }
 
@@ -415,7 +433,6 @@ static int set_limits(const struct cgroup_driver *d, const char *id, const struc
 static int join(const struct cgroup_driver *d, const char *id, pid_t pid, berr_t *err)
 {
 	char buf[32];
-	int r;
 
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	if (cgroup_is_v2()) {
@@ -424,8 +441,14 @@ static int join(const struct cgroup_driver *d, const char *id, pid_t pid, berr_t
 	}
 	for (size_t i = 0; i < cgroup_v1_nctrls; i++) {
 		_cleanup_free_ char *dir = cgroup_dir_of(d, id, cgroup_v1_ctrls[i]);
-		if (access(dir, F_OK) == 0 && (r = cgroup_write(dir, "cgroup.procs", buf, err)) < 0)
-			return r;
+		_cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
+		_cleanup_close_ int fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;   /* a hierarchy the host does not have (or not this cgroup in it) */
+		if (fd < 0)
+			return berr_sys(err, errno, "open %s", procs);
+		if (write(fd, buf, strlen(buf)) < 0)
+			return berr_sys(err, errno, "write %s to %s", buf, procs);
 	}
 	return 0;
 }
@@ -459,7 +482,10 @@ int cgroup_create(const char *driver, const char *id, const struct rt_limits *li
 		which |= RT_LIM_CPUSET;
 	if (lim->blkio_weight > 0 || lim->nblkio > 0)
 		which |= RT_LIM_BLKIO;
-	if ((r = d->create(id, lim, pid, err)) < 0 || (r = set_limits(d, id, lim, which, err)) < 0 ||
+	if ((r = d->create(id, lim, pid, err)) < 0)
+		return berr_wrap(err, "cgroup");
+	remember(id, d);
+	if ((r = set_limits(d, id, lim, which, err)) < 0 ||
 	    (!lim->devices_all && (r = cgroup_devices(d, id, lim, err)) < 0))
 		return berr_wrap(err, "cgroup");
 	/* after the limits, so the process never runs outside them (systemd put it in already) */
@@ -523,6 +549,8 @@ int cgroup_remove(const char *id, berr_t *err)
 {
 	int r, res = 0;
 
+	if (known_id && !strcmp(known_id, id))
+		remember(id, NULL);
 	/* a systemd scope that is gone has been forgotten too (CollectMode=inactive-or-failed) */
 	for (size_t i = 0; i < NDRIVERS; i++)
 		if (driver_has(DRIVERS[i], id) && (r = DRIVERS[i]->remove(id, err)) < 0)

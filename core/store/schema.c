@@ -91,5 +91,10 @@ const char *const STORE_MIGRATIONS[] = {
 	/* the cgroup reference a container's run was placed with (cgroup_ref, from daemon.json's
 	 * cgroup-parent as it was then): commands on a running container use it, not today's */
 	"ALTER TABLE containers ADD COLUMN cgroup TEXT NOT NULL DEFAULT '';",
+	/* init layers (core/container/initlayer.c): the mount points every container needs, made
+	 * once per image top layer in a layer of their own between it and the containers' rw
+	 * layers (Docker's <id>-init), and which layer a container's rw layer was made on */
+	"ALTER TABLE layers ADD COLUMN init_layer TEXT;"   /* driver id of its init layer, once complete */
+	"ALTER TABLE containers ADD COLUMN rw_parent TEXT;", /* driver id under rw_layer; NULL: the image's top */
 	NULL,
 };

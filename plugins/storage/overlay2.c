@@ -2,7 +2,8 @@
  * habits apply:
  *   HOME/<id>/diff     the layer's own files (an overlay upperdir; whiteouts are char 0/0
  *                      devices, opaque directories carry trusted.overlay.opaque=y)
- *   HOME/<id>/link     the layer's short name: HOME/l/<link> -> ../<id>/diff
+ *   HOME/<id>/link     the layer's short name: HOME/l/<link> -> ../<id>/diff (not for a
+ *                      container's rw layer, which is never a lower)
  *   HOME/<id>/lower    "l/A:l/B:..." the short names of the layers below, nearest first
  *   HOME/<id>/work     overlay workdir;  HOME/<id>/merged  where get() mounts the layer
  *   HOME/<id>/mounts   how many get()s are outstanding (shared by all berth processes: flock)
@@ -246,7 +247,10 @@ static int count_lowers(const char *lower)
 	return n;
 }
 
-static int ovl_create(const char *id, const char *parent, struct berth_error *err)
+/* A layer; with_link: one that may be a lower (an image's or an init layer), which gets its short
+ * name. A container's rw layer never is (commit makes a new layer from its diff): without the
+ * link and its symlink it costs two inodes fewer on every create. */
+static int create_layer(const char *id, const char *parent, int with_link, struct berth_error *err)
 {
 	char *dir = NULL, *diff = NULL, *linkfile = NULL, *lowerfile = NULL, *work = NULL, *merged = NULL;
 	char *plink = NULL, *plower = NULL, *lower = NULL, *sym = NULL, lid[LINK_LEN + 1], *target;
@@ -286,6 +290,8 @@ static int ovl_create(const char *id, const char *parent, struct berth_error *er
 		r = host->error(err, errno, "overlay2: create layer %s: %s", id, strerror(errno));
 		goto out;
 	}
+	if (!with_link)
+		goto lower;
 	target = fsu_printf("../%s/diff", id);
 	for (int tries = 0;; tries++) {
 		random_link(lid);
@@ -306,6 +312,7 @@ static int ovl_create(const char *id, const char *parent, struct berth_error *er
 	linkfile = lpath(id, "link");
 	if ((r = fsu_write_new(host, linkfile, lid, err)) < 0)
 		goto out;
+lower:
 	if (lower) {
 		lowerfile = lpath(id, "lower");
 		r = fsu_write_new(host, lowerfile, lower, err);
@@ -327,6 +334,16 @@ out:
 	free(lower);
 	free(sym);
 	return r;
+}
+
+static int ovl_create(const char *id, const char *parent, struct berth_error *err)
+{
+	return create_layer(id, parent, 1, err);
+}
+
+static int ovl_create_rw(const char *id, const char *parent, struct berth_error *err)
+{
+	return create_layer(id, parent, 0, err);
 }
 
 static int is_mounted(const char *id)
@@ -812,7 +829,7 @@ static const struct berth_storage_ops ops = {
 	.init = ovl_init,
 	.cleanup = ovl_cleanup,
 	.create = ovl_create,
-	.create_rw = ovl_create,
+	.create_rw = ovl_create_rw,
 	.remove = ovl_remove,
 	.exists = ovl_exists,
 	.get = ovl_get,

@@ -60,6 +60,29 @@ if [ "$IMG" = bb:test ] && $B info 2>/dev/null | grep -q 'Storage Driver: overla
 else
 	skip "--rm mounts its layer volatile" "not overlay2 on a kernel with volatile overlay mounts"
 fi
+# the image's init layer holds the mount points (/proc, /dev, /sys, /etc/hosts ...): a container's
+# own layer starts empty, as Docker's (its <id>-init layer), and goes with the image
+if [ "$IMG" = bb:test ] && $B info 2>/dev/null | grep -q 'Storage Driver: overlay2'; then
+	id=$(run -d "$IMG" sleep 100)
+	upper=$($B inspect -f '{{.GraphDriver.Data.UpperDir}}' "$id")
+	check "a started container's own layer is empty" "" "$(find "$upper" -mindepth 1 2>&1)"
+	case "$($B inspect -f '{{.GraphDriver.Data.LowerDir}}' "$id")" in
+	*-init/diff:*) ok "LowerDir starts with the image's init layer, as Docker's" ;;
+	*) notok "LowerDir starts with the image's init layer, as Docker's" "$($B inspect -f '{{.GraphDriver.Data.LowerDir}}' "$id")" ;;
+	esac
+	check "ps -s: a started container's layer is 0B" "0B" "$($B ps -s -f id="$id" --format '{{.Size}}' | cut -d' ' -f1)"
+	$B rm -f "$id" >/dev/null
+	cp -a "$R" "$T/rootfs2" && echo 2 >"$T/rootfs2/second"   # a layer of its own
+	(cd "$T/rootfs2" && tar cf - .) | $B import - bb:initlayer >/dev/null
+	run --rm bb:initlayer /bin/true
+	inits() { ls "$T/data/storage/overlay2" | grep -c -- '-init$'; }
+	check "each image has its init layer" 2 "$(inits)"
+	$B rmi bb:initlayer >/dev/null
+	check "rmi removes the image's init layer" 1 "$(inits)"
+else
+	skip "the image's init layer" "not overlay2"
+fi
+check "/etc/mtab links to /proc/mounts, as Docker's" "/proc/mounts" "$(run --rm "$IMG" readlink /etc/mtab)"
 check "run echo" "hello" "$(run --rm "$IMG" echo hello 2>&1)"
 run --rm "$IMG" true; check "exit code 0" 0 $?
 run --rm "$IMG" sh -c 'exit 3'; check "exit code 3" 3 $?

@@ -22,8 +22,7 @@ RUNNING='echo x > /etc/foo; echo vol > /data/v; rm -rf /root; ln -s /nowhere /tm
 DOCKER_ONLY='.dockerenv
 dev/console
 dev/pts/
-dev/shm/
-etc/mtab'
+dev/shm/'
 
 for driver in overlay2 vfs; do
 	new_instance "export-$driver" "\"storage-driver\": \"$driver\""
@@ -43,6 +42,7 @@ etc/foo
 etc/group
 etc/hostname
 etc/hosts
+etc/mtab
 etc/passwd
 etc/resolv.conf
 proc/

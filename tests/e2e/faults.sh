@@ -36,9 +36,10 @@ orphans() {
 		[ -e "$d" ] || continue
 		printf '%s\n' "$known" | grep -qx "$(basename "$d")" || echo "dir $d"
 	done
-	# the storage driver's directories: image layers (the store's layers table) and rw layers
+	# the storage driver's directories: image layers and their init layers (the store's layers
+	# table) and rw layers
 	known="$known
-$(sqlite3 -readonly "$ROOT/berth.db" 'SELECT cache_id FROM layers')"
+$(sqlite3 -readonly "$ROOT/berth.db" 'SELECT cache_id FROM layers UNION SELECT init_layer FROM layers WHERE init_layer IS NOT NULL')"
 	for d in "$ROOT"/storage/overlay2/*; do
 		[ -e "$d/diff" ] || continue
 		printf '%s\n' "$known" | grep -qx "$(basename "$d")" || echo "layer $d"
@@ -146,6 +147,32 @@ if command -v strace >/dev/null; then
 			not_ok "create killed at '$at'" "strace never held the create"
 		fi
 	done
+	# "init": the first create on an image makes its init layer; killed with that layer mounted,
+	# half-filled and not recorded, the next create makes it again
+	make_busybox_rootfs "$E2E_TMP/rootfs-init" && echo init >"$E2E_TMP/rootfs-init/second"
+	tar -C "$E2E_TMP/rootfs-init" -cf - . | $B import - bb-init >/dev/null
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$E2E_TMP/strace.init" -e trace=mount -e inject=mount:$hold \
+		$B create --name killed-init bb-init true >/dev/null 2>&1 &
+	sp=$!
+	for i in $(seq 1 100); do grep -q DELAYED "$E2E_TMP/strace.init" 2>/dev/null && break; sleep 0.1; done
+	pid=$(awk '/DELAYED/ { print $1; exit }' "$E2E_TMP/strace.init")
+	[ -n "$pid" ] && kill -9 "$pid"
+	wait "$sp" 2>/dev/null
+	if [ -n "$pid" ] && grep -q -- '-init/merged' /proc/self/mountinfo; then
+		ok "create killed while making the init layer: it is left mounted, unrecorded"
+		check "create killed while making the init layer: the next create works" \
+			$B run --name init-again bb-init true
+		upper=$($B inspect -f '{{.GraphDriver.Data.UpperDir}}' init-again)
+		expect_eq "create killed while making the init layer: made again whole (a container's layer stays empty)" \
+			"" "$(find "$upper" -mindepth 1 2>&1)"
+		$B rm init-again >/dev/null
+		expect_eq "create killed while making the init layer: nothing left mounted" "" \
+			"$(grep -- '-init/merged' /proc/self/mountinfo)"
+		expect_eq "create killed while making the init layer: no orphans" "" "$(orphans)"
+	else
+		not_ok "create killed while making the init layer" "strace never held the create in the init layer's mount"
+	fi
+	$B rmi bb-init >/dev/null 2>&1
 else
 	skip "create killed half-way" "strace is not installed"
 fi

@@ -157,6 +157,31 @@ static void names_and_lines_are_the_sources(void **state)
 	free(msg);
 }
 
+/* A source and a chunk bigger than the buffer they are read through (16 KB): hashed and loaded
+ * across reads; an edit in the last read piece of the source still wins. */
+static void big_files_load_across_reads(void **state)
+{
+	struct fixture *f = *state;
+	berr_t e = { 0 };
+	size_t n = 0, cap = 200000;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	n += (size_t)snprintf(text + n, cap - n, "local t = {}\n");
+	for (int i = 1; i <= 3000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "t[%d] = 'value number %d'\n", i, i);
+	n += (size_t)snprintf(text + n, cap - n, "return #t + 1234000\n");
+	assert_true(n > 3 * 16384);
+	write_text(f->src, text);
+	assert_int_equal(chunk_compile(f->src, f->dst, &e), 0);
+	patch_integer(f->dst, 1234000, 7654000);
+	assert_int_equal(run(f, f->dst), 7657000);   /* the chunk ran */
+	text[n - 2] = '1';                           /* "1234001": the source's very end */
+	write_text(f->src, text);
+	assert_int_equal(run(f, f->dst), 1237001);   /* the source ran */
+	free(text);
+}
+
 static void a_syntax_error_fails_the_build_step(void **state)
 {
 	struct fixture *f = *state;
@@ -175,6 +200,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_edited_source_wins_over_its_old_chunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_chunk_of_another_lua_is_not_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(names_and_lines_are_the_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(big_files_load_across_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_syntax_error_fails_the_build_step, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
