@@ -705,8 +705,18 @@ static int l_remove(lua_State *L)
 	berr_t err = { 0 };
 	int lk;
 
-	if ((lk = container_lock(ctx, c->id, &err)) < 0)
-		return lk == -ENOENT ? 0 : bind_raise(L, &err);   /* --rm's monitor got there first */
+	if ((lk = container_lock(ctx, c->id, &err)) < 0) {
+		if (lk != -ENOENT)
+			return bind_raise(L, &err);
+		/* no directory: --rm's exit removed it all (no row either), or a row outlived its
+		 * directory (a crash, a hand): a row of nothing running goes, so that rm can end it */
+		berr_clear(&err);
+		if (container_reload(ctx, c, &err) < 0)
+			return 0;
+		if (running(c) || !strcmp(c->state, "restarting"))
+			return raise_msg(L, "container %s has lost its directory while it runs: stop it first", c->id);
+		return container_remove(ctx, c, &err) < 0 ? bind_raise(L, &err) : 0;
+	}
 	if (container_reload(ctx, c, &err) < 0) {
 		container_unlock(ctx, lk);
 		return 0;

@@ -326,6 +326,13 @@ check "restart without -t uses the container's --stop-timeout" no "$([ -e "$T/st
 check "restarted" "running running" "$($B inspect -f '{{.State.Status}}' st2) $($B inspect -f '{{.State.Status}}' st3)"
 $B rm -f st2 st3 >/dev/null
 
+# ---- a row whose directory is lost (a crash, a hand) still goes with rm ----
+id=$($B create --name lostdir "$IMG" true)
+rm -rf "$T/data/containers/$id"
+$B rm lostdir >/dev/null 2>&1; rc=$?
+check "rm of a container without its directory: exit 0" 0 "$rc"
+check "rm of a container without its directory: gone" "" "$($B ps -aq --filter name=lostdir)"
+
 # ---- nothing left behind ----
 check "no berth processes left" "" "$(pgrep -f "berth-monitor.*$T" )"
 check "no mounts left" "0" "$(grep -c "$T" /proc/self/mountinfo)"

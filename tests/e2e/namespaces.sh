@@ -12,7 +12,7 @@ new_instance ns
 import_busybox bb >/dev/null
 ROOT="$INSTANCE_DIR/root"
 EXEC="$INSTANCE_DIR/exec"
-at_exit "pkill -9 -f 'sleep 515151'"
+at_exit "kill -9 \$(instance_pgrep 'sleep 51515') 2>/dev/null"
 at_exit "$B rm -f \$($B ps -aq) 2>/dev/null"
 
 # expect_fail NAME CODE TEXT CMD...: CMD exits with CODE and prints TEXT (exactly) on stderr
