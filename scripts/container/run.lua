@@ -37,10 +37,17 @@ local id = common.with_cidfile(opts.cidfile, function()
   if common.is_daemon_error(id) then common.run_refused(id) end
   error(id, 0)
 end)
--- what the daemon refused at start (a --device node gone, a logging driver that cannot open)
+-- what the daemon refused at start (a --device node gone, a logging driver that cannot open, a
+-- command or user the image lacks): printed as Docker's CLI prints a refused start
 local function start(o)
   local ok, code, detached = pcall(berth.container.start, id, o)
-  if not ok then common.run_refused(code) end
+  if not ok then
+    if type(code) == "table" and (code.code or 0) >= 125 and type(code.message) == "string"
+        and not common.is_daemon_error(code) then
+      code.message = "Error response from daemon: " .. code.message
+    end
+    common.run_refused(code)
+  end
   return code, detached
 end
 if opts.detach then

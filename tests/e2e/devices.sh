@@ -70,10 +70,10 @@ expect_eq "inspect without devices: Devices [] and DeviceCgroupRules null, as Do
 before=$(ncontainers)
 out=$($B run --rm --device /dev/nonexistent bb:dev true 2>&1); rc=$?
 expect_eq "--device of a missing node: Docker's message, exit 127 (its CLI's code for 'no such file')" \
-	'127 berth: error gathering device information while adding custom device "/dev/nonexistent": no such file or directory' "$rc $out"
+	'127 berth: Error response from daemon: error gathering device information while adding custom device "/dev/nonexistent": no such file or directory' "$rc $out"
 out=$($B run --rm --device /etc/hostname bb:dev true 2>&1); rc=$?
 expect_eq "--device of a file that is no node: Docker's message, exit 125" \
-	'125 berth: error gathering device information while adding custom device "/etc/hostname": not a device node' "$rc $out"
+	'125 berth: Error response from daemon: error gathering device information while adding custom device "/etc/hostname": not a device node' "$rc $out"
 out=$($B run --device /dev/zero:/dev/z:rwx bb:dev true 2>&1); rc=$?
 expect_eq "--device with a bad mode: Docker's message, exit 125" "125 berth: bad mode specified: rwx" "$rc $out"
 out=$($B run --device /dev/zero:z bb:dev true 2>&1); rc=$?
@@ -131,7 +131,7 @@ for rule in 'c 4294967297:3 rwm' 'c 1:99999999999999999999 rwm'; do
 	what=major; [ "${rule#c 1:}" != "$rule" ] && what=minor
 	out=$($B run --rm --device-cgroup-rule "$rule" bb:dev true 2>&1); rc=$?
 	expect_eq "--device-cgroup-rule '$rule': Docker's message, exit 125" \
-		"125 berth: invalid $what value in device cgroup rule format: '$rule'" "$rc $out"
+		"125 berth: Error response from daemon: invalid $what value in device cgroup rule format: '$rule'" "$rc $out"
 done
 # what the CLI does not check (the Lua API, the Engine API) meets the daemon's grammar: one space
 # each, nothing after the access

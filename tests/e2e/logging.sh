@@ -58,7 +58,7 @@ out=$($B run --name nolog -v "$E2E_TMP/mark:/m" --log-driver syslog --log-opt sy
 	bb:log touch /m/ran 2>&1); rc=$?
 at_exit "$B rm -f nolog"
 expect_eq "syslog unreachable: Docker's message, exit 125" \
-	"125 berth: failed to initialize logging driver: dial tcp 127.0.0.1:1: connect: connection refused" "$rc $out"
+	"125 berth: Error response from daemon: failed to initialize logging driver: dial tcp 127.0.0.1:1: connect: connection refused" "$rc $out"
 expect_eq "syslog unreachable: nothing of the command ran" "" "$(ls "$E2E_TMP/mark")"
 expect_eq "syslog unreachable: Docker's State (created, 128, the error)" \
 	"created 128 failed to initialize logging driver: dial tcp 127.0.0.1:1: connect: connection refused" \
@@ -73,7 +73,7 @@ $B rm nolog >/dev/null
 python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.bind("'"$E2E_TMP/dead.sock"'")'
 out=$($B run --rm --log-driver syslog --log-opt syslog-address=unix://$E2E_TMP/dead.sock bb:log true 2>&1); rc=$?
 expect_eq "syslog socket nobody listens on: Docker's message, exit 125" \
-	"125 berth: failed to initialize logging driver: dial unix $E2E_TMP/dead.sock: connect: connection refused" "$rc $out"
+	"125 berth: Error response from daemon: failed to initialize logging driver: dial unix $E2E_TMP/dead.sock: connect: connection refused" "$rc $out"
 out=$($B run --rm --log-driver syslog --log-opt syslog-address=unix:///nonexistent bb:log true 2>&1); rc=$?
 expect_eq "syslog socket missing: Docker's message at create, exit 127 (its CLI's for 'no such file')" \
 	"127 berth: Error response from daemon: stat /nonexistent: no such file or directory" "$rc $out"
@@ -86,7 +86,7 @@ import_busybox bb:log >/dev/null
 rm -f "$E2E_TMP/mark"/*
 out=$($B run --rm -v "$E2E_TMP/mark:/m" bb:log touch /m/ran 2>&1); rc=$?
 expect_eq "json-file that cannot open: Docker's wording, exit 125, nothing ran" \
-	"125 berth: failed to initialize logging driver: strconv.ParseBool: parsing \"bogus\": invalid syntax|" \
+	"125 berth: Error response from daemon: failed to initialize logging driver: strconv.ParseBool: parsing \"bogus\": invalid syntax|" \
 	"$rc $out|$(ls "$E2E_TMP/mark")"
 
 # the daemon.json default
