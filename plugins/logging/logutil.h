@@ -596,13 +596,20 @@ static LGU_UNUSED void lgu_compress_wait(struct lgu_compressor *c)
 static LGU_UNUSED void lgu_compress_start(struct lgu_compressor *c, const char *path, lgu_scan_fn scan,
 					  void (*done)(const char *from))
 {
+	pthread_attr_t attr;
+
 	lgu_compress_wait(c);
 	c->from = lgu_rotated_name(path, 1, 0);
 	c->to = lgu_rotated_name(path, 1, 1);
 	c->scan = scan;
 	c->done = done;
-	if (c->from && c->to && pthread_create(&c->thread, NULL, lgu_compress_main, c) == 0)
+	/* lgu_gzip_file keeps two 64 kB buffers on its stack: more than musl's default thread stack
+	 * (128 kB; the lean berth-monitor is built with musl), far less than glibc's 8 MB */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	if (c->from && c->to && pthread_create(&c->thread, &attr, lgu_compress_main, c) == 0)
 		c->running = 1;
+	pthread_attr_destroy(&attr);
 }
 
 /* Open the live file for writing with the writer's shared flock held (see lgu_writer_gone).
