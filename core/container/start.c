@@ -69,7 +69,7 @@ static int open_outputs(struct berth_ctx *ctx, struct container *c, struct spawn
 	return -1;
 }
 
-/* Which monitor runs c. berth-monitor is static with musl (~300 kB RSS, where any dynamically
+/* Which monitor runs c. berth-monitor is static with musl (~0.4 MB VmRSS; any dynamically
  * linked glibc program is over 1 MiB) and has berth's bundled drivers built in, nothing else: it
  * cannot dlopen (core/SConscript). berth-monitor-full (glibc, dynamic) loads any driver; it runs
  * the containers whose log, network or storage driver is not one of those built in, or is
