@@ -89,9 +89,10 @@ done
 # json-file rotation with compress=true: zlib is linked into the lean monitor
 c=$($B run -d --log-opt max-size=2k --log-opt max-file=3 --log-opt compress=true bb:mon \
 	sh -c 'for i in $(seq 300); do echo line-$i; done; sleep 1000')
-for i in $(seq 50); do ls "$INSTANCE_DIR/root/containers/$c/"*.gz >/dev/null 2>&1 && break; sleep 0.1; done
+# (a finished .gz, not the .gz.tmp the compressor writes first)
+for i in $(seq 50); do ls "$INSTANCE_DIR/root/containers/$c/" | grep -q '\.gz$' && break; sleep 0.1; done
 expect_match "json-file compress=true: a rotated file is gzipped by the lean monitor" '\.gz$' \
-	"$(ls "$INSTANCE_DIR/root/containers/$c/" | grep gz | head -1)"
+	"$(ls "$INSTANCE_DIR/root/containers/$c/" | grep '\.gz$' | head -1)"
 expect_eq "json-file compress=true: the newest line reads back" "line-300" "$($B logs --tail 1 "$c")"
 $B rm -f "$c" >/dev/null
 
