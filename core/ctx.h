@@ -4,8 +4,9 @@
 #define BERTH_CTX_H
 
 #include "config/config.h"
-#include "store/store.h"
 #include "plugin/loader.h"
+
+struct store;   /* store/store.h: its users include it (the lean monitor has no sqlite) */
 
 struct berth_ctx {
 	struct berth_config cfg;

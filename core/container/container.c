@@ -1,5 +1,6 @@
 /* Container rows in the store, folding the monitors' live records into them, and the liveness rule. */
 #include "container/container.h"
+#include "store/store.h"
 #include "runtime/runtime.h"
 #include "image/image.h"
 #include "container/volume.h"

@@ -147,6 +147,8 @@ int container_logger_open(struct berth_ctx *ctx, const struct container *c, cons
  * it can; 0 for any other (the monitor opens it before the command starts); <0 when it cannot
  * be loaded or opened, with Docker's message. */
 int container_logger_early(struct berth_ctx *ctx, const struct container *c, berr_t *err);
+/* c's logging driver (HostConfig.LogConfig.Type, else daemon.json's log-driver, else json-file). */
+const char *container_log_driver(struct berth_ctx *ctx, const struct container *c);
 /* Bind and listen on exec-root/containers/<id>/attach.sock (replacing a stale one): the fd. */
 int container_attach_listen(struct berth_ctx *ctx, const char *id, berr_t *err);
 

@@ -22,8 +22,7 @@ static const char *default_type(struct berth_ctx *ctx)
 	return ctx->cfg.log_driver && *ctx->cfg.log_driver ? ctx->cfg.log_driver : "json-file";
 }
 
-/* c's logging driver type (HostConfig.LogConfig.Type, else the default). */
-static const char *logger_type(struct berth_ctx *ctx, const struct container *c)
+const char *container_log_driver(struct berth_ctx *ctx, const struct container *c)
 {
 	json_t *lc = json_object_get(json_object_get(c->doc, "HostConfig"), "LogConfig");
 	const char *type = json_string_value(json_object_get(lc, "Type"));
@@ -35,7 +34,7 @@ int container_logger_open(struct berth_ctx *ctx, const struct container *c, cons
 			  struct berth_logger **lg, berr_t *err)
 {
 	json_t *lc = json_object_get(json_object_get(c->doc, "HostConfig"), "LogConfig");
-	const char *type = logger_type(ctx, c);
+	const char *type = container_log_driver(ctx, c);
 	_cleanup_free_ char *opts = NULL, *dir = container_dir(ctx, c->id);
 	json_t *o = json_object_get(lc, "Config");
 	struct plugin *p;
@@ -63,9 +62,9 @@ int container_logger_early(struct berth_ctx *ctx, const struct container *c, ber
 	struct plugin *p;
 	int r;
 
-	if (!strcmp(logger_type(ctx, c), "none"))
+	if (!strcmp(container_log_driver(ctx, c), "none"))
 		return 1;
-	if (plugin_load(ctx, BERTH_PLUGIN_LOGGING, logger_type(ctx, c), &p, err) < 0)
+	if (plugin_load(ctx, BERTH_PLUGIN_LOGGING, container_log_driver(ctx, c), &p, err) < 0)
 		return berr_wrap(err, "failed to initialize logging driver");
 	if (!(((const struct berth_logging_ops *)p->desc->vtable)->capabilities() & BERTH_LOG_CAP_LOCAL))
 		return 0;

@@ -60,6 +60,8 @@ void spawn_run_close(struct spawn_run *run);
 int container_network(struct berth_ctx *ctx, const struct container *c, const struct berth_network_ops **ops,
 		      const char **drv, berr_t *err);
 const char *container_network_mode(const struct container *c);
+/* The network driver c's NetworkMode names: "default" is daemon.json's network-driver, else none. */
+const char *container_network_driver(struct berth_ctx *ctx, const struct container *c);
 /* c's endpoint in network drv, in the netns at netns (NULL for the host's). */
 void container_endpoint(const struct container *c, const char *drv, const char *netns, struct berth_endpoint *ep);
 /* Name the new netns of pid by a bind mount at exec-root/netns/<id> (drivers and nsenter users

@@ -2,6 +2,7 @@
  * that finds the monitor of a restart-policy container dead). */
 #include "container/container.h"
 #include "container/spawn.h"
+#include "runtime/runtime.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
@@ -66,6 +67,32 @@ static int open_outputs(struct berth_ctx *ctx, struct container *c, struct spawn
 	prep->code = 125;
 	snprintf(prep->msg, sizeof(prep->msg), "%s", err.msg);
 	return -1;
+}
+
+/* Which monitor runs c. berth-monitor is static with musl (~0.4 MB VmRSS; any dynamically
+ * linked glibc program is over 1 MiB) and has berth's bundled drivers built in, nothing else: it
+ * cannot dlopen (core/SConscript). berth-monitor-full (glibc, dynamic) loads any driver; it runs
+ * the containers whose log, network or storage driver is not one of those built in, or is
+ * overridden by a file of the same name in plugin-dirs or BERTH_PLUGIN_PATH, and those of the
+ * systemd cgroup driver, whose scope the monitor's teardown stops through libsystemd (dlopen'ed).
+ * A lean monitor that was not built (tools/deps.sh not run) is replaced by the full one. */
+static const char *monitor_program(struct berth_ctx *ctx, const struct container *c)
+{
+	const char *log = container_log_driver(ctx, c), *storage = NULL;
+	const char *cgroups = ctx->cfg.cgroup_driver ? ctx->cfg.cgroup_driver : cgroup_default_driver();
+	const struct berth_storage_ops *ops;
+	_cleanup_free_ char *lean = xasprintf("%s/berth-monitor", ctx->exe_dir);
+	berr_t e = { 0 };
+
+	if (!strcmp(cgroups, "systemd") ||
+	    (strcmp(log, "none") && !plugin_builtin_usable(ctx, BERTH_PLUGIN_LOGGING, log)) ||
+	    !plugin_builtin_usable(ctx, BERTH_PLUGIN_NETWORK, container_network_driver(ctx, c)) ||
+	    (!c->rootfs && (ctx_storage(ctx, &ops, &storage, &e) < 0 ||
+			    !plugin_builtin_usable(ctx, BERTH_PLUGIN_STORAGE, storage))))
+		return "berth-monitor-full";
+	if (access(lean, X_OK) < 0 && access(BERTH_PREFIX "/bin/berth-monitor", X_OK) < 0)
+		return "berth-monitor-full";
+	return "berth-monitor";
 }
 
 /* What the setup child needs (spawn_monitor's), in the parent's memory. */
@@ -192,7 +219,8 @@ static void __attribute__((noreturn, noinline)) setup_child(const struct setup_a
 static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int client_fd,
 			 int listen_fd, int early, berr_t *err)
 {
-	_cleanup_free_ char *bin = xasprintf("%s/berth-monitor", ctx->exe_dir);
+	const char *program = monitor_program(ctx, c);
+	_cleanup_free_ char *bin = xasprintf("%s/%s", ctx->exe_dir, program);
 	struct store *store = ctx->store;
 	void (*store_close)(struct store *) = ctx->store_close;
 	int p[2], unavailable = ctx->store_unavailable;
@@ -203,7 +231,7 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 	ctx_reap_children(ctx);
 	if (access(bin, X_OK) < 0) {
 		free(bin);
-		bin = xstrdup(BERTH_PREFIX "/bin/berth-monitor");
+		bin = xasprintf(BERTH_PREFIX "/bin/%s", program);
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berr_sys(err, errno, "pipe");

@@ -12,19 +12,20 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-/* The network driver of a NetworkMode: "default" is daemon.json's network-driver, else none. */
-static const char *network_driver(struct berth_ctx *ctx, const char *mode)
+const char *container_network_mode(const struct container *c)
 {
+	return json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
+}
+
+const char *container_network_driver(struct berth_ctx *ctx, const struct container *c)
+{
+	const char *mode = container_network_mode(c);
+
 	if (!mode || !*mode || !strcmp(mode, "default"))
 		return ctx->cfg.network_driver && *ctx->cfg.network_driver ? ctx->cfg.network_driver : "none";
 	if (!strncmp(mode, "container:", 10))
 		return "container";
 	return mode;
-}
-
-const char *container_network_mode(const struct container *c)
-{
-	return json_string_value(json_object_get(json_object_get(c->doc, "HostConfig"), "NetworkMode"));
 }
 
 int container_network(struct berth_ctx *ctx, const struct container *c, const struct berth_network_ops **ops,
@@ -33,7 +34,7 @@ int container_network(struct berth_ctx *ctx, const struct container *c, const st
 	struct plugin *p;
 	int r;
 
-	*drv = network_driver(ctx, container_network_mode(c));
+	*drv = container_network_driver(ctx, c);
 	if ((r = plugin_load(ctx, BERTH_PLUGIN_NETWORK, *drv, &p, err)) < 0)
 		return r;
 	*ops = p->desc->vtable;

@@ -1,5 +1,6 @@
 /* Local volumes: rows plus directories. */
 #include "container/volume.h"
+#include "store/store.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 

@@ -2,6 +2,7 @@
  * a new layer on top of its image, with the container's Config (and any Dockerfile changes) as
  * the image's config, as moby's daemon/commit.go and image.NewChildImage make it. */
 #include "image/image.h"
+#include "store/store.h"
 #include "image/internal.h"
 #include "image/reference.h"
 #include "archive/archive.h"

@@ -7,6 +7,7 @@
  * The gc runs only under the exclusive layerdb lock, which every process building layers holds
  * shared, so it never sees a half-built layer of a live process. */
 #include "image/image.h"
+#include "store/store.h"
 #include "image/internal.h"
 #include "archive/archive.h"
 #include "common/util.h"

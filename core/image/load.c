@@ -5,6 +5,7 @@
  * root with symlinks resolved inside it (openat2 RESOLVE_IN_ROOT), as Docker's safePath does.
  * Layers are applied in chain order and verified against the config's diff_ids. */
 #include "image/image.h"
+#include "store/store.h"
 #include "image/internal.h"
 #include "image/reference.h"
 #include "common/util.h"

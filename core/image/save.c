@@ -4,6 +4,7 @@
  * Entries are sorted, owned by 0:0, dated at the epoch; layer tars stream from their tar-split
  * straight into the output and are checked against their diff_id on the way. */
 #include "image/image.h"
+#include "store/store.h"
 #include "image/internal.h"
 #include "image/reference.h"
 #include "common/util.h"

@@ -2,6 +2,7 @@
  * repo digests per storage driver; resolution, listing, inspect, history, removal and prune with
  * the rules of Docker 20.10's daemon (daemon/images/). */
 #include "image/image.h"
+#include "store/store.h"
 #include "image/internal.h"
 #include "image/reference.h"
 #include "common/util.h"

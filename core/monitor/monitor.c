@@ -5,8 +5,10 @@
  * (container/spawn.h): at a start, the child of berth (a vfork) that execs this program sets the run up and
  * queues it on the handoff socket first; at a restart, a child of it, berth-runtime setup, hands
  * it the init. After each exit the monitor undoes the setup itself (the cgroup files and the storage
- * and network drivers, loaded only then). It links libc and jansson and dlopens the logging
- * driver: no runtime, seccomp or libcap, Lua, sqlite, curl or libarchive. It never opens the store: it reads
+ * and network drivers, loaded only then). It links libc and jansson, and its drivers: built in
+ * (the lean build, berth-monitor: static with musl) or dlopen'ed (berth-monitor-full, for any
+ * other driver; core/SConscript, container/start.c). No runtime, seccomp or libcap, Lua,
+ * sqlite, curl or libarchive. It never opens the store: it reads
  * data-root/containers/<id>/monitor.json, written by berth at start, and records its live state
  * in live.json beside it, which the next berth reading the container folds into the store.
  *

@@ -2,6 +2,7 @@
  * plugins' key/value store in sqlite and tar apply/diff. berth-monitor links its own variant
  * (core/monitor/host_monitor.c) so that it carries neither library. */
 #include "plugin/host_services.h"
+#include "store/store.h"
 #include "ctx.h"
 #include "archive/archive.h"
 #include "common/util.h"

@@ -1,10 +1,12 @@
-/* dlopen loader with ABI checks. */
+/* Driver loader with ABI checks: dlopen of <dir>/<kind>/<name>.so, or, in the lean berth-monitor
+ * (BERTH_LEAN_MONITOR: static, musl, no dlopen), the drivers compiled into it. */
 #include "plugin/loader.h"
 #include "ctx.h"
 #include "common/util.h"
 #include "common/cleanup.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,14 +92,62 @@ void plugin_free_dirs(char **dirs)
 	free(dirs);
 }
 
+/* The checks every descriptor passes, from a file (path) or built in; 0 or <0 with err. */
+static int plugin_check(const struct berth_plugin_desc *d, enum berth_plugin_kind kind, const char *name,
+			const char *path, berr_t *err)
+{
+	const char *miss;
+
+	if (!d)
+		return berr_set(err, ENOTSUP, "plugin %s (%s) cannot run on this host", name, path);
+	if (d->abi_major != BERTH_ABI_MAJOR)
+		return berr_set(err, ELIBBAD, "plugin %s (%s) was built for berth ABI %u.%u, but this berth "
+				"has ABI %d.%d; rebuild the plugin against this berth's headers",
+				name, path, d->abi_major, d->abi_minor, BERTH_ABI_MAJOR, BERTH_ABI_MINOR);
+	if (d->kind != (uint32_t)kind || !d->name || strcmp(d->name, name) || !d->vtable)
+		return berr_set(err, ELIBBAD, "plugin %s (%s) is not a %s driver named \"%s\" "
+				"(it says kind %u, name \"%s\")", name, path, plugin_kind_name(kind), name,
+				d->kind, d->name ? d->name : "");
+	if (d->vtable_size < required_size(kind))
+		return berr_set(err, ELIBBAD, "plugin %s (%s, ABI %u.%u): %s vtable is %zu bytes, this berth "
+				"(ABI %d.%d) needs at least %zu", name, path, d->abi_major, d->abi_minor,
+				plugin_kind_name(kind), d->vtable_size, BERTH_ABI_MAJOR, BERTH_ABI_MINOR,
+				required_size(kind));
+	if ((miss = missing_member(kind, d->vtable)))
+		return berr_set(err, ELIBBAD, "plugin %s (%s, ABI %u.%u) lacks the required member %s "
+				"(berth ABI %d.%d)", name, path, d->abi_major, d->abi_minor, miss,
+				BERTH_ABI_MAJOR, BERTH_ABI_MINOR);
+	return 0;
+}
+
+static struct plugin *plugin_new(const char *name, const char *path, void *handle,
+				 const struct berth_plugin_desc *d)
+{
+	struct plugin *p = xcalloc(1, sizeof(*p));
+
+	p->name = xstrdup(name);
+	p->path = xstrdup(path);
+	p->handle = handle;
+	p->desc = d;
+	return p;
+}
+
+#ifdef BERTH_LEAN_MONITOR
+int plugin_open_file(const char *path, enum berth_plugin_kind kind, const char *name,
+		     struct plugin **out, berr_t *err)
+{
+	(void)out;
+	return berr_set(err, ENOTSUP, "%s driver %s (%s): this berth-monitor loads no plugin files; "
+			"berth-monitor-full does", plugin_kind_name(kind), name, path);
+}
+#else
 int plugin_open_file(const char *path, enum berth_plugin_kind kind, const char *name,
 		     struct plugin **out, berr_t *err)
 {
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	berth_plugin_entry_fn entry;
 	const struct berth_plugin_desc *d;
-	const char *miss;
-	struct plugin *p;
+	berth_plugin_entry_fn entry;
+	int r;
 
 	if (!h)
 		return berr_set(err, ELIBBAD, "plugin %s: %s", path, dlerror());
@@ -108,46 +158,21 @@ int plugin_open_file(const char *path, enum berth_plugin_kind kind, const char *
 				path, BERTH_PLUGIN_ENTRY_NAME);
 	}
 	d = entry(plugin_host(NULL));
-	if (!d) {
-		dlclose(h);
-		return berr_set(err, ENOTSUP, "plugin %s (%s) cannot run on this host", name, path);
-	}
-	if (d->abi_major != BERTH_ABI_MAJOR) {
-		int r = berr_set(err, ELIBBAD, "plugin %s (%s) was built for berth ABI %u.%u, but this berth "
-				 "has ABI %d.%d; rebuild the plugin against this berth's headers",
-				 name, path, d->abi_major, d->abi_minor, BERTH_ABI_MAJOR, BERTH_ABI_MINOR);
+	if ((r = plugin_check(d, kind, name, path, err)) < 0) {
 		dlclose(h);
 		return r;
 	}
-	if (d->kind != (uint32_t)kind || !d->name || strcmp(d->name, name) || !d->vtable) {
-		int r = berr_set(err, ELIBBAD, "plugin %s (%s) is not a %s driver named \"%s\" "
-				 "(it says kind %u, name \"%s\")", name, path, plugin_kind_name(kind), name,
-				 d->kind, d->name ? d->name : "");
-		dlclose(h);
-		return r;
-	}
-	if (d->vtable_size < required_size(kind)) {
-		int r = berr_set(err, ELIBBAD, "plugin %s (%s, ABI %u.%u): %s vtable is %zu bytes, this berth "
-				 "(ABI %d.%d) needs at least %zu", name, path, d->abi_major, d->abi_minor,
-				 plugin_kind_name(kind), d->vtable_size, BERTH_ABI_MAJOR, BERTH_ABI_MINOR,
-				 required_size(kind));
-		dlclose(h);
-		return r;
-	}
-	if ((miss = missing_member(kind, d->vtable))) {
-		int r = berr_set(err, ELIBBAD, "plugin %s (%s, ABI %u.%u) lacks the required member %s "
-				 "(berth ABI %d.%d)", name, path, d->abi_major, d->abi_minor, miss,
-				 BERTH_ABI_MAJOR, BERTH_ABI_MINOR);
-		dlclose(h);
-		return r;
-	}
-	p = xcalloc(1, sizeof(*p));
-	p->name = xstrdup(name);
-	p->path = xstrdup(path);
-	p->handle = h;
-	p->desc = d;
-	*out = p;
+	*out = plugin_new(name, path, h, d);
 	return 0;
+}
+#endif
+
+static const struct plugin_builtin *builtin_of(enum berth_plugin_kind kind, const char *name)
+{
+	for (const struct plugin_builtin *b = plugin_builtins; b->name; b++)
+		if (b->kind == kind && !strcmp(b->name, name))
+			return b;
+	return NULL;
 }
 
 static int name_ok(const char *name)
@@ -161,38 +186,95 @@ static int name_ok(const char *name)
 	return name[0] != '.';
 }
 
+/* The file plugin_load would open for name of kind (malloc'd), or NULL. */
+static char *plugin_find(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name)
+{
+	char **dirs = plugin_search_dirs(ctx), *found = NULL;
+
+	for (char **d = dirs; *d && !found; d++) {
+		char *path = xasprintf("%s/%s/%s.so", *d, plugin_kind_name(kind), name);
+		if (access(path, F_OK) == 0)
+			found = path;
+		else
+			free(path);
+	}
+	plugin_free_dirs(dirs);
+	return found;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int plugin_builtin_usable(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name)
+{
+	_cleanup_free_ char *found = NULL, *own = NULL, *installed = NULL;
+
+	if (!builtin_of(kind, name) || !(found = plugin_find(ctx, kind, name)))
+		return 0;
+	/* berth's own: the build tree's beside the binary, or the installed ones */
+	if (ctx->exe_dir)
+		own = xasprintf("%s/plugins/%s/%s.so", ctx->exe_dir, plugin_kind_name(kind), name);
+	installed = xasprintf(BERTH_PREFIX "/lib/berth/plugins/%s/%s.so", plugin_kind_name(kind), name);
+	return (own && same_file(found, own)) || same_file(found, installed);
+}
+
+#ifdef BERTH_LEAN_MONITOR
+/* Only what is built in: berth started this monitor because the container needs no other driver
+ * (container/start.c), so another is a mismatch between them, said as such. */
+static int plugin_load_any(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name,
+			   struct plugin **out, berr_t *err)
+{
+	const struct plugin_builtin *b = builtin_of(kind, name);
+	const struct berth_plugin_desc *d;
+	int r;
+
+	(void)ctx;
+	if (!b || !b->entry)
+		return berr_set(err, ENOENT, "no %s driver named \"%s\" in berth-monitor (berth runs "
+				"berth-monitor-full for containers that need other drivers)",
+				plugin_kind_name(kind), name);
+	d = b->entry(plugin_host(NULL));
+	if ((r = plugin_check(d, kind, name, "built in", err)) < 0)
+		return r;
+	*out = plugin_new(name, "built in", NULL, d);
+	return 0;
+}
+#else
+static int plugin_load_any(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name,
+			   struct plugin **out, berr_t *err)
+{
+	_cleanup_free_ char *path = plugin_find(ctx, kind, name);
+
+	if (!path)
+		return berr_set(err, ENOENT, "no %s driver named \"%s\" (looked in BERTH_PLUGIN_PATH, "
+				"plugin-dirs, %s/plugins and " BERTH_PREFIX "/lib/berth/plugins)",
+				plugin_kind_name(kind), name, ctx->exe_dir ? ctx->exe_dir : "?");
+	return plugin_open_file(path, kind, name, out, err);
+}
+#endif
+
 int plugin_load(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name,
 		struct plugin **out, berr_t *err)
 {
-	char **dirs;
-	int r = 0;
+	struct plugin *p;
+	int r;
 
-	for (struct plugin *p = ctx->plugins.head; p; p = p->next)
+	for (p = ctx->plugins.head; p; p = p->next)
 		if (p->desc->kind == (uint32_t)kind && !strcmp(p->name, name)) {
 			*out = p;
 			return 0;
 		}
 	if (!name_ok(name))
 		return berr_set(err, EINVAL, "invalid %s driver name \"%s\"", plugin_kind_name(kind), name);
-	dirs = plugin_search_dirs(ctx);
-	for (char **d = dirs; *d; d++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s/%s.so", *d, plugin_kind_name(kind), name);
-		struct plugin *p;
-		if (access(path, F_OK) < 0)
-			continue;
-		r = plugin_open_file(path, kind, name, &p, err);
-		if (r == 0) {
-			p->next = ctx->plugins.head;
-			ctx->plugins.head = p;
-			*out = p;
-		}
-		plugin_free_dirs(dirs);
+	if ((r = plugin_load_any(ctx, kind, name, &p, err)) < 0)
 		return r;
-	}
-	plugin_free_dirs(dirs);
-	return berr_set(err, ENOENT, "no %s driver named \"%s\" (looked in BERTH_PLUGIN_PATH, "
-			"plugin-dirs, %s/plugins and " BERTH_PREFIX "/lib/berth/plugins)",
-			plugin_kind_name(kind), name, ctx->exe_dir ? ctx->exe_dir : "?");
+	p->next = ctx->plugins.head;
+	ctx->plugins.head = p;
+	*out = p;
+	return 0;
 }
 
 void plugin_close(struct plugin *p)

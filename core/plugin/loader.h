@@ -23,6 +23,20 @@ struct plugin_set {
 	struct plugin *head;
 };
 
+/* A driver compiled into the program: the lean berth-monitor's (core/SConscript generates the
+ * table). berth and berth-monitor-full link the same table with entry NULL, to know which drivers
+ * the lean monitor has. Ends with a NULL name. */
+struct plugin_builtin {
+	enum berth_plugin_kind kind;
+	const char *name;
+	berth_plugin_entry_fn entry;
+};
+extern const struct plugin_builtin plugin_builtins[];
+/* Whether the lean berth-monitor runs the driver `name` of `kind` that this berth would load: it
+ * has it built in, and the file plugin_load finds is berth's own bundled one (no plugin-dirs or
+ * BERTH_PLUGIN_PATH file of that name comes first). */
+int plugin_builtin_usable(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name);
+
 /* The directories searched, in order, for <dir>/<kind>/<name>.so (NULL-terminated, malloc'd). */
 char **plugin_search_dirs(struct berth_ctx *ctx);
 void plugin_free_dirs(char **dirs);

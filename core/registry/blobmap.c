@@ -2,6 +2,7 @@
  * push, read on push to HEAD-skip, mount or reuse a blob instead of compressing the layer again
  * (Docker's v2 metadata service in miniature). A store without the table just misses. */
 #include "registry/blobmap.h"
+#include "store/store.h"
 #include "common/util.h"
 
 #include <string.h>

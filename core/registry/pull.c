@@ -5,6 +5,7 @@
  * step succeeded. Layer blobs are not kept (as Docker's are not): push recompresses, or skips a
  * blob the registry has through the diff_id -> digest mapping remembered here. */
 #include "registry/registry.h"
+#include "store/store.h"
 #include "registry/client.h"
 #include "registry/manifest.h"
 #include "registry/blobmap.h"

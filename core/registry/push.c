@@ -4,6 +4,7 @@
  * at once; then the config and a Docker schema 2 manifest by tag. The diff_id -> blob digest
  * mapping is remembered per registry repository. */
 #include "registry/registry.h"
+#include "store/store.h"
 #include "registry/client.h"
 #include "registry/manifest.h"
 #include "registry/blobmap.h"

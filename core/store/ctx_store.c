@@ -1,6 +1,7 @@
 /* ctx_store: the context's store, opened on first use. A file of its own so that programs
  * without sqlite (berth-monitor) can link the context without the store. */
 #include "ctx.h"
+#include "store/store.h"
 #include "container/container.h"
 #include "common/util.h"
 

@@ -39,6 +39,22 @@ static LGU_UNUSED struct {
 static LGU_UNUSED int lgu_zlib_loaded;
 static LGU_UNUSED pthread_once_t lgu_zlib_once = PTHREAD_ONCE_INIT;
 
+#ifdef BERTH_PLUGIN_BUILTIN
+/* Built into the lean berth-monitor (core/SConscript), static and without dlopen: zlib is linked
+ * in, its pages mapped from the file and read only when a rotation compresses. */
+static LGU_UNUSED void lgu_zlib_load(void)
+{
+	lgu_zlib.deflate_init2 = deflateInit2_;
+	lgu_zlib.deflate_set_header = deflateSetHeader;
+	lgu_zlib.deflate = deflate;
+	lgu_zlib.deflate_end = deflateEnd;
+	lgu_zlib.gzdopen = gzdopen;
+	lgu_zlib.gzbuffer = gzbuffer;
+	lgu_zlib.gzread = gzread;
+	lgu_zlib.gzclose = gzclose;
+	lgu_zlib_loaded = 1;
+}
+#else
 static LGU_UNUSED void lgu_zlib_load(void)
 {
 	void *h = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -57,6 +73,7 @@ static LGU_UNUSED void lgu_zlib_load(void)
 #undef LGU_SYM
 	lgu_zlib_loaded = 1;
 }
+#endif
 
 /* 1 once zlib is there (the compressor thread and a reader may both ask) */
 static LGU_UNUSED int lgu_zlib_ready(void)
@@ -579,13 +596,20 @@ static LGU_UNUSED void lgu_compress_wait(struct lgu_compressor *c)
 static LGU_UNUSED void lgu_compress_start(struct lgu_compressor *c, const char *path, lgu_scan_fn scan,
 					  void (*done)(const char *from))
 {
+	pthread_attr_t attr;
+
 	lgu_compress_wait(c);
 	c->from = lgu_rotated_name(path, 1, 0);
 	c->to = lgu_rotated_name(path, 1, 1);
 	c->scan = scan;
 	c->done = done;
-	if (c->from && c->to && pthread_create(&c->thread, NULL, lgu_compress_main, c) == 0)
+	/* lgu_gzip_file keeps two 64 kB buffers on its stack: more than musl's default thread stack
+	 * (128 kB; the lean berth-monitor is built with musl), far less than glibc's 8 MB */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	if (c->from && c->to && pthread_create(&c->thread, &attr, lgu_compress_main, c) == 0)
 		c->running = 1;
+	pthread_attr_destroy(&attr);
 }
 
 /* Open the live file for writing with the writer's shared flock held (see lgu_writer_gone).

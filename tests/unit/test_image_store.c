@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "store/store.h"
 #include "image/image.h"
 #include "image/reference.h"
 #include "common/util.h"

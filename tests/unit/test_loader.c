@@ -1,5 +1,6 @@
 /* The plugin loader refuses plugins of another ABI major, with too small a vtable, or lacking a
- * required member — each with one line naming the plugin, its ABI and the core's. */
+ * required member — each with one line naming the plugin, its ABI and the core's — and tells
+ * which drivers the lean berth-monitor may run. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,9 +13,11 @@
 #include <unistd.h>
 
 #include "plugin/loader.h"
+#include "ctx.h"
 #include "common/util.h"
 
 static char fixture_dir[PATH_MAX + 32];
+static char build_dir[PATH_MAX + 32];
 
 static char *fixture(const char *name)
 {
@@ -125,6 +128,45 @@ static void has_member_macro(void **state)
 	assert_false(BERTH_HAS_MEMBER(struct berth_storage_ops, three, create_rw));
 }
 
+/* Which drivers the lean berth-monitor runs for this berth (container/start.c picks the monitor
+ * by it): built in, and the file berth itself would load is berth's own bundled one. */
+static void builtin_usable_only_for_bundled_files(void **state)
+{
+	(void)state;
+	struct berth_ctx ctx = { 0 };
+	char *tmp = xstrdup("/tmp/berth-test-loader.XXXXXX"), *copy, *cmd;
+
+	assert_non_null(mkdtemp(tmp));
+	unsetenv("BERTH_PLUGIN_PATH");
+	ctx.exe_dir = build_dir;
+	ctx.cfg.root = json_object();
+	assert_true(plugin_builtin_usable(&ctx, BERTH_PLUGIN_LOGGING, "json-file"));
+	assert_true(plugin_builtin_usable(&ctx, BERTH_PLUGIN_STORAGE, "overlay2"));
+	assert_true(plugin_builtin_usable(&ctx, BERTH_PLUGIN_NETWORK, "none"));
+	/* not built in, wherever its file is */
+	assert_false(plugin_builtin_usable(&ctx, BERTH_PLUGIN_LOGGING, "oldlog"));
+	assert_false(plugin_builtin_usable(&ctx, BERTH_PLUGIN_NETWORK, "bridge"));
+	/* plugin-dirs naming berth's own directory: the same files */
+	copy = xasprintf("%s/plugins", build_dir);
+	json_object_set_new(ctx.cfg.root, "plugin-dirs", json_pack("[s]", copy));
+	assert_true(plugin_builtin_usable(&ctx, BERTH_PLUGIN_LOGGING, "json-file"));
+	free(copy);
+	/* a copy of json-file in plugin-dirs comes first: another file, berth-monitor-full's */
+	copy = xasprintf("%s/logging", tmp);
+	cmd = xasprintf("mkdir -p %s && cp %s/plugins/logging/json-file.so %s/", copy, build_dir, copy);
+	assert_int_equal(system(cmd), 0);
+	json_object_set_new(ctx.cfg.root, "plugin-dirs", json_pack("[s]", tmp));
+	assert_false(plugin_builtin_usable(&ctx, BERTH_PLUGIN_LOGGING, "json-file"));
+	assert_true(plugin_builtin_usable(&ctx, BERTH_PLUGIN_LOGGING, "local"));
+	free(cmd);
+	cmd = xasprintf("rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+	json_decref(ctx.cfg.root);
+	free(cmd);
+	free(copy);
+	free(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	char exe[PATH_MAX];
@@ -134,6 +176,7 @@ int main(int argc, char **argv)
 	exe[n > 0 ? n : 0] = 0;
 	*strrchr(exe, '/') = 0;   /* build/tests/unit */
 	snprintf(fixture_dir, sizeof(fixture_dir), "%s/../plugins", exe);
+	snprintf(build_dir, sizeof(build_dir), "%s/../..", exe);
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refuses_other_major),
@@ -143,6 +186,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(reports_missing_file),
 		cmocka_unit_test(accepts_older_minor),
 		cmocka_unit_test(has_member_macro),
+		cmocka_unit_test(builtin_usable_only_for_bundled_files),
 	};
 	return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
 }
