@@ -651,7 +651,8 @@ static int bind_volumes(struct cp_run *r)
 		r->nmounts++;
 	}
 	json_decref(doc);
-	qsort(r->mounts, r->nmounts, sizeof(*r->mounts), mount_depth_cmp);
+	if (r->nmounts > 1)
+		qsort(r->mounts, r->nmounts, sizeof(*r->mounts), mount_depth_cmp);
 	for (i = 0; i < r->nmounts; i++) {
 		struct cp_mount *mp = &r->mounts[i];
 		struct stat st;
@@ -688,11 +689,22 @@ static int bind_volumes(struct cp_run *r)
 		if (fd < 0)
 			return berr_sys(&r->res->err, errno, "mount point %s", mp->dest);
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (mount(mp->source, proc, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    (!mp->rw && mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)) {
+		if (mount(mp->source, proc, NULL, MS_BIND | MS_REC, NULL) < 0) {
 			int e = errno;
 			close(fd);
 			return berr_sys(&r->res->err, e, "mount %s on %s", mp->source, mp->dest);
+		}
+		close(fd);
+		if (mp->rw)
+			continue;
+		/* the fd named the mount point's underside: the new mount's root, to make it read-only */
+		fd = open_in_root(r, mp->dest, O_PATH);
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (fd < 0 || mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return berr_sys(&r->res->err, e, "mount %s read-only", mp->dest);
 		}
 		close(fd);
 	}
