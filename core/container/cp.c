@@ -81,9 +81,10 @@ static int lstat_err(struct cp_run *r, int e, const char *path)
 	return daemon_err(r, e, "lstat %s: %s", path, go_strerror(e, b, sizeof(b)));
 }
 
+/* The daemon's 404, as the CLI words it for the path it asked about. */
 static int not_found(struct cp_run *r, const char *path)
 {
-	return daemon_err(r, ENOENT, "Could not find the file %s in container %s", path, r->req->ref);
+	return berr_set(&r->res->err, ENOENT, "Error: No such container:path: %s:%s", r->req->ref, path);
 }
 
 /* --- Go's path rules, as the CLI and daemon apply them --- */

@@ -4,7 +4,8 @@ local cli = require "berth.cli"
 
 local spec = {
   name = BERTH_COMMAND or "berth cp",
-  usage = "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+  usage = "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\t" .. (BERTH_COMMAND or "berth cp") ..
+    " [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
   short = "Copy files/folders between a container and the local filesystem",
   long = "Use '-' as the source to read a tar archive from stdin\n" ..
     "and extract it to a directory destination in a container.\n" ..
@@ -19,15 +20,17 @@ local spec = {
   min_args = 2, max_args = 2,
 }
 
-local opts, args = cli.check({ ... }, spec)
-if opts.help then io.stdout:write(cli.help(spec)) return 0 end
-
 -- Docker's CLI prints its own errors and the daemon's ("Error response from daemon: ...") as
--- one line, exit 1, without berth's prefix.
+-- they are, exit 1, without berth's prefix.
 local function fail(msg, daemon)
   io.stderr:write(daemon and "Error response from daemon: " or "", msg, "\n")
   error({ code = 1, message = "" }, 0)
 end
+
+local opts, args, detail = cli.parse({ ... }, spec)
+if not opts and detail.kind == "args" then fail(args) end
+if not opts then error({ code = detail.code, message = args }, 0) end
+if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 
 -- CONTAINER:PATH, unless the argument is a local path: absolute, or relative with a leading "."
 -- ("./file:name"), as the CLI's splitCpArg decides.
@@ -51,7 +54,13 @@ if not to_container and (src_ctr == nil or src_ctr == "") then
 end
 
 local ref = to_container and dst_ctr or src_ctr
-if not berth.container.inspect(ref) then fail("No such container: " .. ref, true) end
+if not berth.container.inspect(ref) then
+  -- what Docker's CLI ends up asking a daemon that has no such container
+  if not to_container then fail("Error: No such container:path: " .. ref .. ":" .. src_path) end
+  if src_path == "-" then fail(string.format('destination "%s:%s" must be a directory', ref, dst_path)) end
+  local dir = ("/" .. dst_path):gsub("/+$", ""):match("^(.*)/[^/]*$")
+  fail("Error: No such container:path: " .. ref .. ":" .. (dir == "" and "/" or dir))
+end
 
 local req = { follow_link = opts["follow-link"], archive = opts.archive, to_container = to_container }
 if to_container then
