@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -764,6 +765,12 @@ int container_copy(struct berth_ctx *ctx, struct container *c, struct container_
 	} else {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE && !req->local_path && !req->to_container) {
+			/* stdout's reader went away: end as Docker's CLI does then, by SIGPIPE, silently */
+			container_unlock(ctx, lk);
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			*err = res->err;
 			if (!err->msg[0])
