@@ -31,7 +31,7 @@ make_containers() {
 	local E=$1 S=$2
 	$E create --name st --network none -v /vol -v "$W/bind-$S:/bind" -v "$W/ro-$S:/ro:ro" bb:cp sleep 300 >/dev/null
 	$E run -d --name run --network none -v /rvol bb:cp sleep 300 >/dev/null
-	$E create --name rofs --network none --read-only bb:cp sleep 300 >/dev/null
+	$E create --name rofs --network none --read-only -v /rw bb:cp sleep 300 >/dev/null
 	$E run --name ex --network none bb:cp sh -c 'mkdir /made; echo made >/made/f' >/dev/null
 	$E create --name usr --network none -u 7:8 bb:cp sleep 300 >/dev/null
 }
@@ -175,6 +175,12 @@ for c in st ex run; do
 	in_case "$c: through a symlink to /etc" $c:/etc/f "$W/src/f" $c:/tmp/etclink
 done
 expect_eq "the host's /etc untouched" "no" "$([ -e /etc/f ] && echo yes || echo no)"
+ln -s "$W/src/d" "$W/srclink"
+ln -s /etc "$W/srclink2"
+in_case "a local symlink as it is" st:/tmp/sl "$W/srclink2" st:/tmp/sl
+in_case "-L: a local symlink's target, named as the link" st:/tmp/sl2 -L "$W/srclink" st:/tmp/sl2
+in_case "-L into a directory: named as the link" st:/tmp/dd -L "$W/srclink" st:/tmp/dd
+in_case "a --read-only container's volume takes files" rofs:/rw "$W/src/f" rofs:/rw
 $B exec run cat /tmp/f1 >"$E2E_TMP/seen" 2>&1
 expect_eq "running: the file is there at once" "deep" "$(cat "$E2E_TMP/seen")"
 $B cp "$W/src/f" usr:/tmp/ua
