@@ -221,4 +221,22 @@ for c in st run; do
 done
 expect_eq "the host's / untouched" "no" "$([ -e /f ] && [ "$(cat /f)" = hi ] && echo yes || echo no)"
 
+# --- vfs: the same copies where the storage driver's mount is a plain directory ---
+new_instance cp-vfs '"storage-driver": "vfs"'
+import_busybox bb:cp >/dev/null || not_ok "vfs: import busybox"
+at_exit "for c in \$($B ps -aq); do $B rm -f -v \$c; done"
+$B create --name st --network none -v /vol bb:cp sleep 300 >/dev/null
+$B cp - st:/ <"$E2E_TMP/fixture.tar"
+$B cp "$W/src/d" st:/tmp/nd && $B cp "$W/src/f" st:/vol/x
+expect_eq "vfs: copies in, exit 0" 0 $?
+expect_eq "vfs: a stream in, owners and modes kept" "-rw-r--r-- 0/0 dd/sub/z  |-rw-r--r-- 42/43 dd/q  |drwxr-x--- 5/6 dd/sub/  |drwxr-xr-x 0/0 dd/  " \
+	"$(ctree "$B" st:/tmp/dd | paste -sd'|')"
+expect_eq "vfs: a directory copied in" "-rw-r--r-- 1234/5678 nd/e/g  |drwxr-xr-x 1234/5678 nd/  |drwxr-xr-x 1234/5678 nd/e/  |lrwxrwxrwx 1234/5678 nd/lnk -> /etc" \
+	"$(ctree "$B" st:/tmp/nd | paste -sd'|')"
+expect_eq "vfs: into the volume" "hi" "$($B cp st:/vol/x - | tar -xOf -)"
+rm -rf "$W/v"; mkdir "$W/v"
+$B cp st:/tmp/dd/. "$W/v"
+expect_eq "vfs: a directory's contents out" "./q ./sub ./sub/z" "$(cd "$W/v" && find . -mindepth 1 | sort | xargs)"
+expect_eq "vfs: escapes stay in the root" "$($B cp st:/etc/passwd - | tar -xOf -)" "$($B cp st:/tmp/up/etc/passwd - | tar -xOf -)"
+
 finish
