@@ -668,9 +668,29 @@ static int make_dir(struct apply *a, int parent, const char *base, const char *p
 	return 0;
 }
 
+/* 1 when the symlink's target, joined to path's directory under the extraction directory and
+ * cleaned (never above "/"), leaves that directory: Docker's Untar refuses it as a breakout. */
+static int link_leaves(const char *dest, const char *path, const char *target)
+{
+	_cleanup_free_ char *d = path_clean(dest), *j = NULL, *t = NULL;
+	const char *slash = strrchr(path, '/');
+	size_t n = strlen(d);
+
+	if (target[0] == '/')
+		return 0;
+	j = xasprintf("%s/%.*s/%s", d, slash ? (int)(slash - path) : 0, path, target);
+	t = path_clean(j);
+	return strcmp(d, "/") && strncmp(t, d, n) != 0;
+}
+
 static int make_symlink(struct apply *a, int parent, const char *base, const char *path, const struct tar_entry *e)
 {
 	int r;
+
+	if (a->x && link_leaves(a->x->dest_name, path, e->linkname)) {
+		_cleanup_free_ char *full = dest_path(a, path);
+		return berr_set(a->err, EINVAL, "invalid symlink \"%s\" -> \"%s\"", full, e->linkname);
+	}
 
 	for (int tries = 0;; tries++) {
 		if (symlinkat(e->linkname, parent, base) == 0)

@@ -76,6 +76,19 @@ static const char *go_strerror(int e, char *buf, size_t len)
 	return buf;
 }
 
+/* berr_sys with Go's spelling of the errno, for the messages Docker's CLI prints from Go's os. */
+static int go_sys(struct cp_run *r, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int go_sys(struct cp_run *r, int e, const char *fmt, ...)
+{
+	char what[1024], b[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return berr_set(&r->res->err, e, "%s: %s", what, go_strerror(e, b, sizeof(b)));
+}
+
 static int lstat_err(struct cp_run *r, int e, const char *path)
 {
 	char b[128];
@@ -130,6 +143,16 @@ static char *split_base(const char *p)
 		return xstrdup("/");
 	s = strrchr(c, '/');
 	return xstrdup(s + 1);
+}
+
+/* SplitPathDirEntry's dir: the cleaned path's parent, or the path itself when it ends in "/.". */
+static char *split_dir(const char *p)
+{
+	_cleanup_free_ char *c = path_clean(p);
+
+	if (ends_with_dot(p))
+		return xstrdup(c);
+	return xstrdup(dirname(c));
 }
 
 /* filepath.Base: trailing slashes dropped; "/" for the root. */
@@ -252,6 +275,25 @@ static const struct cp_mount *mount_of(struct cp_run *r, const char *abs)
 	return best;
 }
 
+/* PrepareArchiveCopy: the directory to extract into and the name the copy's top entry takes
+ * there: its own into an existing directory, else the destination's, in the destination's parent. */
+static int prepare_copy(struct cp_run *r, int src_is_dir, const char *src_base, const char *dst, int exists,
+			int is_dir, char **dir, char **name)
+{
+	if (exists && is_dir) {
+		*dir = xstrdup(dst);
+		*name = xstrdup(src_base);
+		return 0;
+	}
+	if (exists && src_is_dir)
+		return berr_set(&r->res->err, EISDIR, "cannot copy directory");
+	if (!exists && !src_is_dir && (ends_with_slash(dst) || ends_with_dot(dst)))
+		return berr_set(&r->res->err, ENOENT, "no such directory");
+	*dir = split_dir(dst);
+	*name = split_base(dst);
+	return 0;
+}
+
 /* --- the tar pipeline --- */
 
 /* Fork a writer of the tar of parent/base (entries named `name`) into a pipe: its read end. */
@@ -330,13 +372,12 @@ static int local_dest_info(struct cp_run *r, const char *dst, char **path, int *
 		return 0;
 	}
 	if (errno != ENOENT)
-		return berr_sys(&r->res->err, errno, "lstat %s", p);
+		return go_sys(r, errno, "lstat %s", p);
 	*exists = *is_dir = 0;
 	{
-		_cleanup_free_ char *c = path_clean(p), *d = xstrdup(c);
-		char *parent = dirname(d);
+		_cleanup_free_ char *parent = split_dir(p);
 		if (stat(parent, &st) < 0)
-			return berr_sys(&r->res->err, errno, "stat %s", parent);
+			return go_sys(r, errno, "stat %s", parent);
 		if (!S_ISDIR(st.st_mode))
 			return berr_set(&r->res->err, ENOTDIR, "not a directory");
 	}
@@ -366,7 +407,7 @@ static int extract_local(struct cp_run *r, int in_fd, const char *dir)
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (dfd < 0)
-		return berr_sys(&r->res->err, errno, "open %s", dir);
+		return go_sys(r, errno, "open %s", dir);
 	return archive_extract_tar(in_fd, dfd, &o, &r->res->err) < 0 ? -r->res->err.code : 0;
 }
 
@@ -417,22 +458,11 @@ static int copy_out(struct cp_run *r)
 	if ((rc = local_dest_info(r, dst, &dpath, &exists, &is_dir)) < 0)
 		return rc;
 	{
-		_cleanup_free_ char *sbase = split_base(q->container_path), *dbase = split_base(dpath);
-		_cleanup_free_ char *dc = path_clean(dpath), *dd = xstrdup(dc);
-		const char *ddir = dirname(dd);
-		if (exists && is_dir) {
-			top = xstrdup(dpath);
-			free(name);
-			name = xstrdup(sbase);
-		} else if (exists && S_ISDIR(st.st_mode)) {
-			return berr_set(&r->res->err, EISDIR, "cannot copy directory");
-		} else if (!exists && !S_ISDIR(st.st_mode) && (ends_with_slash(dpath) || ends_with_dot(dpath))) {
-			return berr_set(&r->res->err, ENOENT, "no such directory");
-		} else {
-			top = xstrdup(ddir);
-			free(name);
-			name = xstrdup(dbase);
-		}
+		_cleanup_free_ char *sbase = split_base(q->container_path);
+		free(name);
+		name = NULL;
+		if ((rc = prepare_copy(r, S_ISDIR(st.st_mode), sbase, dpath, exists, is_dir, &top, &name)) < 0)
+			return rc;
 	}
 	{
 		int in = start_writer(r, dfd, base, name, &pid);
@@ -539,7 +569,7 @@ static int local_source(struct cp_run *r, const char *abs, char **resolved, char
 	*rebase = NULL;
 	if (r->req->follow_link) {
 		if (!realpath(abs, buf))
-			return berr_sys(&r->res->err, errno, "lstat %s", abs);
+			return go_sys(r, errno, "lstat %s", abs);
 		*resolved = ends_with_dot(abs) ? xasprintf("%s/.", buf) : xstrdup(buf);
 		if (strcmp(go_base(abs), go_base(*resolved)))
 			*rebase = go_base(abs);
@@ -547,7 +577,7 @@ static int local_source(struct cp_run *r, const char *abs, char **resolved, char
 		const char *slash = strrchr(abs, '/');
 		_cleanup_free_ char *dir = xasprintf("%.*s", (int)(slash - abs + 1), abs);
 		if (!realpath(dir, buf))
-			return berr_sys(&r->res->err, errno, "lstat %s", dir);
+			return go_sys(r, errno, "lstat %s", dir);
 		*resolved = xasprintf("%s%s%s", buf, strcmp(buf, "/") ? "/" : "", slash + 1);
 		if (ends_with_slash(abs) && strcmp(go_base(abs), go_base(*resolved)))
 			*rebase = go_base(abs);
@@ -591,22 +621,11 @@ static int copy_in(struct cp_run *r)
 	if ((rc = local_source(r, src, &resolved, &rebase)) < 0)
 		return rc;
 	if (lstat(resolved, &st) < 0)
-		return berr_sys(&r->res->err, errno, "lstat %s", resolved);
+		return go_sys(r, errno, "lstat %s", resolved);
 	{
-		/* PrepareArchiveCopy */
 		_cleanup_free_ char *sbase = rebase ? xstrdup(rebase) : split_base(resolved);
-		_cleanup_free_ char *dbase = split_base(dpath), *dc = path_clean(dpath), *dd = xstrdup(dc);
-		if (exists && is_dir) {
-			top = xstrdup(dpath);
-			name = xstrdup(sbase);
-		} else if (exists && S_ISDIR(st.st_mode)) {
-			return berr_set(&r->res->err, EISDIR, "cannot copy directory");
-		} else if (!exists && !S_ISDIR(st.st_mode) && (ends_with_slash(dpath) || ends_with_dot(dpath))) {
-			return berr_set(&r->res->err, ENOENT, "no such directory");
-		} else {
-			top = xstrdup(dirname(dd));
-			name = xstrdup(dbase);
-		}
+		if ((rc = prepare_copy(r, S_ISDIR(st.st_mode), sbase, dpath, exists, is_dir, &top, &name)) < 0)
+			return rc;
 	}
 	{
 		const char *slash = strrchr(resolved, '/');
@@ -617,7 +636,7 @@ static int copy_in(struct cp_run *r)
 		int in;
 
 		if (pfd < 0)
-			return berr_sys(&r->res->err, errno, "open %s", pdir);
+			return go_sys(r, errno, "open %s", pdir);
 		if ((in = start_writer(r, pfd, base, name, &pid)) < 0)
 			return berr_sys(&r->res->err, -in, "start the archive");
 		rc = extract_in_container(r, top, in);
@@ -662,7 +681,7 @@ static int bind_volumes(struct cp_run *r)
 		int fd;
 
 		if (stat(mp->source, &st) < 0)
-			return berr_sys(&r->res->err, errno, "stat %s", mp->source);
+			return go_sys(r, errno, "stat %s", mp->source);
 		fd = open_in_root(r, mp->dest, O_PATH);
 		if (fd < 0 && errno == ENOENT) {
 			/* the mount point, created as a start would (CreateIfNotExists) */
@@ -726,7 +745,7 @@ static int child_main(struct cp_run *r)
 		return rc;
 	r->rootfd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r->rootfd < 0)
-		rc = berr_sys(&r->res->err, errno, "open %s", r->root);
+		rc = go_sys(r, errno, "open %s", r->root);
 	if (rc == 0)
 		rc = bind_volumes(r);
 	if (rc == 0) {

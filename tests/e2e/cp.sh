@@ -119,6 +119,14 @@ echo >"$W/b/t2/dd"
 echo >"$W/d/t2/dd"
 err_case "a directory onto a file inside" "1: Error response from daemon: Error processing tar file(exit status 1): cannot overwrite non-directory \"/tmp/own\" with directory \"/tmp\"" t1/. st:/tmp/
 err_case "a file onto a directory inside" "1: Error response from daemon: Error processing tar file(exit status 1): cannot overwrite directory \"/tmp/dd\" with non-directory \"/tmp\"" t2/. st:/tmp/
+mkdir -p "$W/b/l" "$W/d/l"
+ln -s ../../../.. "$W/b/l/bad"
+ln -s ../../../.. "$W/d/l/bad"
+err_case "a symlink leaving the destination, in" "1: Error response from daemon: Error processing tar file(exit status 1): invalid symlink \"/tmp/l/bad\" -> \"../../../..\"" l st:/tmp/l
+expect_eq "a symlink leaving the destination, out" "1: invalid symlink \"$W/b/upx\" -> \"../../..\"" "$(run_cp "$B" "$W/b" st:/tmp/up upx)"
+[ -n "$DK" ] && expect_eq "a symlink leaving the destination, out: Docker too" "1: invalid symlink \"$W/d/upx\" -> \"../../..\"" "$(run_cp "$DK" "$W/d" st:/tmp/up upx)"
+expect_eq "a missing local parent of a /. destination" "1: stat $W/b/nosuchdir: no such file or directory" "$(run_cp "$B" "$W/b" st:/tmp/dd nosuchdir/.)"
+[ -n "$DK" ] && expect_eq "a missing local parent of a /. destination: Docker too" "1: stat $W/d/nosuchdir: no such file or directory" "$(run_cp "$DK" "$W/d" st:/tmp/dd nosuchdir/.)"
 expect_match "a path through a file" '^1: Error response from daemon: lstat .*/etc/passwd/: not a directory$' "$(run_cp "$B" "$W/b" st:/etc/passwd/ x)"
 err_case "no source" "1: source can not be empty" "" x
 expect_match "no arguments" '^1: "berth cp" requires exactly 2 arguments' "$(run_cp "$B" "$W/b")"
