@@ -653,9 +653,9 @@ static int mount_depth_cmp(const void *a, const void *b)
 	return strcmp(x->dest, y->dest);  /* a parent sorts before what is below it */
 }
 
-/* Bind each volume and bind mount of the container onto its place in the root, as Docker's
- * mountVolumes does for a copy: the paths inside then reach the volumes' own files. */
-static int bind_volumes(struct cp_run *r)
+/* The container's volumes and binds (inspect's Mounts), parents first; read before the fork so
+ * the child never touches the store. */
+static void collect_mounts(struct cp_run *r)
 {
 	json_t *doc = container_inspect_json(r->ctx, r->c), *m;
 	size_t i;
@@ -674,60 +674,83 @@ static int bind_volumes(struct cp_run *r)
 	json_decref(doc);
 	if (r->nmounts > 1)
 		qsort(r->mounts, r->nmounts, sizeof(*r->mounts), mount_depth_cmp);
-	for (i = 0; i < r->nmounts; i++) {
+}
+
+static void free_mounts(struct cp_run *r)
+{
+	for (size_t i = 0; i < r->nmounts; i++) {
+		free(r->mounts[i].dest);
+		free(r->mounts[i].source);
+	}
+	free(r->mounts);
+}
+
+/* Create a missing mount point beneath the root as a start would (Docker's CreateIfNotExists):
+ * its parents as directories, itself a directory or an empty file like the mount's source. */
+static void make_mount_point(struct cp_run *r, char *dest, int is_dir)
+{
+	const char *base;
+	int dfd;
+
+	for (char *s = strchr(dest + 1, '/'); s; s = strchr(s + 1, '/')) {
+		int t;
+		*s = 0;
+		if ((t = open_in_root(r, dest, O_PATH)) >= 0) {
+			close(t);
+		} else if ((t = open_parent(r, dest, &base)) >= 0) {
+			mkdirat(t, base, 0755);
+			close(t);
+		}
+		*s = '/';
+	}
+	if ((dfd = open_parent(r, dest, &base)) < 0)
+		return;
+	if (is_dir)
+		mkdirat(dfd, base, 0755);
+	else
+		close(openat(dfd, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0755));
+	close(dfd);
+}
+
+/* Bind mount src on the path beneath the root; read-only when rw is 0. */
+static int bind_at(struct cp_run *r, const char *src, const char *dest, int rw)
+{
+	char proc[64];
+	int fd = open_in_root(r, dest, O_PATH), e;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	e = mount(src, proc, NULL, MS_BIND | MS_REC, NULL) < 0 ? errno : 0;
+	close(fd);
+	if (e || rw)
+		return -e;
+	/* the fd named the mount point's underside: the new mount's root, to make it read-only */
+	if ((fd = open_in_root(r, dest, O_PATH)) < 0)
+		return -errno;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	e = mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0 ? errno : 0;
+	close(fd);
+	return -e;
+}
+
+/* Bind each volume and bind mount onto its place in the root, as Docker's mountVolumes does for a
+ * copy: the paths inside then reach the mounts' own files, a symlink on the way resolved inside. */
+static int bind_volumes(struct cp_run *r)
+{
+	for (size_t i = 0; i < r->nmounts; i++) {
 		struct cp_mount *mp = &r->mounts[i];
 		struct stat st;
-		char proc[64];
-		int fd;
+		int fd, e;
 
 		if (stat(mp->source, &st) < 0)
 			return go_sys(r, errno, "stat %s", mp->source);
-		fd = open_in_root(r, mp->dest, O_PATH);
-		if (fd < 0 && errno == ENOENT) {
-			/* the mount point, created as a start would (CreateIfNotExists) */
-			const char *base;
-			_cleanup_close_ int dfd = -1;
-			char *p = mp->dest;
-			for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-				*s = 0;
-				_cleanup_close_ int t = open_in_root(r, p, O_PATH);
-				if (t < 0) {
-					int pf = open_parent(r, p, &base);
-					if (pf >= 0) {
-						mkdirat(pf, base, 0755);
-						close(pf);
-					}
-				}
-				*s = '/';
-			}
-			dfd = open_parent(r, mp->dest, &base);
-			if (dfd >= 0 && S_ISDIR(st.st_mode))
-				mkdirat(dfd, base, 0755);
-			else if (dfd >= 0)
-				close(openat(dfd, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0755));
-			fd = open_in_root(r, mp->dest, O_PATH);
-		}
-		if (fd < 0)
-			return berr_sys(&r->res->err, errno, "mount point %s", mp->dest);
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (mount(mp->source, proc, NULL, MS_BIND | MS_REC, NULL) < 0) {
-			int e = errno;
+		if ((fd = open_in_root(r, mp->dest, O_PATH)) < 0 && errno == ENOENT)
+			make_mount_point(r, mp->dest, S_ISDIR(st.st_mode));
+		if (fd >= 0)
 			close(fd);
-			return berr_sys(&r->res->err, e, "mount %s on %s", mp->source, mp->dest);
-		}
-		close(fd);
-		if (mp->rw)
-			continue;
-		/* the fd named the mount point's underside: the new mount's root, to make it read-only */
-		fd = open_in_root(r, mp->dest, O_PATH);
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (fd < 0 || mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) {
-			int e = errno;
-			if (fd >= 0)
-				close(fd);
-			return berr_sys(&r->res->err, e, "mount %s read-only", mp->dest);
-		}
-		close(fd);
+		if ((e = bind_at(r, mp->source, mp->dest, mp->rw)) < 0)
+			return berr_sys(&r->res->err, -e, "mount %s on %s", mp->source, mp->dest);
 	}
 	return 0;
 }
@@ -761,6 +784,7 @@ int container_copy(struct berth_ctx *ctx, struct container *c, struct container_
 {
 	struct cp_result *res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct cp_run r = { .ctx = ctx, .c = c, .req = req, .rootfd = -1 };
+	const struct berth_storage_ops *ops;
 	int lk, status = 0, rc = 0;
 	pid_t pid;
 
@@ -769,8 +793,16 @@ int container_copy(struct berth_ctx *ctx, struct container *c, struct container_
 		return berr_sys(err, errno, "mmap");
 	memset(res, 0, sizeof(*res));
 	r.res = res;
+	/* what the child needs from the store and the plugins, before the fork */
+	collect_mounts(&r);
+	if (!c->rootfs && (rc = ctx_storage(ctx, &ops, NULL, err)) < 0) {
+		free_mounts(&r);
+		munmap(res, sizeof(*res));
+		return rc;
+	}
 	/* no start or rm while the copy runs, as Docker holds the container's lock */
 	if ((lk = container_lock(ctx, c->id, err)) < 0) {
+		free_mounts(&r);
 		munmap(res, sizeof(*res));
 		return lk;
 	}
@@ -799,6 +831,7 @@ int container_copy(struct berth_ctx *ctx, struct container *c, struct container_
 		}
 	}
 	container_unlock(ctx, lk);
+	free_mounts(&r);
 	munmap(res, sizeof(*res));
 	return rc;
 }
