@@ -220,9 +220,9 @@ static char *path_in_root(struct cp_run *r, int fd)
 static int open_parent(struct cp_run *r, const char *path, const char **base)
 {
 	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *dir = xasprintf("%.*s", (int)(slash - path + 1), path);
+	_cleanup_free_ char *dir = slash ? xasprintf("%.*s", (int)(slash - path + 1), path) : xstrdup("/");
 
-	*base = slash + 1;
+	*base = slash ? slash + 1 : path;
 	return open_in_root(r, dir, O_PATH | O_DIRECTORY);
 }
 

@@ -34,6 +34,7 @@ make_containers() {
 	$E create --name rofs --network none --read-only -v /rw bb:cp sleep 300 >/dev/null
 	$E run --name ex --network none bb:cp sh -c 'mkdir /made; echo made >/made/f' >/dev/null
 	$E create --name usr --network none -u 7:8 bb:cp sleep 300 >/dev/null
+	$E create --name usrn --network none -u nobody bb:cp sleep 300 >/dev/null
 }
 make_containers "$B" b
 [ -n "$DK" ] && make_containers "$DK" d
@@ -195,6 +196,8 @@ $B cp "$W/src/f" usr:/tmp/ua
 $B cp -a "$W/src/f" usr:/tmp/ub
 expect_eq "-a: the container's user (-u 7:8)" "1234/5678 7/8" \
 	"$(for f in ua ub; do $B cp usr:/tmp/$f - | tar -tvf - --numeric-owner | awk '{print $2}'; done | xargs)"
+in_case "-a: a named --user, from the container's passwd" usrn:/tmp/un -a "$W/src/f" usrn:/tmp/un
+expect_eq "-a: nobody's ids" "65534/65534" "$($B cp usrn:/tmp/un - | tar -tvf - --numeric-owner | awk '{print $2}')"
 
 # --- volumes and binds ---
 $B cp "$W/src/f" st:/vol/x
