@@ -476,50 +476,65 @@ static int copy_out(struct cp_run *r)
 
 /* --- into the container --- */
 
-/* The ids -a gives: the container's configured user (numeric, or named in its /etc/passwd and
- * /etc/group), or the tar's own when it has none. */
+/* Find `key` (a name, or a number when numeric) in the container's passwd or group file: its id
+ * and, for passwd, its primary group. 0, or -1 when there is no such entry. */
+static int lookup_id(struct cp_run *r, const char *file, const char *key, int numeric, unsigned *id, unsigned *gid)
+{
+	_cleanup_close_ int fd = open_in_root(r, file, O_RDONLY);
+	FILE *f = fd >= 0 ? fdopen(dup(fd), "r") : NULL;
+	char line[1024];
+	int found = -1;
+
+	while (f && found < 0 && fgets(line, sizeof(line), f)) {
+		char *save = NULL, *name = strtok_r(line, ":", &save), *idf, *gidf;
+		if (!name || !strtok_r(NULL, ":", &save) || !(idf = strtok_r(NULL, ":\n", &save)))
+			continue;
+		if (strcmp(numeric ? idf : name, key))
+			continue;
+		*id = (unsigned)strtoul(idf, NULL, 10);
+		if (gid && (gidf = strtok_r(NULL, ":\n", &save)))
+			*gid = (unsigned)strtoul(gidf, NULL, 10);
+		found = 0;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The ids -a gives: the container's configured user (user[:group], numbers or names looked up in
+ * the container's own /etc/passwd and /etc/group, where Docker 20.10 looks in the host's), or the
+ * tar's own when it has none. */
 static int archive_ids(struct cp_run *r, struct archive_extract_opts *o)
 {
 	const char *user = json_string_value(json_object_get(json_object_get(r->c->doc, "Config"), "User"));
 	_cleanup_free_ char *u = NULL;
+	unsigned uid = 0, gid = 0;
 	char *g, *end;
+	int numeric;
 
 	if (!user || !*user)
 		return 0;
 	u = xstrdup(user);
-	g = strchr(u, ':');
-	if (g)
+	if ((g = strchr(u, ':')))
 		*g++ = 0;
-	o->owner = ARCHIVE_OWNER_FIXED;
-	o->uid = (uid_t)strtoul(u, &end, 10);
-	if (*end || !*u) {
-		/* a name: look it up in the container's own passwd */
-		_cleanup_close_ int fd = open_in_root(r, "/etc/passwd", O_RDONLY);
-		FILE *f = fd >= 0 ? fdopen(dup(fd), "r") : NULL;
-		char line[1024];
-		int found = 0;
-		while (f && fgets(line, sizeof(line), f)) {
-			char *name = strtok(line, ":"), *uid, *gid;
-			if (name && !strcmp(name, u) && strtok(NULL, ":") && (uid = strtok(NULL, ":")) &&
-			    (gid = strtok(NULL, ":"))) {
-				o->uid = (uid_t)strtoul(uid, NULL, 10);
-				o->gid = (gid_t)strtoul(gid, NULL, 10);
-				found = 1;
-				break;
-			}
-		}
-		if (f)
-			fclose(f);
-		if (!found)
+	strtoul(u, &end, 10);
+	numeric = *u && !*end;
+	if (lookup_id(r, "/etc/passwd", u, numeric, &uid, &gid) < 0) {
+		if (!numeric)
 			return daemon_err(r, ENOENT, "unable to find user %s: no matching entries in passwd file", u);
-	} else {
-		o->gid = (gid_t)o->uid;
+		uid = (unsigned)strtoul(u, NULL, 10);        /* a uid with no entry: group 0 */
 	}
 	if (g && *g) {
-		o->gid = (gid_t)strtoul(g, &end, 10);
-		if (*end)
-			return daemon_err(r, EINVAL, "unable to find group %s", g);
+		strtoul(g, &end, 10);
+		numeric = !*end;
+		if (numeric)
+			gid = (unsigned)strtoul(g, NULL, 10);
+		else if (lookup_id(r, "/etc/group", g, 0, &gid, NULL) < 0)
+			return daemon_err(r, ENOENT, "unable to find group %s: no matching entries in group file", g);
 	}
+	o->owner = ARCHIVE_OWNER_FIXED;
+	o->uid = (uid_t)uid;
+	o->gid = (gid_t)gid;
 	return 0;
 }
 
@@ -539,7 +554,7 @@ static int extract_in_container(struct cp_run *r, const char *dir, int in_fd)
 	if (fd < 0 && errno == ENOENT)
 		return not_found(r, dir);
 	if (fd < 0)
-		return daemon_err(r, errno, "open %s: %s", abs, strerror(errno));
+		return lstat_err(r, errno, abs);
 	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
 		return daemon_err(r, ENOTDIR, "extraction point is not a directory");
 	where = path_in_root(r, fd);
@@ -571,16 +586,18 @@ static int local_source(struct cp_run *r, const char *abs, char **resolved, char
 		if (!realpath(abs, buf))
 			return go_sys(r, errno, "lstat %s", abs);
 		*resolved = ends_with_dot(abs) ? xasprintf("%s/.", buf) : xstrdup(buf);
-		if (strcmp(go_base(abs), go_base(*resolved)))
-			*rebase = go_base(abs);
 	} else {
 		const char *slash = strrchr(abs, '/');
 		_cleanup_free_ char *dir = xasprintf("%.*s", (int)(slash - abs + 1), abs);
 		if (!realpath(dir, buf))
 			return go_sys(r, errno, "lstat %s", dir);
 		*resolved = xasprintf("%s%s%s", buf, strcmp(buf, "/") ? "/" : "", slash + 1);
-		if (ends_with_slash(abs) && strcmp(go_base(abs), go_base(*resolved)))
-			*rebase = go_base(abs);
+	}
+	/* GetRebaseName: a last component that resolving changed keeps the name asked for */
+	if (r->req->follow_link || ends_with_slash(abs)) {
+		_cleanup_free_ char *want = go_base(abs), *got = go_base(*resolved);
+		if (strcmp(want, got))
+			*rebase = xstrdup(want);
 	}
 	return 0;
 }
