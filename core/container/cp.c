@@ -40,6 +40,7 @@ struct cp_mount {
 	char *dest;                  /* cleaned absolute path in the container */
 	char *source;
 	int rw;
+	int etc_file;                /* /etc/hosts, hostname, resolv.conf: not a volume */
 };
 
 struct cp_run {
@@ -269,6 +270,8 @@ static const struct cp_mount *mount_of(struct cp_run *r, const char *abs)
 	for (size_t i = 0; i < r->nmounts; i++) {
 		const char *d = r->mounts[i].dest;
 		size_t n = strlen(d);
+		if (r->mounts[i].etc_file)
+			continue;
 		if (!strncmp(abs, d, n) && (abs[n] == '/' || !abs[n]) && (!best || strlen(best->dest) < n))
 			best = &r->mounts[i];
 	}
@@ -670,23 +673,37 @@ static int mount_depth_cmp(const void *a, const void *b)
 	return strcmp(x->dest, y->dest);  /* a parent sorts before what is below it */
 }
 
-/* The container's volumes and binds (inspect's Mounts), parents first; read before the fork so
- * the child never touches the store. */
+static void add_mount(struct cp_run *r, const char *src, const char *dst, int rw, int etc_file)
+{
+	r->mounts = xreallocarray(r->mounts, r->nmounts + 1, sizeof(*r->mounts));
+	r->mounts[r->nmounts] = (struct cp_mount){ .dest = path_clean(dst), .source = xstrdup(src), .rw = rw,
+						   .etc_file = etc_file };
+	r->nmounts++;
+}
+
+/* The container's volumes and binds (inspect's Mounts) and, as Docker's NetworkMounts, the
+ * /etc files a run binds from its directory; parents first. Read before the fork, so the
+ * child never touches the store. */
 static void collect_mounts(struct cp_run *r)
 {
+	static const char *const ETC[][2] = { { "ResolvConfPath", "/etc/resolv.conf" },
+					      { "HostnamePath", "/etc/hostname" }, { "HostsPath", "/etc/hosts" } };
 	json_t *doc = container_inspect_json(r->ctx, r->c), *m;
 	size_t i;
 
 	json_array_foreach(json_object_get(doc, "Mounts"), i, m) {
 		const char *src = json_string_value(json_object_get(m, "Source"));
 		const char *dst = json_string_value(json_object_get(m, "Destination"));
-		if (!src || !dst || !*src)
-			continue;
-		r->mounts = xreallocarray(r->mounts, r->nmounts + 1, sizeof(*r->mounts));
-		r->mounts[r->nmounts].dest = path_clean(dst);
-		r->mounts[r->nmounts].source = xstrdup(src);
-		r->mounts[r->nmounts].rw = json_is_true(json_object_get(m, "RW"));
-		r->nmounts++;
+		if (src && dst && *src)
+			add_mount(r, src, dst, json_is_true(json_object_get(m, "RW")), 0);
+	}
+	for (i = 0; i < sizeof(ETC) / sizeof(*ETC); i++) {
+		const char *src = json_string_value(json_object_get(doc, ETC[i][0]));
+		int taken = 0;
+		for (size_t j = 0; j < r->nmounts; j++)
+			taken |= !strcmp(r->mounts[j].dest, ETC[i][1]);
+		if (!taken && src && access(src, F_OK) == 0)
+			add_mount(r, src, ETC[i][1], 1, 1);
 	}
 	json_decref(doc);
 	if (r->nmounts > 1)

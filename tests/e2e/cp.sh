@@ -209,6 +209,12 @@ expect_eq "out of a read-only bind" "ro" "$($B cp st:/ro/in - | tar -xOf -)"
 $B cp "$W/src/f" run:/rvol/z
 expect_eq "into a running container's volume" "hi" "$($B exec run cat /rvol/z 2>&1)"
 
+# the /etc files a run binds in, as Docker's NetworkMounts (Docker fills them at the first start)
+expect_eq "running: /etc/hostname is the one the container sees" "$($B inspect -f '{{.Config.Hostname}}' run)" \
+	"$($B cp run:/etc/hostname - | tar -xOf -)"
+[ -n "$DK" ] && expect_eq "running: /etc/hostname: Docker too" "$($DK inspect -f '{{.Config.Hostname}}' run)" \
+	"$($DK cp run:/etc/hostname - | tar -xOf -)"
+
 # --- hostile tar streams ---
 python3 - "$E2E_TMP" <<'EOF'
 import io, sys, tarfile
