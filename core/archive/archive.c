@@ -414,8 +414,31 @@ struct apply {
 	struct dirtime *dirs;
 	size_t ndirs, capdirs;
 	size_t xattrs_skipped;
+	int whiteouts;                   /* 0: `.wh.` names are ordinary files (docker cp) */
+	const struct archive_extract_opts *x;   /* docker cp's extraction, or NULL for a layer */
 	berr_t *err;
 };
+
+/* The owner an entry gets: 0 to chown to (*uid, *gid), 1 to leave the creator's. */
+static int entry_owner(const struct apply *a, const struct tar_entry *e, uid_t *uid, gid_t *gid)
+{
+	*uid = (uid_t)e->uid;
+	*gid = (gid_t)e->gid;
+	if (a->x && a->x->owner == ARCHIVE_OWNER_CALLER)
+		return 1;
+	if (a->x && a->x->owner == ARCHIVE_OWNER_FIXED) {
+		*uid = a->x->uid;
+		*gid = a->x->gid;
+	}
+	return 0;
+}
+
+/* Docker's names in extraction messages: the entry's path under the destination. */
+static char *dest_path(const struct apply *a, const char *path)
+{
+	const char *d = a->x->dest_name;
+	return xasprintf("%s%s%s", d, d[strlen(d) - 1] == '/' ? "" : "/", path);
+}
 
 static void mark_created(void *ctx, const char *path, size_t len)
 {
@@ -493,6 +516,14 @@ static int make_room(struct apply *a, int parent, const char *base, const char *
 
 	if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : berr_sys(a->err, errno, "tar entry \"%s\": stat", path);
+	/* docker cp (NoOverwriteDirNonDir): a directory and a non-directory never replace each other */
+	if (a->x && a->x->no_overwrite_dir_nondir && !!S_ISDIR(st.st_mode) != !!keep_dir) {
+		_cleanup_free_ char *full = dest_path(a, path);
+		return berr_set(a->err, S_ISDIR(st.st_mode) ? EISDIR : ENOTDIR,
+				"cannot overwrite %s \"%s\" with %s \"%s\"",
+				S_ISDIR(st.st_mode) ? "directory" : "non-directory", full,
+				S_ISDIR(st.st_mode) ? "non-directory" : "directory", a->x->dest_name);
+	}
 	if (keep_dir && S_ISDIR(st.st_mode))
 		return 1;
 	if ((r = before_remove(a, path)) < 0)
@@ -553,7 +584,10 @@ static int apply_meta_at(struct apply *a, int parent, const char *base, const st
 	struct timespec t[2];
 	int r;
 
-	if (fchownat(parent, base, (uid_t)e->uid, (gid_t)e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	uid_t uid;
+	gid_t gid;
+
+	if (!entry_owner(a, e, &uid, &gid) && fchownat(parent, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return berr_sys(a->err, errno, "tar entry \"%s\": chown", path);
 	if ((r = apply_xattrs(a, -1, parent, base, e, path)) < 0)
 		return r;
@@ -571,6 +605,8 @@ static int make_file(struct apply *a, int parent, const char *base, const char *
 {
 	_cleanup_close_ int fd = -1;
 	struct timespec t[2];
+	uid_t uid;
+	gid_t gid;
 	int r;
 
 	for (int tries = 0; fd < 0; tries++) {
@@ -590,7 +626,7 @@ static int make_file(struct apply *a, int parent, const char *base, const char *
 		if ((r = rd_skip(&a->rd, padding(e->size), path, a->err)) < 0)
 			return r;
 	}
-	if (fchown(fd, (uid_t)e->uid, (gid_t)e->gid) < 0)
+	if (!entry_owner(a, e, &uid, &gid) && fchown(fd, uid, gid) < 0)
 		return berr_sys(a->err, errno, "tar entry \"%s\": chown", path);
 	if ((r = apply_xattrs(a, fd, parent, base, e, path)) < 0)
 		return r;
@@ -632,9 +668,29 @@ static int make_dir(struct apply *a, int parent, const char *base, const char *p
 	return 0;
 }
 
+/* 1 when the symlink's target, joined to path's directory under the extraction directory and
+ * cleaned (never above "/"), leaves that directory: Docker's Untar refuses it as a breakout. */
+static int link_leaves(const char *dest, const char *path, const char *target)
+{
+	_cleanup_free_ char *d = path_clean(dest), *j = NULL, *t = NULL;
+	const char *slash = strrchr(path, '/');
+	size_t n = strlen(d);
+
+	if (target[0] == '/')
+		return 0;
+	j = xasprintf("%s/%.*s/%s", d, slash ? (int)(slash - path) : 0, path, target);
+	t = path_clean(j);
+	return strcmp(d, "/") && strncmp(t, d, n) != 0;
+}
+
 static int make_symlink(struct apply *a, int parent, const char *base, const char *path, const struct tar_entry *e)
 {
 	int r;
+
+	if (a->x && link_leaves(a->x->dest_name, path, e->linkname)) {
+		_cleanup_free_ char *full = dest_path(a, path);
+		return berr_set(a->err, EINVAL, "invalid symlink \"%s\" -> \"%s\"", full, e->linkname);
+	}
 
 	for (int tries = 0;; tries++) {
 		if (symlinkat(e->linkname, parent, base) == 0)
@@ -797,6 +853,8 @@ static int apply_entry(struct apply *a, const struct tar_entry *e)
 	size_t dirlen;
 	int parent, r;
 
+	if (!path && a->x)
+		return berr_set(a->err, EINVAL, "\"%s\" is outside of \"%s\"", e->name, a->x->dest_name);
 	if (!path)
 		return berr_set(a->err, EINVAL, "tar entry \"%s\": path escapes the layer ('..' component)", e->name);
 	if (!*path)                                    /* the layer root itself: skipped, as Docker */
@@ -804,7 +862,7 @@ static int apply_entry(struct apply *a, const struct tar_entry *e)
 	slash = strrchr(path, '/');
 	base = slash ? slash + 1 : path;
 	dirlen = slash ? (size_t)(slash - path) : 0;
-	if (!strncmp(base, ".wh.", 4)) {
+	if (a->whiteouts && !strncmp(base, ".wh.", 4)) {
 		if ((r = rd_skip(&a->rd, data, e->name, a->err)) < 0)
 			return r;
 		return apply_whiteout(a, path, dirlen, base, e);
@@ -974,11 +1032,35 @@ static int apply_dir_times(struct apply *a)
 	return r;
 }
 
+/* Unpack the stream into a->rootfd; the bytes of uncompressed tar, or a negative errno. */
+static int64_t apply_run(struct apply *a, int tar_fd, char *diff_id)
+{
+	int r;
+
+	a->rd.ts = a->ts;
+	dirchain_init(&a->chain, a->rootfd);
+	r = rd_open(&a->rd, tar_fd, diff_id != NULL, a->err);
+	if (r == 0)
+		r = apply_stream(a);
+	dirchain_free(&a->chain);
+	if (r == 0)
+		r = apply_dir_times(a);
+	if (r == 0 && diff_id)
+		rd_digest(&a->rd, diff_id);
+	rd_close(&a->rd);
+	for (size_t i = 0; i < a->ndirs; i++)
+		free(a->dirs[i].path);
+	free(a->dirs);
+	pm_free(&a->paths);
+	return r < 0 ? r : (int64_t)a->rd.total;
+}
+
 int64_t archive_apply_tar(int tar_fd, const char *dest_dir, enum berth_whiteout_mode mode,
 			  struct berth_tarsplit *ts, char *diff_id, berr_t *err)
 {
-	struct apply a = { .rootfd = -1, .mode = mode, .ts = ts, .err = err };
-	int created = 0, r;
+	struct apply a = { .rootfd = -1, .mode = mode, .ts = ts, .whiteouts = 1, .err = err };
+	int created = 0;
+	int64_t r;
 
 	if (mkdir(dest_dir, 0755) == 0)
 		created = 1;
@@ -989,26 +1071,19 @@ int64_t archive_apply_tar(int tar_fd, const char *dest_dir, enum berth_whiteout_
 		r = berr_sys(err, errno, "apply layer: open %s", dest_dir);
 		goto out;
 	}
-	a.rd.ts = ts;
-	dirchain_init(&a.chain, a.rootfd);
-	r = rd_open(&a.rd, tar_fd, diff_id != NULL, err);
-	if (r == 0)
-		r = apply_stream(&a);
-	dirchain_free(&a.chain);
-	if (r == 0)
-		r = apply_dir_times(&a);
-	if (r == 0 && diff_id)
-		rd_digest(&a.rd, diff_id);
-	rd_close(&a.rd);
-	for (size_t i = 0; i < a.ndirs; i++)
-		free(a.dirs[i].path);
-	free(a.dirs);
-	pm_free(&a.paths);
+	r = apply_run(&a, tar_fd, diff_id);
 	close(a.rootfd);
 out:
 	if (r < 0 && created) {
 		berr_t ignored;
 		remove_tree(dest_dir, &ignored);
 	}
-	return r < 0 ? r : (int64_t)a.rd.total;
+	return r;
+}
+
+int64_t archive_extract_tar(int tar_fd, int dirfd, const struct archive_extract_opts *o, berr_t *err)
+{
+	struct apply a = { .rootfd = dirfd, .x = o, .err = err };
+
+	return apply_run(&a, tar_fd, NULL);
 }

@@ -24,6 +24,29 @@ int64_t archive_apply_tar(int tar_fd, const char *dest_dir, enum berth_whiteout_
 int64_t archive_diff_tar(const char *upper, const char *lower, enum berth_whiteout_mode mode,
 			 int out_fd, struct berth_tarsplit *ts, char *diff_id, berr_t *err);
 
+/* docker cp's extraction (moby's pkg/archive Untar): how what is created is owned. */
+enum archive_owner {
+	ARCHIVE_OWNER_HEADER,        /* the tar header's uid/gid */
+	ARCHIVE_OWNER_FIXED,         /* uid/gid below */
+	ARCHIVE_OWNER_CALLER,        /* no chown: the extracting user's (Docker's NoLchown) */
+};
+struct archive_extract_opts {
+	int no_overwrite_dir_nondir; /* a directory never replaces a non-directory, nor the reverse */
+	enum archive_owner owner;
+	uid_t uid;
+	gid_t gid;
+	const char *dest_name;       /* the directory as messages name it (Docker: its path in the container) */
+};
+/* Unpack the (possibly compressed) tar from tar_fd into directory dirfd with archive_apply_tar's
+ * path policy (no '..', nothing created through a symlink, hard links inside), but `.wh.` names
+ * are ordinary files and nothing is removed on failure. Returns the bytes of uncompressed tar. */
+int64_t archive_extract_tar(int tar_fd, int dirfd, const struct archive_extract_opts *o, berr_t *err);
+
+/* docker cp's source (moby's TarResourceRebase): a tar of entry `base` of directory parent (a file,
+ * or a directory and everything below it; "." for parent itself) whose names start with `name`
+ * instead of base ("dir/", "dir/x"; "/" for a root: "/", "/x"). Symlinks are archived as such. */
+int64_t archive_tar_resource(int parent, const char *base, const char *name, int out_fd, berr_t *err);
+
 /* A tar read from in_fd with the entries keep() refuses left out (with their PAX and GNU
  * long-name headers), the kept ones byte for byte, ending with two zero blocks. keep gets the
  * entry's cleaned path with a leading '/' ("/etc/hosts"). tar_filter_read has the shape of

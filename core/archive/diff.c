@@ -373,8 +373,24 @@ struct diff {
 	struct writer w;
 	struct inode_link *links;          /* first written path of each multiply-linked inode */
 	size_t nlinks, caplinks;
+	size_t rebase_from;                /* docker cp: the first rebase_from bytes of a path ... */
+	const char *rebase_to;             /* ... are written as rebase_to (NULL: names as they are) */
 	berr_t *err;
 };
+
+/* The name of path in the tar. */
+static char *tar_name(const struct diff *d, const char *path)
+{
+	const char *rest = path + d->rebase_from;
+	size_t tl;
+
+	if (!d->rebase_to)
+		return xstrdup(path);
+	tl = strlen(d->rebase_to);
+	if (tl && d->rebase_to[tl - 1] == '/' && *rest == '/')
+		rest++;                          /* the root "/": "/etc", not "//etc" */
+	return xasprintf("%s%s", d->rebase_to, rest);
+}
 
 static const char *first_link(struct diff *d, const struct stat *st, const char *path)
 {
@@ -438,6 +454,8 @@ static int write_path(struct diff *d, const char *path)
 	struct stat st;
 	int parent, opaque = 0, r;
 	char target[PATH_MAX];
+	_cleanup_free_ char *name = tar_name(d, path);
+	size_t nl = strlen(name);
 
 	parent = dirchain_open(&d->chain, path, slash ? (size_t)(slash - path) : 0, 0, NULL, NULL, d->err);
 	if (parent < 0)
@@ -457,7 +475,7 @@ static int write_path(struct diff *d, const char *path)
 		if (fd < 0 || fstat(fd, &st) < 0)
 			return berr_sys(d->err, errno, "open %s", path);
 	}
-	e.name = S_ISDIR(st.st_mode) ? xasprintf("%s/", path) : xstrdup(path);
+	e.name = S_ISDIR(st.st_mode) && (!nl || name[nl - 1] != '/') ? xasprintf("%s/", name) : xstrdup(name);
 	e.linkname = xstrdup("");
 	e.mode = st.st_mode & 07777;
 	e.uid = st.st_uid;
@@ -465,7 +483,7 @@ static int write_path(struct diff *d, const char *path)
 	e.mtime_sec = st.st_mtim.tv_sec;
 	switch (st.st_mode & S_IFMT) {
 	case S_IFREG: {
-		const char *first = st.st_nlink > 1 ? first_link(d, &st, path) : NULL;
+		const char *first = st.st_nlink > 1 ? first_link(d, &st, name) : NULL;
 		if (first) {
 			e.type = TAR_LINK;
 			free(e.linkname);
@@ -575,5 +593,42 @@ int64_t archive_diff_tar(const char *upper, const char *lower, enum berth_whiteo
 out:
 	ch_free(&ch);
 	close(d.rootfd);
+	return r < 0 ? r : d.w.total;
+}
+
+int64_t archive_tar_resource(int parent, const char *base, const char *name, int out_fd, berr_t *err)
+{
+	struct diff d = { .rootfd = parent, .mode = BERTH_WHITEOUT_DELETE, .err = err,
+			  .rebase_from = strlen(base), .rebase_to = name };
+	struct changes ch = { 0 };
+	struct stat st;
+	int r = 0;
+
+	if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return berr_sys(err, errno, "lstat %s", name);
+	ch_push(&ch, xstrdup(base), CH_ADD);
+	if (S_ISDIR(st.st_mode)) {
+		int fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = berr_sys(err, errno, "open %s", name);
+		} else {
+			r = walk_all(fd, base, &ch, err);
+			close(fd);
+		}
+	}
+	d.w = (struct writer){ .fd = out_fd, .buf = xmalloc(WRITE_BUF), .err = err };
+	dirchain_init(&d.chain, d.rootfd);
+	for (size_t i = 0; i < ch.n && r == 0; i++)
+		r = write_path(&d, ch.v[i].path);
+	if (r == 0)
+		r = w_raw(&d.w, ZEROS, sizeof(ZEROS));
+	if (r == 0)
+		r = w_flush(&d.w);
+	dirchain_free(&d.chain);
+	free(d.w.buf);
+	for (size_t i = 0; i < d.nlinks; i++)
+		free(d.links[i].path);
+	free(d.links);
+	ch_free(&ch);
 	return r < 0 ? r : d.w.total;
 }

@@ -74,6 +74,21 @@ int container_unmount(struct berth_ctx *ctx, struct container *c, berr_t *err);
  * into out_fd, or atomically into the file path. */
 int container_export(struct berth_ctx *ctx, struct container *c, int out_fd, berr_t *err);
 int container_export_file(struct berth_ctx *ctx, struct container *c, const char *path, berr_t *err);
+/* docker cp: one copy between c's file system and the local one, with Docker's rules (moby's
+ * daemon/archive.go and the CLI's cp.go). Paths in the container resolve inside its root; its
+ * volumes and binds are reached at their mount points; a stopped container's layer is mounted
+ * in a private mount namespace only for the copy. */
+struct container_copy {
+	const char *ref;             /* the container as the user named it (for messages) */
+	const char *container_path;  /* as the user wrote it */
+	const char *local_path;      /* NULL: a tar stream on fd instead */
+	int fd;                      /* the stream: read into the container, written out of it */
+	int to_container;
+	int follow_link;             /* -L: a symlink as the source stands for its target */
+	int archive;                 /* -a: into the container, owned by its configured user */
+	int daemon_error;            /* out: the failure is one Docker's daemon reports */
+};
+int container_copy(struct berth_ctx *ctx, struct container *c, struct container_copy *cp, berr_t *err);
 /* Exclusive lock over state changes of one container (start, rm, update, acting on a dead
  * monitor): an fd for container_unlock. A removed container is ENOENT "No such container". */
 int container_lock(struct berth_ctx *ctx, const char *id, berr_t *err);

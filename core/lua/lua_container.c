@@ -1093,7 +1093,41 @@ static int l_export(lua_State *L)
 	return 0;
 }
 
+/* copy(ref, {container_path, local_path | fd, to_container, follow_link, archive}): docker cp.
+ * A failure raises {message = ..., daemon = true|false}: daemon is set for the errors Docker's
+ * daemon reports (the CLI prints them after "Error response from daemon: "). */
+static int l_copy(lua_State *L)
+{
+	struct berth_ctx *ctx = bind_ctx(L);
+	struct container_copy cp = {
+		.ref = luaL_checkstring(L, 1),
+		.container_path = bind_opt_string(L, 2, "container_path", NULL),
+		.local_path = bind_opt_string(L, 2, "local_path", NULL),
+		.fd = (int)bind_opt_int(L, 2, "fd", -1),
+		.to_container = bind_opt_bool(L, 2, "to_container", 0),
+		.follow_link = bind_opt_bool(L, 2, "follow_link", 0),
+		.archive = bind_opt_bool(L, 2, "archive", 0),
+	};
+	struct container *c;
+	berr_t err = { 0 };
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (!cp.container_path || (!cp.local_path && cp.fd < 0))
+		return luaL_error(L, "copy: container_path and local_path or fd are needed");
+	c = boxed_keep(L, 1);
+	if (container_copy(ctx, c, &cp, &err) < 0) {
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, err.msg[0] ? err.msg : "copy failed");
+		lua_setfield(L, -2, "message");
+		lua_pushboolean(L, cp.daemon_error);
+		lua_setfield(L, -2, "daemon");
+		return lua_error(L);
+	}
+	return 0;
+}
+
 static const luaL_Reg FUNCS[] = {
+	{ "copy", l_copy },
 	{ "create", l_create },
 	{ "create_files", l_create_files },
 	{ "start", l_start },

@@ -775,6 +775,73 @@ static void tar_filter_drops_entries_with_their_headers(void **state)
 	free(src);
 }
 
+/* docker cp's pair: a resource tar renamed at its top (a file, a directory, "." for the
+ * contents), and its extraction: `.wh.` names are files, a directory and a non-directory never
+ * replace each other, owners as asked. */
+static void cp_resource_and_extract(void **state)
+{
+	(void)state;
+	char *src = tpath("cp-src"), *dst = tpath("cp-dst"), *tar = tpath("cp.tar");
+	struct archive_extract_opts o = { .no_overwrite_dir_nondir = 1, .owner = ARCHIVE_OWNER_FIXED,
+					  .uid = 7, .gid = 8, .dest_name = "/dst" };
+	struct tbuf b = { 0 };
+	berr_t err = { 0 };
+	struct stat st;
+	int sfd, dfd, fd;
+
+	run("mkdir -p %s/d/e %s && echo f > %s/d/e/f && echo w > %s/d/.wh.x && ln -s /etc %s/d/l && echo x > %s/x",
+	    src, dst, src, src, src, dst);
+	sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(sfd >= 0 && dfd >= 0);
+	fd = open(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(archive_tar_resource(sfd, "d", "renamed", fd, &err) > 0);
+	close(fd);
+	run("test \"$(tar -tf %s | sort | xargs)\" = 'renamed/ renamed/.wh.x renamed/e/ renamed/e/f renamed/l'", tar);
+	fd = open(tar, O_RDONLY | O_CLOEXEC);
+	assert_true(archive_extract_tar(fd, dfd, &o, &err) > 0);
+	close(fd);
+	run("test -f %s/renamed/.wh.x && test \"$(cat %s/renamed/e/f)\" = f && test -L %s/renamed/l", dst, dst, dst);
+	{
+		char *f = tpath("cp-dst/renamed/e/f");
+		assert_int_equal(lstat(f, &st), 0);
+		free(f);
+	}
+	assert_int_equal(st.st_uid, 7);
+	assert_int_equal(st.st_gid, 8);
+
+	/* "." : the directory itself, its entries "./..." */
+	fd = open(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(archive_tar_resource(sfd, ".", ".", fd, &err) > 0);
+	close(fd);
+	run("tar -tf %s | grep -qx './d/e/f'", tar);
+
+	/* a directory onto the file x, and a file onto the directory renamed */
+	tb_add(&b, "x/", '5', NULL, 0, NULL, 0755);
+	tb_end(&b, tar);
+	fd = open(tar, O_RDONLY | O_CLOEXEC);
+	assert_true(archive_extract_tar(fd, dfd, &o, &err) < 0);
+	close(fd);
+	assert_string_equal(err.msg, "cannot overwrite non-directory \"/dst/x\" with directory \"/dst\"");
+	tb_add(&b, "renamed", '0', "y", 1, NULL, 0644);
+	tb_end(&b, tar);
+	fd = open(tar, O_RDONLY | O_CLOEXEC);
+	assert_true(archive_extract_tar(fd, dfd, &o, &err) < 0);
+	close(fd);
+	assert_string_equal(err.msg, "cannot overwrite directory \"/dst/renamed\" with non-directory \"/dst\"");
+	tb_add(&b, "../up", '0', "y", 1, NULL, 0644);
+	tb_end(&b, tar);
+	fd = open(tar, O_RDONLY | O_CLOEXEC);
+	assert_true(archive_extract_tar(fd, dfd, &o, &err) < 0);
+	close(fd);
+	assert_string_equal(err.msg, "\"../up\" is outside of \"/dst\"");
+	close(sfd);
+	close(dfd);
+	free(src);
+	free(dst);
+	free(tar);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -809,6 +876,7 @@ int main(void)
 		cmocka_unit_test(diff_of_overlay_upper),
 		cmocka_unit_test(diff_whole_tree_round_trips),
 		cmocka_unit_test(tar_filter_drops_entries_with_their_headers),
+		cmocka_unit_test(cp_resource_and_extract),
 	};
 
 	if (geteuid() != 0) {
