@@ -68,7 +68,7 @@ if [ $sd = 0 ]; then
 	at_exit "$B rm -f nosd"
 	expect_eq "the systemd driver without systemd as PID 1: run fails with 125" 125 "$rc"
 	expect_match "the systemd driver without systemd as PID 1: a message that says what to do" \
-		'^berth: cgroup: the systemd cgroup driver needs systemd as PID 1 .*native.cgroupdriver=cgroupfs' "$out"
+		'^berth: Error response from daemon: cgroup: the systemd cgroup driver needs systemd as PID 1 .*native.cgroupdriver=cgroupfs' "$out"
 	id=$($B inspect -f '{{.Id}}' nosd 2>&1)
 	expect_match "the failed start is recorded (State.Error, not running)" "^(created|exited) [0-9]+ .*systemd cgroup driver needs systemd" \
 		"$($B inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' nosd 2>&1)"

@@ -119,7 +119,7 @@ if grep -q '^CapEff:' /proc/self/status && (( 0x$(awk '/^CapEff:/ { print $2 }' 
 else
 	out=$($B run --rm --oom-score-adj -500 bb:lim cat /proc/self/oom_score_adj 2>&1); rc=$?
 	expect_eq "--oom-score-adj -500 without CAP_SYS_RESOURCE on the host: exit 125, one line" \
-		"125 berth: write -500 to /proc/self/oom_score_adj: Permission denied" "$rc $out"
+		"125 berth: Error response from daemon: write -500 to /proc/self/oom_score_adj: Permission denied" "$rc $out"
 fi
 
 # ---- bad values: Docker's messages and exit codes (run 125; create 1 for the daemon's) ----

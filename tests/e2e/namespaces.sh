@@ -31,7 +31,7 @@ expect_eq "--group-add: id lists names and numbers" "uid=0(root) gid=0(root) gro
 	"$($B run --rm --group-add nogroup --group-add 42 bb id)"
 expect_eq "--group-add: Groups in /proc/self/status" "0 42 65534" \
 	"$($B run --rm --group-add nogroup --group-add 42 bb sh -c 'grep ^Groups: /proc/self/status | cut -f2 | xargs')"
-expect_fail "--group-add of an unknown name" 125 "berth: Unable to find group nosuch: no matching entries in group file" \
+expect_fail "--group-add of an unknown name" 125 "berth: Error response from daemon: Unable to find group nosuch: no matching entries in group file" \
 	$B run --rm --group-add nosuch bb true
 $B run -d --name ga --group-add 42 bb sleep 515151 >/dev/null
 expect_eq "--group-add in HostConfig" '["42"]' "$(hc ga GroupAdd)"
@@ -54,10 +54,10 @@ expect_fail "--sysctl without a value" 125 \
 	"berth: invalid argument \"kernel.shmmax\" for \"--sysctl\" flag: sysctl 'kernel.shmmax' is not allowed
 See 'berth run --help'." $B run --rm --sysctl kernel.shmmax bb true
 expect_fail "--sysctl net.* with the host's network" 125 \
-	"berth: sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace" \
+	"berth: Error response from daemon: sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace" \
 	$B run --rm --network host --sysctl net.ipv4.ip_forward=1 bb true
 expect_fail "--sysctl of IPC with the host's IPC" 125 \
-	"berth: sysctl \"fs.mqueue.msg_max\" is not allowed in the hosts ipc namespace" \
+	"berth: Error response from daemon: sysctl \"fs.mqueue.msg_max\" is not allowed in the hosts ipc namespace" \
 	$B run --rm --ipc host --sysctl fs.mqueue.msg_max=64 bb true
 
 # ---- --uts ----
@@ -92,7 +92,7 @@ expect_eq "rm of a --pid container: kills every process of its cgroup" "" \
 expect_eq "the donor survives its joiner" "running" "$($B inspect -f '{{.State.Status}}' donor)"
 $B create --name stopped bb true >/dev/null
 sid=$($B inspect -f '{{.Id}}' stopped)
-expect_fail "--pid container: of a stopped container" 125 "berth: container $sid is not running" \
+expect_fail "--pid container: of a stopped container" 125 "berth: Error response from daemon: container $sid is not running" \
 	$B run --rm --pid container:stopped bb true
 expect_fail "--pid container: of no container" 125 "berth: Error response from daemon: No such container: nosuch" \
 	$B run --rm --pid container:nosuch bb true
@@ -119,10 +119,10 @@ expect_eq "exec into a --ipc container: one" "$sipc hello" "$($B exec ij sh -c '
 expect_eq "--ipc shareable in HostConfig" '"shareable"' "$(hc shr IpcMode)"
 did=$($B inspect -f '{{.Id}}' donor)
 expect_fail "--ipc container: of a private one" 125 \
-	"berth: can't join IPC of container $did: non-shareable IPC (hint: use IpcMode:shareable for the donor container)" \
+	"berth: Error response from daemon: can't join IPC of container $did: non-shareable IPC (hint: use IpcMode:shareable for the donor container)" \
 	$B run --rm --ipc container:donor bb true
 expect_fail "--ipc container: of a stopped one" 125 \
-	"berth: can't join IPC of container $sid: container $sid is not running" $B run --rm --ipc container:stopped bb true
+	"berth: Error response from daemon: can't join IPC of container $sid: container $sid is not running" $B run --rm --ipc container:stopped bb true
 expect_fail "--ipc of an unknown mode" 125 "berth: Error response from daemon: Invalid IPC mode: bogus" \
 	$B run --rm --ipc bogus bb true
 
