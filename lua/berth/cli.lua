@@ -381,4 +381,12 @@ function M.detach_keys(s, what, configured)
   return table.concat(out)
 end
 
+-- A refusal of the daemon's, as Docker's CLI prints one: "Error response from daemon: MSG" on
+-- stderr (after what stdout holds so far), no "berth: ", exit 1.
+function M.refuse(msg)
+  io.stdout:flush()
+  io.stderr:write("Error response from daemon: ", msg, "\n")
+  error({ code = 1, message = "" }, 0)
+end
+
 return M

@@ -27,11 +27,7 @@ if args[2] then
   end
 end
 
--- The daemon's refusals, as Docker's CLI prints them: exit 1, no "berth: ".
-local function refuse(msg)
-  io.stderr:write("Error response from daemon: ", msg, "\n")
-  error({ code = 1, message = "" }, 0)
-end
+local refuse = cli.refuse
 
 local c = berth.container.inspect(args[1])
 if not c then refuse("No such container: " .. args[1]) end

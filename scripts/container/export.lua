@@ -16,11 +16,7 @@ if opts.output == "" and berth.system.isatty(1) then
   error({ code = 1, message = "cowardly refusing to save to a terminal. Use the -o flag or redirect" }, 0)
 end
 
--- The daemon's refusals, as Docker's CLI prints them: exit 1, no "berth: ".
-local function refuse(msg)
-  io.stderr:write("Error response from daemon: ", msg, "\n")
-  error({ code = 1, message = "" }, 0)
-end
+local refuse = cli.refuse
 
 local c = berth.container.inspect(args[1])
 if not c then refuse("No such container: " .. args[1]) end

@@ -17,11 +17,7 @@ if not opts.force then
 end
 
 -- the daemon's refusals (moby daemon/prune.go), after the prompt as Docker asks first
-local function refuse(msg)
-  io.stdout:flush()
-  io.stderr:write("Error response from daemon: ", msg, "\n")
-  error({ code = 1, message = "" }, 0)
-end
+local refuse = cli.refuse
 local f, ferr = cli.parse_filters(opts.filter, { "label", "label!", "until" })
 if not f then refuse((ferr:gsub("^Error response from daemon: ", ""))) end
 local until_t, uerr = filters.until_time(f)

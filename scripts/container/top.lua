@@ -8,11 +8,7 @@ local spec = { name = BERTH_COMMAND or "berth top", usage = "CONTAINER [ps OPTIO
 local opts, args = cli.check({ ... }, spec)
 if opts.help then io.stdout:write(cli.help(spec)) return 0 end
 
--- The daemon's refusals, as Docker's CLI prints them: exit 1, no "berth: ".
-local function refuse(msg)
-  io.stderr:write("Error response from daemon: ", msg, "\n")
-  error({ code = 1, message = "" }, 0)
-end
+local refuse = cli.refuse
 
 local c = berth.container.inspect(args[1])
 if not c then refuse("No such container: " .. args[1]) end

@@ -295,3 +295,16 @@ describe("detach_keys (moby term.ToBytes)", function()
     assert.are.equal("\16\17", cli.detach_keys(nil, "detach", ""))
   end)
 end)
+
+describe("cli.refuse", function()
+  it("prints the daemon's prefix on stderr and raises exit 1 with nothing more to print", function()
+    local written = {}
+    local real = io.stderr
+    io.stderr = { write = function(_, ...) for _, s in ipairs({ ... }) do written[#written + 1] = s end end }
+    local ok, err = pcall(cli.refuse, "No such container: x")
+    io.stderr = real
+    assert.is_false(ok)
+    assert.are.same({ code = 1, message = "" }, err)
+    assert.are.equal("Error response from daemon: No such container: x\n", table.concat(written))
+  end)
+end)
