@@ -27,24 +27,6 @@ static uint64_t padded(uint64_t n)
 	return (n + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
 }
 
-/* read(2) until n bytes or the end; the count, or -errno. */
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 static int skip(int fd, uint64_t n, berr_t *err)
 {
 	char buf[16384];

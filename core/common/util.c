@@ -174,6 +174,23 @@ int read_file(const char *path, char **out, size_t *len, berr_t *err)
 	return 0;
 }
 
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, (char *)buf + got, len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -20,18 +20,10 @@ int attach_send(int fd, int type, const void *data, size_t len)
 	return 0;
 }
 
-static int read_full(int fd, void *buf, size_t len)
+/* Exactly len bytes: the end of the stream before them is an error too. */
+static int read_exact(int fd, void *buf, size_t len)
 {
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	return 0;
+	return read_full(fd, buf, len) == (ssize_t)len ? 0 : -1;
 }
 
 long attach_recv(int fd, int *type, char *buf, size_t cap)
@@ -39,13 +31,13 @@ long attach_recv(int fd, int *type, char *buf, size_t cap)
 	unsigned char h[5];
 	size_t len;
 
-	if (read_full(fd, h, 5) < 0)
+	if (read_exact(fd, h, 5) < 0)
 		return -1;
 	*type = h[0];
 	len = ((size_t)h[1] << 24) | ((size_t)h[2] << 16) | ((size_t)h[3] << 8) | h[4];
 	if (len > cap)
 		return -1;
-	if (len && read_full(fd, buf, len) < 0)
+	if (len && read_exact(fd, buf, len) < 0)
 		return -1;
 	return (long)len;
 }

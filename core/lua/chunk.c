@@ -197,24 +197,6 @@ static int with_source_name(lua_State *L, const unsigned char *d, size_t n, cons
 	return 0;
 }
 
-/* Fill buf from fd: short only at the end of the file; -1 on an error. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
 /* The length and hash of the file at path, read through buf (cap: a multiple of 8); -1 if it
  * cannot be read. */
 static int source_sum(const char *path, uint64_t *len, uint64_t *hash, unsigned char *buf, size_t cap)

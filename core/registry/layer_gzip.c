@@ -130,24 +130,6 @@ void gz_pool_free(struct gz_pool *pool)
 	free(pool);
 }
 
-/* Fill buf from fd up to len bytes or EOF. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += n;
-	}
-	return got;
-}
-
 static void *reader_run(void *arg)
 {
 	struct gz_stream *s = arg;
@@ -172,7 +154,7 @@ static void *reader_run(void *arg)
 		if (n < 0) {
 			if (!s->failed) {
 				s->failed = 1;
-				berr_sys(&s->err, errno, "read layer");
+				berr_sys(&s->err, (int)-n, "read layer");
 			}
 			s->eof = 1;
 			pthread_cond_broadcast(&pool->changed);
