@@ -69,30 +69,46 @@ static int open_outputs(struct berth_ctx *ctx, struct container *c, struct spawn
 	return -1;
 }
 
+/* The path of program name: beside berth, else the installed one; NULL if neither is there. */
+static char *program_path(struct berth_ctx *ctx, const char *name)
+{
+	char *p = xasprintf("%s/%s", ctx->exe_dir, name);
+
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+	p = xasprintf(BERTH_PREFIX "/bin/%s", name);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
 /* Which monitor runs c. berth-monitor is static with musl (~0.4 MB VmRSS; any dynamically
  * linked glibc program is over 1 MiB) and has berth's bundled drivers built in, nothing else: it
  * cannot dlopen (core/SConscript). berth-monitor-full (glibc, dynamic) loads any driver; it runs
  * the containers whose log, network or storage driver is not one of those built in, or is
  * overridden by a file of the same name in plugin-dirs or BERTH_PLUGIN_PATH, and those of the
  * systemd cgroup driver, whose scope the monitor's teardown stops through libsystemd (dlopen'ed).
- * A lean monitor that was not built (tools/deps.sh not run) is replaced by the full one. */
-static const char *monitor_program(struct berth_ctx *ctx, const struct container *c)
+ * A lean monitor that was not built (tools/deps.sh not run) is replaced by the full one.
+ * Returns the chosen program's path. */
+static char *monitor_path(struct berth_ctx *ctx, const struct container *c)
 {
 	const char *log = container_log_driver(ctx, c), *storage = NULL;
 	const char *cgroups = ctx->cfg.cgroup_driver ? ctx->cfg.cgroup_driver : cgroup_default_driver();
 	const struct berth_storage_ops *ops;
-	_cleanup_free_ char *lean = xasprintf("%s/berth-monitor", ctx->exe_dir);
 	berr_t e = { 0 };
+	char *path = NULL;
 
 	if (!strcmp(cgroups, "systemd") ||
 	    (strcmp(log, "none") && !plugin_builtin_usable(ctx, BERTH_PLUGIN_LOGGING, log)) ||
 	    !plugin_builtin_usable(ctx, BERTH_PLUGIN_NETWORK, container_network_driver(ctx, c)) ||
 	    (!c->rootfs && (ctx_storage(ctx, &ops, &storage, &e) < 0 ||
-			    !plugin_builtin_usable(ctx, BERTH_PLUGIN_STORAGE, storage))))
-		return "berth-monitor-full";
-	if (access(lean, X_OK) < 0 && access(BERTH_PREFIX "/bin/berth-monitor", X_OK) < 0)
-		return "berth-monitor-full";
-	return "berth-monitor";
+			    !plugin_builtin_usable(ctx, BERTH_PLUGIN_STORAGE, storage))) ||
+	    !(path = program_path(ctx, "berth-monitor")))
+		path = program_path(ctx, "berth-monitor-full");
+	/* none there: the exec fails, and berth says the monitor failed to start */
+	return path ? path : xstrdup(BERTH_PREFIX "/bin/berth-monitor-full");
 }
 
 /* What the setup child needs (spawn_monitor's), in the parent's memory. */
@@ -219,8 +235,7 @@ static void __attribute__((noreturn, noinline)) setup_child(const struct setup_a
 static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spawn_prep *prep, int client_fd,
 			 int listen_fd, int early, berr_t *err)
 {
-	const char *program = monitor_program(ctx, c);
-	_cleanup_free_ char *bin = xasprintf("%s/%s", ctx->exe_dir, program);
+	_cleanup_free_ char *bin = monitor_path(ctx, c);
 	struct store *store = ctx->store;
 	void (*store_close)(struct store *) = ctx->store_close;
 	int p[2], unavailable = ctx->store_unavailable;
@@ -229,10 +244,6 @@ static int spawn_monitor(struct berth_ctx *ctx, struct container *c, struct spaw
 	pid_t pid;
 
 	ctx_reap_children(ctx);
-	if (access(bin, X_OK) < 0) {
-		free(bin);
-		bin = xasprintf(BERTH_PREFIX "/bin/%s", program);
-	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berr_sys(err, errno, "pipe");
 	fflush(NULL);
