@@ -10,6 +10,7 @@
  * openat2(RESOLVE_IN_ROOT): symlinks and ".." resolve against the container's root, never above. */
 #include "container/container.h"
 #include "archive/archive.h"
+#include "runtime/runtime.h"
 #include "common/cleanup.h"
 #include "common/util.h"
 
@@ -479,65 +480,35 @@ static int copy_out(struct cp_run *r)
 
 /* --- into the container --- */
 
-/* Find `key` (a name, or a number when numeric) in the container's passwd or group file: its id
- * and, for passwd, its primary group. 0, or -1 when there is no such entry. */
-static int lookup_id(struct cp_run *r, const char *file, const char *key, int numeric, unsigned *id, unsigned *gid)
-{
-	_cleanup_close_ int fd = open_in_root(r, file, O_RDONLY);
-	FILE *f = fd >= 0 ? fdopen(dup(fd), "r") : NULL;
-	char line[1024];
-	int found = -1;
-
-	while (f && found < 0 && fgets(line, sizeof(line), f)) {
-		char *save = NULL, *name = strtok_r(line, ":", &save), *idf, *gidf;
-		if (!name || !strtok_r(NULL, ":", &save) || !(idf = strtok_r(NULL, ":\n", &save)))
-			continue;
-		if (strcmp(numeric ? idf : name, key))
-			continue;
-		*id = (unsigned)strtoul(idf, NULL, 10);
-		if (gid && (gidf = strtok_r(NULL, ":\n", &save)))
-			*gid = (unsigned)strtoul(gidf, NULL, 10);
-		found = 0;
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
-/* The ids -a gives: the container's configured user (user[:group], numbers or names looked up in
- * the container's own /etc/passwd and /etc/group, where Docker 20.10 looks in the host's), or the
- * tar's own when it has none. */
+/* -a into a container with a user: the entries take that user's ids, "user[:group]" resolved in
+ * the container's own /etc/passwd and /etc/group as its -u is (rt_resolve_user_files; Docker
+ * looks in the host's), through files opened beneath its root. */
 static int archive_ids(struct cp_run *r, struct archive_extract_opts *o)
 {
 	const char *user = json_string_value(json_object_get(json_object_get(r->c->doc, "Config"), "User"));
-	_cleanup_free_ char *u = NULL;
-	unsigned uid = 0, gid = 0;
-	char *g, *end;
-	int numeric;
+	_cleanup_close_ int pw = -1, gr = -1;
+	_cleanup_free_ char *spec = NULL, *home = NULL, *pw_path = NULL, *gr_path = NULL;
+	_cleanup_free_ gid_t *groups = NULL;
+	size_t ngroups = 0, len;
+	berr_t e = { 0 };
+	uid_t uid;
+	gid_t gid;
 
 	if (!user || !*user)
 		return 0;
-	u = xstrdup(user);
-	if ((g = strchr(u, ':')))
-		*g++ = 0;
-	strtoul(u, &end, 10);
-	numeric = *u && !*end;
-	if (lookup_id(r, "/etc/passwd", u, numeric, &uid, &gid) < 0) {
-		if (!numeric)
-			return daemon_err(r, ENOENT, "unable to find user %s: no matching entries in passwd file", u);
-		uid = (unsigned)strtoul(u, NULL, 10);        /* a uid with no entry: group 0 */
-	}
-	if (g && *g) {
-		strtoul(g, &end, 10);
-		numeric = !*end;
-		if (numeric)
-			gid = (unsigned)strtoul(g, NULL, 10);
-		else if (lookup_id(r, "/etc/group", g, 0, &gid, NULL) < 0)
-			return daemon_err(r, ENOENT, "unable to find group %s: no matching entries in group file", g);
-	}
+	spec = xstrdup(user);
+	len = strlen(spec);
+	if (len && spec[len - 1] == ':')
+		spec[len - 1] = 0;   /* "user:" names no group */
+	pw = open_in_root(r, "/etc/passwd", O_RDONLY);
+	gr = open_in_root(r, "/etc/group", O_RDONLY);
+	pw_path = pw >= 0 ? xasprintf("/proc/self/fd/%d", pw) : xstrdup("");
+	gr_path = gr >= 0 ? xasprintf("/proc/self/fd/%d", gr) : xstrdup("");
+	if (rt_resolve_user_files(pw_path, gr_path, spec, &uid, &gid, &groups, &ngroups, &home, &e) < 0)
+		return daemon_err(r, e.code, "%s", e.msg);
 	o->owner = ARCHIVE_OWNER_FIXED;
-	o->uid = (uid_t)uid;
-	o->gid = (gid_t)gid;
+	o->uid = uid;
+	o->gid = gid;
 	return 0;
 }
 
