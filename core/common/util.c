@@ -2,6 +2,7 @@
 #include "common/util.h"
 #include "common/cleanup.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,6 +173,13 @@ int read_file(const char *path, char **out, size_t *len, berr_t *err)
 	if (len)
 		*len = n;
 	return 0;
+}
+
+const char *go_errno(int e, char buf[128])
+{
+	snprintf(buf, 128, "%s", strerror(e));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
 }
 
 ssize_t read_full(int fd, void *buf, size_t len)

@@ -21,6 +21,9 @@ int write_file_atomic_with(const char *path, mode_t mode, int (*fill)(int fd, vo
 			   void *arg, berr_t *err);
 /* write(2) until done, retrying on EINTR. */
 int write_all(int fd, const void *buf, size_t len);
+/* An errno's text as Go spells it (strerror's, lower-cased: "not a directory"), in buf[128]:
+ * Docker's messages carry Go's. */
+const char *go_errno(int e, char buf[128]);
 /* read(2) until len bytes or the end of the input, retrying on EINTR: the count (short only at
  * the end), or -errno. */
 ssize_t read_full(int fd, void *buf, size_t len);

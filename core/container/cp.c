@@ -69,15 +69,6 @@ static int daemon_err(struct cp_run *r, int code, const char *fmt, ...)
 	return -code;
 }
 
-/* strerror as Go spells it ("not a directory"). */
-static const char *go_strerror(int e, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", strerror(e));
-	if (buf[0] >= 'A' && buf[0] <= 'Z')
-		buf[0] = (char)(buf[0] - 'A' + 'a');
-	return buf;
-}
-
 /* berr_sys with Go's spelling of the errno, for the messages Docker's CLI prints from Go's os. */
 static int go_sys(struct cp_run *r, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int go_sys(struct cp_run *r, int e, const char *fmt, ...)
@@ -88,13 +79,13 @@ static int go_sys(struct cp_run *r, int e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return berr_set(&r->res->err, e, "%s: %s", what, go_strerror(e, b, sizeof(b)));
+	return berr_set(&r->res->err, e, "%s: %s", what, go_errno(e, b));
 }
 
 static int lstat_err(struct cp_run *r, int e, const char *path)
 {
 	char b[128];
-	return daemon_err(r, e, "lstat %s: %s", path, go_strerror(e, b, sizeof(b)));
+	return daemon_err(r, e, "lstat %s: %s", path, go_errno(e, b));
 }
 
 /* The daemon's 404, as the CLI words it for the path it asked about. */

@@ -66,14 +66,6 @@ static void add_tree(struct rt_devices *d, const char *host, const char *ctr, co
 	free(names);
 }
 
-/* Go's wording of an errno: strerror's, lower-cased as Go's syscall table has it. */
-static const char *go_errno(int e, char buf[128])
-{
-	snprintf(buf, 128, "%s", strerror(e));
-	buf[0] = (char)tolower((unsigned char)buf[0]);
-	return buf;
-}
-
 /* One --device mapping {PathOnHost, PathInContainer, CgroupPermissions}. */
 static int gather_one(struct rt_devices *d, json_t *m, berr_t *err)
 {
