@@ -3,6 +3,8 @@
 #include "ctx.h"
 #include "lua/bind.h"
 #include "common/util.h"
+#include "common/arena.h"
+#include "store/store.h"
 
 #include <lualib.h>
 #include <stdio.h>
@@ -77,8 +79,18 @@ static int traceback(lua_State *L)
 	return 1;
 }
 
+/* What luaL_newstate's panic does, for the state main makes with its own allocator. */
+static int panic(lua_State *L)
+{
+	const char *msg = lua_tostring(L, -1);
+
+	fprintf(stderr, "berth: PANIC: unprotected error in call to Lua API (%s)\n", msg ? msg : "?");
+	return 0;   /* Lua aborts */
+}
+
 int main(int argc, char **argv)
 {
+	static struct arena arena;
 	struct global_opts g = { 0 };
 	struct berth_ctx ctx;
 	berr_t err = { 0 };
@@ -87,6 +99,9 @@ int main(int argc, char **argv)
 	char *mainlua;
 
 	first = parse_globals(argc, argv, &g);
+	/* the Lua heap and sqlite's pages in one huge page (common/arena.h) */
+	arena_init(&arena);
+	store_page_cache(&arena, 32);
 	if (ctx_init(&ctx, g.config_file, g.data_root, g.exec_root, &err) < 0) {
 		fprintf(stderr, "berth: %s\n", err.msg);
 		ctx_free(&ctx);
@@ -94,12 +109,13 @@ int main(int argc, char **argv)
 	}
 	ctx.cfg.debug |= g.debug;
 
-	L = luaL_newstate();
+	L = lua_newstate(arena_lua_alloc, &arena);
 	if (!L) {
 		fprintf(stderr, "berth: cannot create the Lua state\n");
 		ctx_free(&ctx);
 		return 125;
 	}
+	lua_atpanic(L, panic);
 	luaL_openlibs(L);
 	bind_open_all(L, &ctx);
 

@@ -1,5 +1,6 @@
 /* sqlite metadata store with migrations. */
 #include "store/store.h"
+#include "common/arena.h"
 #include "store/schema.h"
 #include "common/util.h"
 #include "common/cleanup.h"
@@ -87,6 +88,18 @@ static int migrate(struct store *st, berr_t *err)
 		}
 	}
 	return store_commit(st, err);
+}
+
+void store_page_cache(struct arena *a, int n)
+{
+	int hdr = 0;
+	void *buf;
+
+	/* a slot is a page (sqlite's default 4096 bytes, berth's) and sqlite's header for it */
+	if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &hdr) != SQLITE_OK || hdr <= 0)
+		return;
+	if ((buf = arena_take(a, (size_t)n * (size_t)(4096 + hdr))))
+		sqlite3_config(SQLITE_CONFIG_PAGECACHE, buf, 4096 + hdr, n);
 }
 
 int store_open(struct store **out, const char *data_root, berr_t *err)

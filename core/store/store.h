@@ -18,6 +18,11 @@ struct store {
 };
 
 int store_open(struct store **out, const char *data_root, berr_t *err);
+/* Before any store is opened: sqlite's page cache in n slots of the arena (common/arena.h),
+ * the pages of a command's queries (the whole store of a small installation) then in its huge
+ * page; a page past them is malloc's, as without. */
+struct arena;
+void store_page_cache(struct arena *a, int n);
 void store_close(struct store *st);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; immediate so writers queue instead of deadlocking. */
 int store_begin(struct store *st, berr_t *err);
