@@ -1,5 +1,6 @@
-/* Driver loader with ABI checks: dlopen of <dir>/<kind>/<name>.so, or, in the lean berth-monitor
- * (BERTH_LEAN_MONITOR: static, musl, no dlopen), the drivers compiled into it. */
+/* Driver loader with ABI checks: dlopen of <dir>/<kind>/<name>.so, or, where that file is berth's
+ * own, the same driver compiled into the program (berth has them; berth-monitor-full has none);
+ * in the lean berth-monitor (BERTH_LEAN_MONITOR: static, musl, no dlopen) only those. */
 #include "plugin/loader.h"
 #include "ctx.h"
 #include "common/util.h"
@@ -208,17 +209,35 @@ static int same_file(const char *a, const char *b)
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-int plugin_builtin_usable(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name)
+/* Whether found, the file plugin_find gave for name of kind, is berth's own: the build tree's
+ * beside the binary, or the installed one. */
+static int own_file(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name, const char *found)
 {
-	_cleanup_free_ char *found = NULL, *own = NULL, *installed = NULL;
+	_cleanup_free_ char *own = NULL, *installed = NULL;
 
-	if (!builtin_of(kind, name) || !(found = plugin_find(ctx, kind, name)))
-		return 0;
-	/* berth's own: the build tree's beside the binary, or the installed ones */
 	if (ctx->exe_dir)
 		own = xasprintf("%s/plugins/%s/%s.so", ctx->exe_dir, plugin_kind_name(kind), name);
 	installed = xasprintf(BERTH_PREFIX "/lib/berth/plugins/%s/%s.so", plugin_kind_name(kind), name);
 	return (own && same_file(found, own)) || same_file(found, installed);
+}
+
+int plugin_builtin_usable(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name)
+{
+	_cleanup_free_ char *found = NULL;
+
+	return builtin_of(kind, name) && (found = plugin_find(ctx, kind, name)) && own_file(ctx, kind, name, found);
+}
+
+/* The driver built into this program, under the name of the file it stands for. */
+static int plugin_builtin_load(const struct plugin_builtin *b, const char *path, struct plugin **out, berr_t *err)
+{
+	const struct berth_plugin_desc *d = b->entry(plugin_host(NULL));
+	int r;
+
+	if ((r = plugin_check(d, b->kind, b->name, path, err)) < 0)
+		return r;
+	*out = plugin_new(b->name, path, NULL, d);
+	return 0;
 }
 
 #ifdef BERTH_LEAN_MONITOR
@@ -228,30 +247,28 @@ static int plugin_load_any(struct berth_ctx *ctx, enum berth_plugin_kind kind, c
 			   struct plugin **out, berr_t *err)
 {
 	const struct plugin_builtin *b = builtin_of(kind, name);
-	const struct berth_plugin_desc *d;
-	int r;
 
 	(void)ctx;
 	if (!b || !b->entry)
 		return berr_set(err, ENOENT, "no %s driver named \"%s\" in berth-monitor (berth runs "
 				"berth-monitor-full for containers that need other drivers)",
 				plugin_kind_name(kind), name);
-	d = b->entry(plugin_host(NULL));
-	if ((r = plugin_check(d, kind, name, "built in", err)) < 0)
-		return r;
-	*out = plugin_new(name, "built in", NULL, d);
-	return 0;
+	return plugin_builtin_load(b, "built in", out, err);
 }
 #else
 static int plugin_load_any(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name,
 			   struct plugin **out, berr_t *err)
 {
 	_cleanup_free_ char *path = plugin_find(ctx, kind, name);
+	const struct plugin_builtin *b = builtin_of(kind, name);
 
 	if (!path)
 		return berr_set(err, ENOENT, "no %s driver named \"%s\" (looked in BERTH_PLUGIN_PATH, "
 				"plugin-dirs, %s/plugins and " BERTH_PREFIX "/lib/berth/plugins)",
 				plugin_kind_name(kind), name, ctx->exe_dir ? ctx->exe_dir : "?");
+	/* berth has its own drivers built in (core/SConscript); another file is opened */
+	if (b && b->entry && own_file(ctx, kind, name, path))
+		return plugin_builtin_load(b, path, out, err);
 	return plugin_open_file(path, kind, name, out, err);
 }
 #endif

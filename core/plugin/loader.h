@@ -23,9 +23,9 @@ struct plugin_set {
 	struct plugin *head;
 };
 
-/* A driver compiled into the program: the lean berth-monitor's (core/SConscript generates the
- * table). berth and berth-monitor-full link the same table with entry NULL, to know which drivers
- * the lean monitor has. Ends with a NULL name. */
+/* A driver compiled into the program (core/SConscript generates the table): berth and the lean
+ * berth-monitor have them; berth-monitor-full and the unit tests link the same table with entry
+ * NULL, to know which drivers the lean monitor has. Ends with a NULL name. */
 struct plugin_builtin {
 	enum berth_plugin_kind kind;
 	const char *name;
