@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -385,6 +386,9 @@ static int mount_cgroups_v1(int rootfd, unsigned long fl, int host_ns, berr_t *e
 static int mount_cgroups(int rootfd, int writable, int host_ns, berr_t *err)
 {
 	const unsigned long fl = MS_NOSUID | MS_NOEXEC | MS_NODEV, ro = writable ? 0 : MS_RDONLY;
+	/* the host's hierarchies are bound writable, then all of /sys/fs/cgroup is made read-only
+	 * by one mount_setattr (Linux 5.12) instead of a remount of each bind (~40 us each here) */
+	const int one_pass = ro && host_ns;
 	char fp[64];
 	int r;
 
@@ -394,15 +398,19 @@ static int mount_cgroups(int rootfd, int writable, int host_ns, berr_t *err)
 		return mnt_at(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2", fl | ro, NULL, 1, err);
 	}
 	if ((r = mnt_at(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", fl, "mode=755", 1, err)) < 0 ||
-	    (r = mount_cgroups_v1(rootfd, fl | ro, host_ns, err)) < 0)
+	    (r = mount_cgroups_v1(rootfd, fl | (one_pass ? 0 : ro), host_ns, err)) < 0)
 		return r;
 	if (writable)
 		return 0;
 	{
 		_cleanup_close_ int fd = openat2_in_root(rootfd, "/sys/fs/cgroup", O_PATH | O_CLOEXEC);
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+							 MOUNT_ATTR_NOEXEC };
 		fd_path(fd, fp);
 		if (mount(NULL, fp, NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755") < 0)
 			return berr_sys(err, errno, "remount /sys/fs/cgroup read-only");
+		if (one_pass && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			return berr_sys(err, errno, "make /sys/fs/cgroup read-only");
 	}
 	return 0;
 }
