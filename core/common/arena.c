@@ -108,9 +108,12 @@ void *arena_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 void *arena_take(struct arena *a, size_t n)
 {
-	char *top = (char *)((uintptr_t)(a->end - n) & ~(uintptr_t)63);
+	char *top;
 
-	if (!a->base || n > ARENA_SIZE || top < a->next)
+	if (n > (size_t)(a->end - a->next))
+		return NULL;
+	top = (char *)((uintptr_t)(a->end - n) & ~(uintptr_t)63);
+	if (top < a->next)
 		return NULL;
 	a->end = top;
 	UNPOISON(top, n);

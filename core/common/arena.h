@@ -14,7 +14,7 @@
 
 #define ARENA_SIZE ((size_t)2 << 20)
 #define ARENA_GRAIN 16
-#define ARENA_CLASSES 256   /* free lists for blocks up to 4 kB; bigger ones are malloc's */
+#define ARENA_CLASSES 1024  /* free lists for blocks up to 16 kB; bigger ones are malloc's */
 
 struct arena {
 	char *base, *next, *end;
@@ -24,7 +24,7 @@ struct arena {
 /* Map the arena; -1 (and every block from malloc) when it cannot be mapped. */
 int arena_init(struct arena *a);
 /* A lua_Alloc on arena ud: Lua gives the size of each block it frees or resizes, so blocks
- * carry no header. Blocks up to 4 kB come from the arena while it has room, others from
+ * carry no header. Blocks up to 16 kB come from the arena while it has room, others from
  * malloc. */
 void *arena_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 /* n bytes (64-aligned) from the top of the arena for good, or NULL when it has not the room. */

@@ -53,12 +53,12 @@ static void resizes_stay_or_move_with_their_bytes(void **state)
 	assert_true(inside(&a, q));
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(q[i], 0xab);
-	/* out to malloc past 4 kB, and back in */
-	p = arena_lua_alloc(&a, q, 100, 10000);
+	/* out to malloc past 16 kB, and back in */
+	p = arena_lua_alloc(&a, q, 100, 20000);
 	assert_false(inside(&a, p));
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(p[i], 0xab);
-	q = arena_lua_alloc(&a, p, 10000, 64);
+	q = arena_lua_alloc(&a, p, 20000, 64);
 	assert_true(inside(&a, q));
 	assert_int_equal(q[19], 0xab);
 	arena_lua_alloc(&a, q, 64, 0);
