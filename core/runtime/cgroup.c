@@ -21,7 +21,6 @@ const char *const cgroup_v1_ctrls[] = { "memory", "cpu", "cpuacct", "cpuset", "p
 					"blkio", "devices", "systemd" };
 const size_t cgroup_v1_nctrls = sizeof(cgroup_v1_ctrls) / sizeof(cgroup_v1_ctrls[0]);
 
-/* probed in this order: a systemd scope is the more specific name */
 static const struct cgroup_driver *const DRIVERS[] = { &cgroup_systemd, &cgroup_cgroupfs };
 #define NDRIVERS (sizeof(DRIVERS) / sizeof(DRIVERS[0]))
 
@@ -82,6 +81,20 @@ char *cgroup_dir_of(const struct cgroup_driver *d, const char *id, const char *c
 	return xasprintf(CG_ROOT "/%s/%s", ctrl, rel);
 }
 
+/* The drivers in the order a cgroup is looked for: the host's default first, where containers
+ * are unless daemon.json names the other (on a v1 host each probe of the wrong one is an access()
+ * per hierarchy, twice in each teardown). */
+static const struct cgroup_driver *probe(size_t i)
+{
+	static const struct cgroup_driver *first;
+
+	if (!first)
+		first = driver_named(NULL);
+	if (i == 0)
+		return first;
+	return DRIVERS[0] == first ? DRIVERS[i] : DRIVERS[i - 1];
+}
+
 static int driver_has(const struct cgroup_driver *d, const char *id)
 {
 	if (cgroup_is_v2()) {
@@ -116,9 +129,9 @@ static const struct cgroup_driver *driver_of(const char *id)
 	if (known_id && !strcmp(known_id, id))
 		return known_driver;
 	for (size_t i = 0; i < NDRIVERS; i++)
-		if (driver_has(DRIVERS[i], id)) {
-			remember(id, DRIVERS[i]);
-			return DRIVERS[i];
+		if (driver_has(probe(i), id)) {
+			remember(id, probe(i));
+			return probe(i);
 		}
 	return &cgroup_cgroupfs;
 }
@@ -547,15 +560,17 @@ int cgroup_freeze(const char *id, int freeze, berr_t *err)
 
 int cgroup_remove(const char *id, berr_t *err)
 {
-	int r, res = 0;
+	const struct cgroup_driver *known = known_id && !strcmp(known_id, id) ? known_driver : NULL;
 
-	if (known_id && !strcmp(known_id, id))
-		remember(id, NULL);
-	/* a systemd scope that is gone has been forgotten too (CollectMode=inactive-or-failed) */
+	remember(id, NULL);
+	if (known)   /* found there by this process (a driver's remove takes one already gone) */
+		return known->remove(id, err);
+	/* a systemd scope that is gone has been forgotten too (CollectMode=inactive-or-failed); a
+	 * container's cgroup is one driver's (the one of its start) */
 	for (size_t i = 0; i < NDRIVERS; i++)
-		if (driver_has(DRIVERS[i], id) && (r = DRIVERS[i]->remove(id, err)) < 0)
-			res = r;
-	return res;
+		if (driver_has(probe(i), id))
+			return probe(i)->remove(id, err);
+	return 0;
 }
 
 int cgroup_oom_killed(const char *id)
