@@ -44,7 +44,7 @@ static size_t class_of(size_t n)
 
 static int mine(const struct arena *a, const void *p)
 {
-	return (const char *)p >= a->base && (const char *)p < a->end;
+	return (uintptr_t)p >= (uintptr_t)a->base && (uintptr_t)p < (uintptr_t)a->end;
 }
 
 static void *get(struct arena *a, size_t n)
