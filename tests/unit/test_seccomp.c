@@ -97,6 +97,83 @@ static void cached_by_the_profiles_bytes(void **state)
 	free(cache);
 }
 
+/* The one file in d (malloc'd path). */
+static char *only_file(const char *d)
+{
+	DIR *dd = opendir(d);
+	struct dirent *de;
+	char *path = NULL;
+
+	assert_non_null(dd);
+	while ((de = readdir(dd)))
+		if (de->d_name[0] != '.')
+			path = xasprintf("%s/%s", d, de->d_name);
+	closedir(dd);
+	assert_non_null(path);
+	return path;
+}
+
+/* Rewrite the cache file at path: its program zeroed, and (flip) one byte of the profile in its
+ * key changed. */
+static void tamper(const char *path, const char *profile, int flip)
+{
+	berr_t e = { 0 };
+	char *data = NULL, *at;
+	size_t n = 0;
+
+	assert_int_equal(read_file(path, &data, &n, &e), 0);
+	at = memmem(data, n, profile, strlen(profile));
+	assert_non_null(at);
+	if (flip)
+		at[5] ^= 0x20;
+	memset(at + strlen(profile) + 1, 0, n - (size_t)(at - data) - strlen(profile) - 1);
+	assert_int_equal(write_file_atomic(path, data, n, 0600, &e), 0);
+	free(data);
+}
+
+static int all_zero(const unsigned char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+/* A start reads the program of a file whose whole key matches, and never one whose key differs
+ * (here in one byte of the profile, past the part that names the file). */
+static void only_a_whole_key_serves(void **state)
+{
+	(void)state;
+	char *p = xasprintf("%s/profile.json", dir), *cache = xasprintf("%s/cache", dir), *f;
+	void *a, *b;
+	size_t la, lb;
+	berr_t err = { 0 };
+	int rc;
+
+	write_text(p, PROFILE_A);
+	a = prepare(p, 0, &la, &err, &rc);
+	assert_int_equal(rc, 0);
+	f = only_file(cache);
+	tamper(f, PROFILE_A, 0);
+	b = prepare(p, 0, &lb, &err, &rc);   /* the key matches: its (zeroed) program is read */
+	assert_int_equal(rc, 0);
+	assert_int_equal(lb, la);
+	assert_true(all_zero(b, lb));
+	free(b);
+	tamper(f, PROFILE_A, 1);
+	b = prepare(p, 0, &lb, &err, &rc);   /* the key differs: compiled again, and kept */
+	assert_int_equal(rc, 0);
+	assert_int_equal(lb, la);
+	assert_memory_equal(a, b, la);
+	assert_int_equal(count_files(cache), 1);
+	free(b);
+	b = prepare(p, 0, &lb, &err, &rc);
+	assert_memory_equal(a, b, la);
+	free(a); free(b); free(f);
+	free(p);
+	free(cache);
+}
+
 static void a_bad_profile_is_an_error_with_its_place(void **state)
 {
 	(void)state;
@@ -137,6 +214,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(cached_by_the_profiles_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(only_a_whole_key_serves, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_bad_profile_is_an_error_with_its_place, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
