@@ -221,11 +221,28 @@ static int own_file(struct berth_ctx *ctx, enum berth_plugin_kind kind, const ch
 	return (own && same_file(found, own)) || same_file(found, installed);
 }
 
+/* The driver name of kind this process has loaded, or NULL. */
+static struct plugin *loaded(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name)
+{
+	for (struct plugin *p = ctx->plugins.head; p; p = p->next)
+		if (p->desc->kind == (uint32_t)kind && !strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
 int plugin_builtin_usable(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *name)
 {
+	const struct plugin_builtin *b = builtin_of(kind, name);
 	_cleanup_free_ char *found = NULL;
+	struct plugin *p;
 
-	return builtin_of(kind, name) && (found = plugin_find(ctx, kind, name)) && own_file(ctx, kind, name, found);
+	if (!b)
+		return 0;
+	/* loaded already by a program that has it built in: plugin_load took the built-in one
+	 * exactly when the file it found was berth's own (a start asks after loading all three) */
+	if (b->entry && (p = loaded(ctx, kind, name)))
+		return !p->handle;
+	return (found = plugin_find(ctx, kind, name)) && own_file(ctx, kind, name, found);
 }
 
 /* The driver built into this program, under the name of the file it stands for. */
@@ -279,11 +296,10 @@ int plugin_load(struct berth_ctx *ctx, enum berth_plugin_kind kind, const char *
 	struct plugin *p;
 	int r;
 
-	for (p = ctx->plugins.head; p; p = p->next)
-		if (p->desc->kind == (uint32_t)kind && !strcmp(p->name, name)) {
-			*out = p;
-			return 0;
-		}
+	if ((p = loaded(ctx, kind, name))) {
+		*out = p;
+		return 0;
+	}
 	if (!name_ok(name))
 		return berr_set(err, EINVAL, "invalid %s driver name \"%s\"", plugin_kind_name(kind), name);
 	if ((r = plugin_load_any(ctx, kind, name, &p, err)) < 0)

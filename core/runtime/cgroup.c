@@ -128,11 +128,13 @@ static const struct cgroup_driver *driver_of(const char *id)
 {
 	if (known_id && !strcmp(known_id, id))
 		return known_driver;
-	for (size_t i = 0; i < NDRIVERS; i++)
-		if (driver_has(probe(i), id)) {
-			remember(id, probe(i));
-			return probe(i);
+	for (size_t i = 0; i < NDRIVERS; i++) {
+		const struct cgroup_driver *d = probe(i);
+		if (driver_has(d, id)) {
+			remember(id, d);
+			return d;
 		}
+	}
 	return &cgroup_cgroupfs;
 }
 

@@ -217,9 +217,15 @@ static uint64_t fnv1a64(uint64_t h, const char *p, size_t n)
 	return h;
 }
 
+/* Whether len bytes can be a classic BPF program the kernel takes. */
+static int program_len_ok(size_t len)
+{
+	return len && !(len % sizeof(struct sock_filter)) && len / sizeof(struct sock_filter) <= BPF_MAXINSNS;
+}
+
 static int take_program(struct rt_spec *s, const char *data, size_t len)
 {
-	if (!len || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+	if (!program_len_ok(len))
 		return -EINVAL;
 	s->seccomp_bpf = xmalloc(len);
 	memcpy(s->seccomp_bpf, data, len);
@@ -227,13 +233,9 @@ static int take_program(struct rt_spec *s, const char *data, size_t len)
 	return 0;
 }
 
-/* A start's hit, with neither file nor the key in memory whole: the profile is streamed twice
- * through a small buffer (its bytes name the cache file, then are compared with the file's key)
- * and only the program is read into the heap. Reading both whole and making the key of them
- * was ~80 kB of fresh heap a start, ~20 first touches of a page (10-25 us each here). 0 when
- * the file at path served; the profile's offset is left anywhere. */
 #define SC_BUF 4096
 
+/* Whether the next n bytes of fds a and b are the same. */
 static int same_bytes(int a, int b, size_t n)
 {
 	char x[SC_BUF], y[SC_BUF];
@@ -247,6 +249,11 @@ static int same_bytes(int a, int b, size_t n)
 	return 1;
 }
 
+/* A start's hit, with neither file nor the key in memory whole: the profile is streamed twice
+ * through a small buffer (its bytes name the cache file, then are compared with the file's key)
+ * and only the program is read into the heap. Reading both whole and making the key of them
+ * was ~80 kB of fresh heap a start, ~20 first touches of a page (10-25 us each here). 0 when
+ * the file at path served; the profile's offset is left anywhere. */
 static int cached_program(struct rt_spec *s, const char *head, int pfd, size_t tlen, const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -259,7 +266,7 @@ static int cached_program(struct rt_spec *s, const char *head, int pfd, size_t t
 	    !same_bytes(fd, pfd, tlen) || read_full(fd, &nul, 1) != 1 || nul)
 		return -1;
 	plen = (size_t)st.st_size - hlen - tlen - 1;
-	if (!plen || plen % sizeof(struct sock_filter) || plen / sizeof(struct sock_filter) > BPF_MAXINSNS)
+	if (!program_len_ok(plen))
 		return -1;
 	s->seccomp_bpf = xmalloc(plen);
 	if (read_full(fd, s->seccomp_bpf, plen) != (ssize_t)plen) {
@@ -297,7 +304,7 @@ int rt_seccomp_prepare(struct rt_spec *s, const char *cache_dir, berr_t *err)
 			tlen += (size_t)n;
 		}
 		if (n < 0)
-			return berr_sys(err, errno, "seccomp profile %s: read %s", s->seccomp_file, s->seccomp_file);
+			return berr_sys(err, (int)-n, "seccomp profile %s: read %s", s->seccomp_file, s->seccomp_file);
 		path = xasprintf("%s/%016llx.bpf", cache_dir, (unsigned long long)hash);
 		if (cached_program(s, head, pfd, tlen, path) == 0)
 			return 0;
